@@ -1,0 +1,95 @@
+"""OpenGov Event Bot: the Flask app factory, and `python app.py` to serve it.
+
+    create_app()                   settings from the environment and .env
+    create_app({"DATABASE_PATH": ...})   or a mapping / a Settings object (tests)
+
+Without PAGE_ACCESS_TOKEN the bot runs in local mode: it starts the fake Graph API on 127.0.0.1 and talks to
+it, so the whole bot works on a machine with no Facebook account.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Mapping
+
+from flask import Flask
+
+import handlers
+from bot import cli, logs, ops, webhook
+from bot.config import ConfigError, Settings
+from bot.content import Content, ContentError
+from bot.dispatcher import Dispatcher
+from bot.fake_graph import FakeGraphServer
+from bot.graph import GraphClient
+from bot.runtime import BotRuntime
+from bot.store import Store
+
+log = logging.getLogger("bot")
+
+
+def create_app(settings: Settings | Mapping[str, str] | None = None) -> Flask:
+    if settings is None:
+        settings = Settings.from_env()
+    elif not isinstance(settings, Settings):
+        settings = Settings.from_mapping(settings)
+    logs.configure(settings.log_level, settings.secrets())
+
+    fake = None
+    if settings.local_mode:
+        fake = FakeGraphServer().start()
+        settings = settings.with_overrides(graph_api_url=fake.url)
+        logs.event(log, f"local mode: no PAGE_ACCESS_TOKEN, so replies go to the fake Graph API at {fake.url}",
+                   mode="local", graph_api_url=fake.url)
+
+    store = Store(settings.database_path)
+    content = Content(settings.content_dir)
+    client = GraphClient(settings.graph_api_url, settings.page_access_token or "local-token",
+                         timeout=settings.graph_timeout_seconds, pool_size=settings.effective_send_concurrency)
+    bot = BotRuntime(settings, store, content, Dispatcher(), client)
+    bot.fake_graph = fake
+    try:
+        handlers.register_all(bot)
+        store.migrate()
+        content.load()
+    except BaseException:
+        if fake is not None:
+            fake.stop()
+        raise
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = webhook.MAX_BODY
+    app.extensions["bot"] = bot
+    app.register_blueprint(webhook.bp)
+    app.register_blueprint(ops.bp)
+    cli.register(app)
+
+    @app.before_request
+    def _ensure_running() -> None:
+        # Safety net: the WSGI entry points start the runtime, but a server started some other way
+        # (`flask run`) must still process what it accepts.
+        if not bot.started:
+            bot.start()
+
+    if not settings.local_mode:
+        logs.event(log, "production mode", mode="production", graph_api_url=settings.graph_api_url)
+    return app
+
+
+def main() -> None:
+    try:
+        settings = Settings.from_env()
+        app = create_app(settings)
+    except (ConfigError, ContentError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2)
+    bot = app.extensions["bot"]
+    bot.start()
+    logs.event(log, "serving", url=f"http://{settings.host}:{settings.port}")
+    try:
+        app.run(host=settings.host, port=settings.port, threaded=True, use_reloader=False)
+    finally:
+        bot.stop()
+
+
+if __name__ == "__main__":
+    main()

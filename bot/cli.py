@@ -1,0 +1,236 @@
+"""Operator commands: `flask --app app <command>`.
+
+Core commands live here; features add theirs in their own modules through `register_command`.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+
+import click
+import requests
+from flask import Flask, current_app
+from werkzeug.serving import make_server
+
+from .graph import GraphError
+from .replies import fit
+from .webhook import sign
+
+GREETING_LIMIT = 160
+PERSISTENT_MENU_LIMIT = 20
+MENU_TITLE_LIMIT = 30
+ICE_BREAKER_LIMIT = 4
+PROFILE_FIELDS = ["get_started", "greeting", "persistent_menu", "ice_breakers"]
+LOCAL_PAGE_ID = "100000000000001"
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(setup_profile)
+    app.cli.add_command(chat)
+
+
+# -- setup-profile -----------------------------------------------------------------------------------------
+def desired_profile(bot) -> dict:
+    """Get Started, greeting, persistent menu and ice breakers, from the menu the features registered."""
+    texts, items = bot.content.texts, bot.dispatcher.menu_items
+    profile: dict = {
+        "get_started": {"payload": "GET_STARTED"},
+        "greeting": [
+            {"locale": "default", "text": fit(texts.raw("profile_greeting", "th"), GREETING_LIMIT)},
+            {"locale": "en_US", "text": fit(texts.raw("profile_greeting", "en"), GREETING_LIMIT)},
+        ],
+        "persistent_menu": [
+            {
+                "locale": locale,
+                "composer_input_disabled": False,
+                "call_to_actions": [
+                    {"type": "postback", "title": fit(item.title.get(lang) or item.title["th"], MENU_TITLE_LIMIT),
+                     "payload": item.payload}
+                    for item in items[:PERSISTENT_MENU_LIMIT]
+                ],
+            }
+            for locale, lang in (("default", "th"), ("en_US", "en"))
+        ],
+    }
+    breakers = [item for item in items if item.ice_breaker][:ICE_BREAKER_LIMIT]
+    if breakers:
+        profile["ice_breakers"] = [
+            {"locale": locale,
+             "call_to_actions": [{"question": fit(i.ice_breaker.get(lang) or i.ice_breaker["th"], 80), "payload": i.payload}
+                                 for i in breakers]}
+            for locale, lang in (("default", "th"), ("en_US", "en"))
+        ]
+    return profile
+
+
+def _canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+@click.command("setup-profile")
+@click.option("--dry-run", is_flag=True, help="Print the profile instead of sending it.")
+def setup_profile(dry_run: bool) -> None:
+    """Set Get Started, greeting, persistent menu and ice breakers on the Page (only what changed)."""
+    bot = current_app.extensions["bot"]
+    desired = desired_profile(bot)
+    if dry_run:
+        click.echo(json.dumps(desired, ensure_ascii=False, indent=2))
+        return
+    try:
+        data = bot.client.messenger_profile(PROFILE_FIELDS).get("data") or [{}]
+        current = data[0] if data else {}
+        changed = {k: v for k, v in desired.items() if _canonical(current.get(k)) != _canonical(v)}
+        if changed:
+            bot.client.set_messenger_profile(changed)
+    except GraphError as exc:
+        raise click.ClickException(f"Facebook refused the profile: {exc}")
+    if bot.settings.local_mode:
+        click.echo("local mode: the profile went to the fake Graph API, not to Facebook")
+    if changed:
+        click.echo("updated: " + ", ".join(sorted(changed)))
+    else:
+        click.echo("unchanged: the Page already has this profile")
+
+
+# -- chat ----------------------------------------------------------------------------------------------
+class LocalChat:
+    """A citizen's side of Messenger in a terminal: signed webhooks in, the fake Graph API's messages out."""
+
+    def __init__(self, bot_url: str, graph_url: str, app_secret: str, psid: str):
+        self.bot_url, self.graph_url, self.app_secret, self.psid = bot_url, graph_url, app_secret, psid
+        self.http = requests.Session()
+        self.choices: list[dict] = []
+        self.last_id = self.http.get(f"{graph_url}/_fake/messages", params={"after": 0}, timeout=5).json()["last_id"]
+
+    def post_event(self, event: dict) -> None:
+        now = int(time.time() * 1000)
+        event = {"sender": {"id": self.psid}, "recipient": {"id": LOCAL_PAGE_ID}, "timestamp": now, **event}
+        body = json.dumps({"object": "page", "entry": [{"id": LOCAL_PAGE_ID, "time": now, "messaging": [event]}]},
+                          ensure_ascii=False).encode()
+        response = self.http.post(f"{self.bot_url}/webhook", data=body, timeout=10, headers={
+            "Content-Type": "application/json", "X-Hub-Signature-256": sign(body, self.app_secret)})
+        if response.status_code != 200:
+            raise click.ClickException(f"the bot refused the message: HTTP {response.status_code} {response.text[:200]}")
+
+    def say(self, line: str) -> bool:
+        """Send what the person typed (a choice number, a /command or text). False to quit."""
+        line = line.strip()
+        if not line:
+            return True
+        if line in ("/quit", "/exit", "/q"):
+            return False
+        mid = {"mid": f"m_local_{uuid.uuid4().hex}"}
+        if line.isdigit() and 1 <= int(line) <= len(self.choices):
+            choice = self.choices[int(line) - 1]
+            if choice["type"] == "quick_reply":
+                self.post_event({"message": {**mid, "text": choice["title"], "quick_reply": {"payload": choice["payload"]}}})
+            elif choice["type"] == "postback":
+                self.post_event({"postback": {**mid, "title": choice["title"], "payload": choice["payload"]}})
+            else:
+                click.echo(f"      (opens {choice.get('url')})")
+                return True
+        elif line == "/start":
+            self.post_event({"postback": {**mid, "title": "Get Started", "payload": "GET_STARTED"}})
+        elif line.startswith("/ref "):
+            self.post_event({"referral": {"ref": line[5:].strip(), "source": "SHORTLINK", "type": "OPEN_THREAD"}})
+        elif line == "/like":
+            self.post_event({"message": {**mid, "sticker_id": 369239263222822,
+                                         "attachments": [{"type": "image", "payload": {"sticker_id": 369239263222822}}]}})
+        elif line == "/sticker":
+            self.post_event({"message": {**mid, "sticker_id": 126361874215276,
+                                         "attachments": [{"type": "image", "payload": {"sticker_id": 126361874215276}}]}})
+        elif line == "/image":
+            self.post_event({"message": {**mid, "attachments": [{"type": "image", "payload": {"url": "https://example.org/a.jpg"}}]}})
+        elif line == "/help":
+            click.echo("  a number picks a choice; /start Get Started; /ref NAME an m.me link; /like /sticker /image; /quit")
+            return True
+        else:
+            self.post_event({"message": {**mid, "text": line}})
+        self.show_replies()
+        return True
+
+    def show_replies(self, first_wait: float = 8.0, quiet: float = 0.8) -> list[dict]:
+        """Print the bot's messages as they arrive, until it has been quiet for a moment."""
+        received, wait = [], first_wait
+        while True:
+            answer = self.http.get(f"{self.graph_url}/_fake/messages", timeout=wait + 5,
+                                   params={"recipient": self.psid, "after": self.last_id, "wait": wait}).json()
+            if not answer["messages"]:
+                break
+            if not received:  # a new answer: its choices replace the old numbering, as on a phone
+                self.choices = []
+            for message in answer["messages"]:
+                self.last_id = max(self.last_id, message["id"])
+                received.append(message)
+                self.render(message["body"])
+            wait = quiet
+        if not received:
+            click.echo("bot> (no answer)")
+        return received
+
+    def render(self, body: dict) -> None:
+        """Print one Send API body; its buttons and quick replies become numbered choices."""
+        if "sender_action" in body:
+            return
+        message = body.get("message", {})
+
+        def offer(choice: dict) -> int:
+            self.choices.append(choice)
+            return len(self.choices)
+
+        if "text" in message:
+            click.echo("bot> " + message["text"].replace("\n", "\n     "))
+        payload = (message.get("attachment") or {}).get("payload") or {}
+        if payload.get("template_type") == "button":
+            click.echo("bot> " + payload["text"].replace("\n", "\n     "))
+            for button in payload["buttons"]:
+                click.echo(f"     [{offer(button)}] {button['title']}")
+        elif payload.get("template_type") == "generic":
+            for element in payload["elements"]:
+                click.echo(f"bot> ┌ {element['title']}")
+                if element.get("subtitle"):
+                    click.echo(f"     │ {element['subtitle']}")
+                for button in element.get("buttons", []):
+                    click.echo(f"     │ [{offer(button)}] {button['title']}")
+        quick = message.get("quick_replies") or []
+        if quick:
+            click.echo("     " + "  ".join(f"[{offer({'type': 'quick_reply', **q})}] {q['title']}" for q in quick))
+
+
+@click.command("chat")
+@click.option("--as", "psid", default="1000000000000001", show_default=True, help="The PSID you chat as.")
+@click.option("--url", default=None, help="A running local-mode bot (default: http://HOST:PORT; started here if none).")
+def chat(psid: str, url: str | None) -> None:
+    """Talk to the bot as a citizen, through the real signed webhook (local mode)."""
+    bot = current_app.extensions["bot"]
+    url = (url or f"http://{bot.settings.host}:{bot.settings.port}").rstrip("/")
+    server = None
+    try:
+        info = requests.get(f"{url}/local/info", timeout=2)
+        if info.status_code != 200:
+            raise click.ClickException(f"{url} is not a bot in local mode; chat reads replies from the fake Graph API")
+        graph_url = info.json()["graph_api_url"]
+    except requests.ConnectionError:
+        if not bot.settings.local_mode:
+            raise click.ClickException("chat needs local mode (no PAGE_ACCESS_TOKEN): replies from Facebook cannot be read here")
+        server = make_server("127.0.0.1", 0, current_app._get_current_object(), threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url, graph_url = f"http://127.0.0.1:{server.server_port}", bot.client.base_url
+        bot.start()
+        click.echo(f"(no bot at the configured address: started one here on {url})")
+    session = LocalChat(url, graph_url, bot.settings.app_secret, psid)
+    click.echo(f"Chatting as {psid}. A number picks a choice; /start, /help, /quit.")
+    try:
+        while True:
+            try:
+                line = input("you> ")
+            except EOFError:
+                break
+            if not session.say(line):
+                break
+    finally:
+        if server is not None:
+            server.shutdown()
+            bot.stop()

@@ -1,0 +1,151 @@
+"""Settings: read once from the environment (and `.env`), validated, immutable.
+
+Why a frozen dataclass rather than `app.config` lookups everywhere: every setting is checked at start, so a
+typo in production stops the process with one line naming the setting, instead of failing on the first
+webhook at 3 a.m. during a live stream.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+DEFAULT_GRAPH_API_URL = "https://graph.facebook.com/v25.0"
+LOCAL_APP_SECRET = "local-app-secret"
+LOCAL_VERIFY_TOKEN = "local-verify-token"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message is one line that names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    page_access_token: str | None = None
+    app_secret: str = LOCAL_APP_SECRET
+    verify_token: str = LOCAL_VERIFY_TOKEN
+    graph_api_url: str = DEFAULT_GRAPH_API_URL
+    database_path: Path = Path("instance/bot.sqlite3")
+    moderator_psids: frozenset[str] = field(default_factory=frozenset)
+    timezone: str = "Asia/Bangkok"
+    send_rate: float = 250.0
+    host: str = "127.0.0.1"
+    port: int = 5000
+    log_level: str = "INFO"
+    content_dir: Path = Path("content")
+    # Advanced tuning; the defaults suit one Page on a 2-core machine.
+    inbox_workers: int = 4
+    send_concurrency: int = 0  # 0: derived from send_rate so the rate holds at Facebook's 300 ms latency
+    token_recheck_seconds: float = 30.0
+    graph_timeout_seconds: float = 10.0
+
+    @property
+    def local_mode(self) -> bool:
+        """No Page token: run against the fake Graph API the project ships."""
+        return not self.page_access_token
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_send_concurrency(self) -> int:
+        if self.send_concurrency > 0:
+            return self.send_concurrency
+        # Little's law: in flight = rate x latency. 0.4 s covers Facebook's 100-300 ms with headroom.
+        return max(4, min(256, math.ceil(self.send_rate * 0.4)))
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log line."""
+        return [s for s in (self.page_access_token, self.app_secret, self.verify_token) if s]
+
+    def with_overrides(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv_path: str | os.PathLike | None = ".env") -> "Settings":
+        """Build settings from `environ` (default `os.environ`) over the values in `.env`.
+
+        The process environment wins over `.env`, as in twelve-factor deployments.
+        """
+        values: dict[str, str] = {}
+        if dotenv_path and Path(dotenv_path).is_file():
+            values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str]) -> "Settings":
+        def get(name: str) -> str | None:
+            raw = values.get(name)
+            if raw is None:
+                return None
+            raw = raw.strip()
+            return raw or None
+
+        token = get("PAGE_ACCESS_TOKEN")
+        app_secret = get("APP_SECRET")
+        verify_token = get("VERIFY_TOKEN")
+        if token:
+            if not app_secret:
+                raise ConfigError("APP_SECRET is required when PAGE_ACCESS_TOKEN is set: webhooks cannot be verified without it")
+            if not verify_token:
+                raise ConfigError("VERIFY_TOKEN is required when PAGE_ACCESS_TOKEN is set: Facebook's webhook handshake needs it")
+
+        graph = get("GRAPH_API_URL") or DEFAULT_GRAPH_API_URL
+        if not graph.startswith(("http://", "https://")):
+            raise ConfigError(f"GRAPH_API_URL must be an http(s) URL, got {graph!r}")
+
+        tz = get("TIMEZONE") or "Asia/Bangkok"
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"TIMEZONE {tz!r} is not a known IANA time zone (for example Asia/Bangkok)") from None
+
+        level = (get("LOG_LEVEL") or "INFO").upper()
+        if level not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+
+        moderators = frozenset(p.strip() for p in (get("MODERATOR_PSIDS") or "").split(",") if p.strip())
+        bad = [p for p in moderators if not p.isdigit()]
+        if bad:
+            raise ConfigError(f"MODERATOR_PSIDS must be comma-separated numeric PSIDs, got {bad[0]!r}")
+
+        return cls(
+            page_access_token=token,
+            app_secret=app_secret or LOCAL_APP_SECRET,
+            verify_token=verify_token or LOCAL_VERIFY_TOKEN,
+            graph_api_url=graph.rstrip("/"),
+            database_path=Path(get("DATABASE_PATH") or "instance/bot.sqlite3"),
+            moderator_psids=moderators,
+            timezone=tz,
+            send_rate=_number(get, "SEND_RATE", 250.0, minimum=0.1, maximum=10_000),
+            host=get("HOST") or "127.0.0.1",
+            port=int(_number(get, "PORT", 5000, minimum=0, maximum=65535, integer=True)),
+            log_level=level,
+            content_dir=Path(get("CONTENT_DIR") or "content"),
+            inbox_workers=int(_number(get, "INBOX_WORKERS", 4, minimum=1, maximum=64, integer=True)),
+            send_concurrency=int(_number(get, "SEND_CONCURRENCY", 0, minimum=0, maximum=1024, integer=True)),
+            token_recheck_seconds=_number(get, "TOKEN_RECHECK_SECONDS", 30.0, minimum=0.1, maximum=3600),
+            graph_timeout_seconds=_number(get, "GRAPH_TIMEOUT_SECONDS", 10.0, minimum=0.1, maximum=120),
+        )
+
+
+def _number(get, name: str, default: float, *, minimum: float, maximum: float, integer: bool = False) -> float:
+    raw = get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise ConfigError(f"{name} must be {kind} between {minimum:g} and {maximum:g}, got {raw!r}") from None
+    if not (minimum <= value <= maximum) or (not integer and not math.isfinite(value)):
+        raise ConfigError(f"{name} must be between {minimum:g} and {maximum:g}, got {raw!r}")
+    return value

@@ -1,0 +1,131 @@
+"""Event content that organisers edit by hand (TOML in `content/`): loaded, validated, reloadable.
+
+A broken file never half-loads: loading raises `ContentError` naming the file, the entry and the reason, and
+a reload that fails keeps the content that was already live.
+"""
+from __future__ import annotations
+
+import string
+import threading
+import tomllib
+from pathlib import Path
+from typing import Any, Callable
+
+LANGUAGES = ("th", "en")
+
+
+class ContentError(ValueError):
+    def __init__(self, file: Path | str, entry: str | None, reason: str):
+        self.file, self.entry, self.reason = str(file), entry, reason
+        where = f"{file}" + (f", entry {entry!r}" if entry else "")
+        super().__init__(f"{where}: {reason}")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ContentError(path, None, "file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(path, None, f"not valid TOML: {exc}") from None
+
+
+def bilingual(path: Path, entry: str, value: Any, what: str, *, required: bool = True) -> dict[str, str]:
+    """A {th, en} table of non-empty strings; both languages are required (Thai first, English second)."""
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise ContentError(path, entry, f"{what} must be a table with th and en")
+    out = {}
+    for lang in LANGUAGES:
+        text = value.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            raise ContentError(path, entry, f"{what}.{lang} is missing or empty")
+        out[lang] = text.strip()
+    return out
+
+
+class Texts:
+    """The bot's own sentences (greeting, fallback, errors) in Thai and English."""
+
+    def __init__(self, entries: dict[str, dict[str, str]]):
+        self.entries = entries
+
+    @classmethod
+    def load(cls, path: Path, required: frozenset[str] = frozenset()) -> "Texts":
+        data = read_toml(path)
+        entries: dict[str, dict[str, str]] = {}
+        for key, value in data.items():
+            entries[key] = bilingual(path, key, value, "text")
+            for lang, text in entries[key].items():
+                try:  # placeholders must be plain names: {name}, never {0} or {x.attr}
+                    for _, name, _, _ in string.Formatter().parse(text):
+                        if name is not None and not name.isidentifier():
+                            raise ValueError(f"placeholder {{{name}}}")
+                except ValueError as exc:
+                    raise ContentError(path, key, f"{lang}: bad placeholder ({exc})") from None
+        missing = sorted(required - entries.keys())
+        if missing:
+            raise ContentError(path, missing[0], "required text is missing")
+        return cls(entries)
+
+    def raw(self, key: str, lang: str) -> str:
+        """The text as written, placeholders untouched (Facebook's own {{user_first_name}} for example)."""
+        entry = self.entries.get(key)
+        if entry is None:
+            raise KeyError(f"no text {key!r} in texts.toml")
+        return entry.get(lang) or entry["th"]
+
+    def get(self, key: str, lang: str, **values: Any) -> str:
+        template = self.raw(key, lang)
+        return template.format_map(_Blank(values)) if "{" in template else template
+
+
+class _Blank(dict):
+    """Unknown placeholders render empty instead of raising mid-conversation."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+class Content:
+    """The live content, swapped whole on reload. Feature modules add their own loaders."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self._lock = threading.Lock()
+        self._loaders: dict[str, Callable[[Path], Any]] = {}
+        self._required_texts: set[str] = set()
+        self._current: dict[str, Any] = {}
+        self._listeners: list[Callable[[dict[str, Any], dict[str, Any]], None]] = []
+
+    def require_texts(self, *keys: str) -> None:
+        self._required_texts.update(keys)
+
+    def add_loader(self, name: str, loader: Callable[[Path], Any]) -> None:
+        """`loader(directory)` returns the parsed content or raises ContentError."""
+        self._loaders[name] = loader
+
+    def on_reload(self, listener: Callable[[dict[str, Any], dict[str, Any]], None]) -> None:
+        """Called with (old, new) after a successful reload (for example to reschedule reminders)."""
+        self._listeners.append(listener)
+
+    def load(self) -> None:
+        """Load everything; on any error raise and keep what was live before."""
+        required = frozenset(self._required_texts)
+        new: dict[str, Any] = {"texts": Texts.load(self.directory / "texts.toml", required)}
+        for name, loader in self._loaders.items():
+            new[name] = loader(self.directory)
+        with self._lock:
+            old, self._current = self._current, new
+        if old:
+            for listener in self._listeners:
+                listener(old, new)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._current[name]
+
+    @property
+    def texts(self) -> Texts:
+        return self._current["texts"]

@@ -1,0 +1,237 @@
+"""The dispatcher: routes each typed event to the first handler that takes it.
+
+In the spirit of python-telegram-bot: feature modules in `handlers/` each expose `register(dispatcher)` and
+add small handler objects that say which events they take. Handlers are tried by group (lower first), then in
+the order added; the first whose `check` passes handles the event. A handler returns replies (or nothing);
+it may also write to the database through `ctx.conn`, inside the same transaction that marks the event done
+and queues the replies, so either all of it happens or none of it does.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import regex
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from .config import Settings
+from .content import Content
+from .events import Event
+from .replies import Outgoing, QuickReply, Reply
+
+Result = Reply | Outgoing | Sequence[Reply | Outgoing] | None
+Callback = Callable[["Context"], Result]
+
+
+@dataclass(frozen=True)
+class User:
+    psid: str
+    language: str = "th"
+    first_name: str | None = None
+    last_name: str | None = None
+    locale: str | None = None
+    first_seen: float = 0.0
+    last_interaction_at: float | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row | None, psid: str) -> "User":
+        if row is None:
+            return cls(psid=psid)
+        return cls(
+            psid=row["psid"],
+            language=row["language"] or "th",
+            first_name=row["first_name"],
+            last_name=row["last_name"],
+            locale=row["locale"],
+            first_seen=row["first_seen"],
+            last_interaction_at=row["last_interaction_at"],
+        )
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """An entry of the main menu (quick replies, persistent menu); features add their own."""
+
+    payload: str
+    title: dict[str, str]  # {"th": ..., "en": ...}
+    order: int = 50
+    ice_breaker: dict[str, str] | None = None  # a question shown before the first message
+
+
+@dataclass
+class Context:
+    event: Event
+    user: User
+    conn: sqlite3.Connection
+    settings: Settings
+    content: Content
+    dispatcher: "Dispatcher"
+    now: float
+    extra: list[Outgoing] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        return self.user.language
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.user.psid in self.settings.moderator_psids
+
+    def t(self, key: str, **values: Any) -> str:
+        """A sentence from content/texts.toml in the user's language."""
+        return self.content.texts.get(key, self.lang, **values)
+
+    def set_language(self, lang: str) -> None:
+        self.conn.execute(
+            "UPDATE users SET language = ?, language_source = 'user' WHERE psid = ?", (lang, self.user.psid)
+        )
+        self.user = User(**{**self.user.__dict__, "language": lang})
+
+    def menu(self) -> list[QuickReply]:
+        return self.dispatcher.menu_quick_replies(self.lang)
+
+    def send(self, outgoing: Outgoing) -> None:
+        """Queue a message to someone else (or with a tag) in the same transaction as this event."""
+        self.extra.append(outgoing)
+
+
+class Handler:
+    """Base: takes events of `kinds` for which `check(ctx)` is true."""
+
+    kinds: frozenset[str] = frozenset()
+
+    def __init__(self, callback: Callback, name: str | None = None):
+        self.callback = callback
+        self.name = name or getattr(callback, "__qualname__", type(self).__name__)
+
+    def check(self, ctx: Context) -> bool:
+        return ctx.event.kind in self.kinds
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+
+class PayloadHandler(Handler):
+    """Quick-reply or postback payloads: exact matches, or `PREFIX:` matches for parameterised payloads."""
+
+    kinds = frozenset({"message", "postback"})
+
+    def __init__(self, payloads: str | Iterable[str], callback: Callback, name: str | None = None):
+        super().__init__(callback, name)
+        items = {payloads} if isinstance(payloads, str) else set(payloads)
+        self.exact = {p for p in items if not p.endswith(":")}
+        self.prefixes = tuple(p for p in items if p.endswith(":"))
+
+    def check(self, ctx: Context) -> bool:
+        payload = ctx.event.payload
+        return bool(payload) and ctx.event.kind in self.kinds and (
+            payload in self.exact or payload.startswith(self.prefixes)
+        )
+
+
+class TextHandler(Handler):
+    """Typed text for which `predicate(normalised_text, ctx)` is true.
+
+    `patterns` is a shortcut: regexes matched against the whole message, case-insensitive, after surrounding
+    punctuation, emoji and polite particles are stripped.
+    """
+
+    kinds = frozenset({"message"})
+
+    def __init__(
+        self,
+        callback: Callback,
+        predicate: Callable[[str, Context], bool] | None = None,
+        patterns: Sequence[str] = (),
+        name: str | None = None,
+    ):
+        super().__init__(callback, name)
+        self.predicate = predicate
+        self.regex = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+
+    def check(self, ctx: Context) -> bool:
+        if ctx.event.kind != "message" or not ctx.event.has_text:
+            return False
+        text = simplify(ctx.event.text)
+        if self.regex is not None and self.regex.fullmatch(text):
+            return True
+        return self.predicate is not None and self.predicate(text, ctx)
+
+
+class EventHandler(Handler):
+    """Any event of the given kinds (optionally filtered), such as stickers, referrals or comments."""
+
+    def __init__(self, kinds: Iterable[str], callback: Callback, predicate: Callable[[Context], bool] | None = None,
+                 name: str | None = None):
+        super().__init__(callback, name)
+        self.kinds = frozenset(kinds)
+        self.predicate = predicate
+
+    def check(self, ctx: Context) -> bool:
+        return ctx.event.kind in self.kinds and (self.predicate is None or self.predicate(ctx))
+
+
+_PARTICLES = re.compile(
+    r"(?:\s*(?:ครับผม|ครับ|คับ|ค่ะ|คะ|ค่า|คร่า|จ้า|จ้ะ|จ๊ะ|นะคะ|นะครับ|นะ|น้า|ฮะ|จ้ะ|please|pls|plz))+$", re.IGNORECASE
+)
+# Letters, marks (Thai vowels and tones are marks) and digits are kept; anything else at the edges goes.
+_EDGE_JUNK = regex.compile(r"^[^\p{L}\p{M}\p{N}]+|[^\p{L}\p{M}\p{N}]+$")
+
+
+_STRETCHED = re.compile(r"(.)\1{2,}")
+
+
+def simplify(text: str) -> str:
+    """For command matching: lower-case, stretched letters shortened ("ค่าาาา" -> "ค่า", "hiiii" -> "hi"),
+    emoji and punctuation trimmed at the edges, trailing polite particles dropped."""
+    text = _STRETCHED.sub(r"\1", " ".join(text.split()).lower())
+    text = _EDGE_JUNK.sub("", text)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _EDGE_JUNK.sub("", _PARTICLES.sub("", text))
+    return text
+
+
+class Dispatcher:
+    def __init__(self):
+        self._groups: dict[int, list[Handler]] = {}
+        self.fallback: Callback | None = None
+        self.error_reply: Callable[[Context], Result] | None = None
+        self._menu: dict[str, MenuItem] = {}
+
+    def add(self, handler: Handler, group: int = 0) -> Handler:
+        self._groups.setdefault(group, []).append(handler)
+        return handler
+
+    @property
+    def handlers(self) -> list[Handler]:
+        return [h for g in sorted(self._groups) for h in self._groups[g]]
+
+    def add_menu_item(self, item: MenuItem) -> None:
+        self._menu[item.payload] = item
+
+    @property
+    def menu_items(self) -> list[MenuItem]:
+        return sorted(self._menu.values(), key=lambda m: (m.order, m.payload))
+
+    def menu_quick_replies(self, lang: str) -> list[QuickReply]:
+        return [QuickReply(m.title.get(lang) or m.title["th"], m.payload) for m in self.menu_items][:13]
+
+    def dispatch(self, ctx: Context) -> list[Reply | Outgoing]:
+        """Run the first matching handler (or the fallback for messages and postbacks)."""
+        for handler in self.handlers:
+            if handler.check(ctx):
+                return _as_list(handler.callback(ctx))
+        if self.fallback is not None and ctx.event.kind in ("message", "postback"):
+            return _as_list(self.fallback(ctx))
+        return []
+
+
+def _as_list(result: Result) -> list[Reply | Outgoing]:
+    if result is None:
+        return []
+    if isinstance(result, (Reply, Outgoing)):
+        return [result]
+    return list(result)

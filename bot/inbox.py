@@ -1,0 +1,286 @@
+"""The inbox: events Facebook delivered, stored before the 200, handled afterwards by worker threads.
+
+Ordering: a fetcher thread reads pending events in arrival order and gives each to the worker that owns its
+sender (a stable hash of the PSID), so one person's events are handled one at a time, in order, while other
+people's run in parallel.
+
+Exactly once: a worker handles a batch of events in one write transaction, each event inside its own
+savepoint. Marking the event done, the handler's own writes and the replies it queued in the outbox commit
+together; a crash before the commit leaves the event pending and nothing queued, so after a restart it is
+handled again from scratch and its replies are queued once.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+import time
+import zlib
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Callable
+
+from . import outbox
+from .config import Settings
+from .content import Content
+from .dispatcher import Context, Dispatcher, User
+from .events import INTERACTION_KINDS, SILENT_KINDS, Event, InboxRow
+from .graph import GraphClient, GraphError
+from .logs import event as log_event
+from .replies import Text
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+BATCH = 64
+PROFILE_TIMEOUT = 2.0
+PROFILE_RETRY_AFTER = 3600.0
+MESSAGING_KINDS = INTERACTION_KINDS | {"echo", "delivery", "read", "reaction", "account_linking"}
+
+
+def insert_rows(conn: sqlite3.Connection, rows: list[InboxRow], now: float) -> int:
+    """Insert inbox rows; a redelivered event only bumps its delivery count. Returns how many are new work."""
+    new = 0
+    for row in rows:
+        status = "done" if row.kind in SILENT_KINDS else "pending"  # stored for the record, never answered
+        delivered = conn.execute(
+            "INSERT INTO inbox (dedup_key, psid, kind, event, occurred_at, received_at, status, handled_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedup_key) DO UPDATE SET deliveries = deliveries + 1 "
+            "RETURNING deliveries",
+            (row.dedup_key, row.psid, row.kind, row.event, row.occurred_at, now, status,
+             now if status == "done" else None),
+        ).fetchone()[0]
+        if delivered == 1 and status == "pending":
+            new += 1
+    return new
+
+
+class Inbox:
+    def __init__(self, store: Store, dispatcher: Dispatcher, content: Content, settings: Settings,
+                 client: GraphClient, on_queued: Callable[[], None]):
+        self.store = store
+        self.dispatcher = dispatcher
+        self.content = content
+        self.settings = settings
+        self.client = client
+        self.on_queued = on_queued
+        self.workers = settings.inbox_workers
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._queues: list[queue.Queue] = []
+        self._assigned: set[int] = set()
+        self._assigned_lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._profiles: ThreadPoolExecutor | None = None
+        self.handled_total = 0
+
+    # -- ingest (any process) ---------------------------------------------------------------------------
+    def accept(self, rows: list[InboxRow], now: float) -> int:
+        """Store a webhook's events in one transaction (called before the 200). Returns how many are new work."""
+        with self.store.write() as conn:
+            return insert_rows(conn, rows, now)
+
+    # -- lifecycle (the leader process) -----------------------------------------------------------------
+    def start(self) -> None:
+        self._stop.clear()
+        self._queues = [queue.Queue() for _ in range(self.workers)]
+        self._assigned = set()
+        self._profiles = ThreadPoolExecutor(max_workers=16, thread_name_prefix="profile")
+        self._threads = [threading.Thread(target=self._fetch_loop, name="inbox-fetch", daemon=True)]
+        self._threads += [
+            threading.Thread(target=self._work_loop, args=(q,), name=f"inbox-worker-{i}", daemon=True)
+            for i, q in enumerate(self._queues)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        if self._profiles:
+            self._profiles.shutdown(wait=False, cancel_futures=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @property
+    def alive(self) -> bool:
+        return bool(self._threads) and all(t.is_alive() for t in self._threads)
+
+    # -- fetcher ----------------------------------------------------------------------------------------
+    def _fetch_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                found = self._fetch()
+            except sqlite3.Error:
+                log.exception("inbox.fetch_error")
+                found = 0
+            if not found:
+                # Events stored by another process cannot set our Event: poll briefly as well.
+                self._wake.wait(0.02)
+                self._wake.clear()
+
+    def _fetch(self) -> int:
+        rows = self.store.conn.execute(
+            "SELECT id, psid FROM inbox WHERE status = 'pending' ORDER BY id LIMIT 5000"
+        ).fetchall()
+        found = 0
+        with self._assigned_lock:
+            for inbox_id, psid in rows:
+                if inbox_id in self._assigned:
+                    continue
+                self._assigned.add(inbox_id)
+                self._queues[zlib.crc32(psid.encode()) % self.workers].put(inbox_id)
+                found += 1
+        return found
+
+    # -- workers ----------------------------------------------------------------------------------------
+    def _work_loop(self, work: queue.Queue) -> None:
+        while not self._stop.is_set():
+            try:
+                ids = [work.get(timeout=0.2)]
+            except queue.Empty:
+                continue
+            while len(ids) < BATCH:
+                try:
+                    ids.append(work.get_nowait())
+                except queue.Empty:
+                    break
+            self._handle_until_done(ids)
+
+    def _handle_until_done(self, ids: list[int]) -> None:
+        delay = 0.05
+        while not self._stop.is_set():
+            try:
+                self.handle_batch(ids)
+                break
+            except sqlite3.Error:
+                # Database busy or failing: nothing committed, so try the same batch again (order kept).
+                log.exception("inbox.batch_retry")
+                self._stop.wait(delay)
+                delay = min(delay * 2, 5.0)
+        with self._assigned_lock:
+            self._assigned.difference_update(ids)
+
+    def handle_batch(self, ids: list[int]) -> int:
+        """Handle these inbox events (pending ones only) in one transaction. Returns how many were handled."""
+        placeholders = ",".join("?" * len(ids))
+        rows = self.store.conn.execute(
+            f"SELECT id, psid, kind, event, occurred_at FROM inbox WHERE id IN ({placeholders}) "
+            "AND status = 'pending' ORDER BY id", ids,
+        ).fetchall()
+        if not rows:
+            return 0
+        self._fetch_profiles({r["psid"] for r in rows if r["kind"] in INTERACTION_KINDS})
+        handled = 0
+        queued = 0
+        with self.store.write() as conn:
+            for row in rows:
+                queued += self._handle_one(conn, row)
+                handled += 1
+        self.handled_total += handled
+        if queued:
+            self.on_queued()
+        return handled
+
+    def _handle_one(self, conn: sqlite3.Connection, row: sqlite3.Row) -> int:
+        now = time.time()
+        event = Event.from_row(row["id"], row["psid"], row["kind"], row["event"], row["occurred_at"] or now)
+        if event.kind in MESSAGING_KINDS:
+            interaction = min(event.timestamp, now) if event.kind in INTERACTION_KINDS else None
+            conn.execute(
+                "INSERT INTO users (psid, first_seen, last_seen, last_interaction_at, language) "
+                "VALUES (?, ?, ?, ?, 'th') ON CONFLICT(psid) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen), "
+                "last_interaction_at = CASE WHEN excluded.last_interaction_at IS NULL THEN last_interaction_at "
+                "ELSE max(coalesce(last_interaction_at, 0), excluded.last_interaction_at) END, "
+                "unreachable = CASE WHEN excluded.last_interaction_at IS NULL THEN unreachable END",
+                (event.psid, now, now, interaction),
+            )
+            user = User.from_row(conn.execute("SELECT * FROM users WHERE psid = ?", (event.psid,)).fetchone(), event.psid)
+        else:
+            user = User(psid=event.psid)
+        ctx = Context(event=event, user=user, conn=conn, settings=self.settings, content=self.content,
+                      dispatcher=self.dispatcher, now=now)
+        try:
+            with self.store.savepoint("event"):
+                replies = self.dispatcher.dispatch(ctx)
+                queued = outbox.enqueue(conn, event.psid, [*replies, *ctx.extra], intent="RESPONSE",
+                                        source_event_id=event.inbox_id, now=now)
+                conn.execute("UPDATE inbox SET status = 'done', handled_at = ? WHERE id = ?", (now, event.inbox_id))
+            return queued
+        except sqlite3.OperationalError:
+            raise  # the database itself: retry the whole batch
+        except Exception as exc:
+            # A handler bug: record it, apologise, and move on. Retrying the same code would fail the same way.
+            log.exception("inbox.handler_error", extra={"fields": {"inbox_id": event.inbox_id, "kind": event.kind}})
+            apology = []
+            if event.kind in ("message", "postback"):
+                apology = [Text(ctx.t("error"), quick_replies=ctx.menu())]
+            queued = outbox.enqueue(conn, event.psid, apology, source_event_id=event.inbox_id, now=now)
+            conn.execute(
+                "UPDATE inbox SET status = 'failed', handled_at = ?, error = ? WHERE id = ?",
+                (now, f"{type(exc).__name__}: {exc}"[:500], event.inbox_id),
+            )
+            return queued
+
+    # -- user profiles ----------------------------------------------------------------------------------
+    def _fetch_profiles(self, psids: set[str]) -> None:
+        """Ask Facebook once for each new person's name and locale, in parallel, before the transaction."""
+        if not psids:
+            return
+        marks = ",".join("?" * len(psids))
+        known = {
+            r["psid"]: r for r in self.store.conn.execute(
+                f"SELECT psid, profile_status, profile_checked_at FROM users WHERE psid IN ({marks})", list(psids))
+        }
+        now = time.time()
+        wanted = [
+            p for p in psids
+            if p not in known or known[p]["profile_status"] is None
+            or (known[p]["profile_status"] == "failed" and now - (known[p]["profile_checked_at"] or 0) > PROFILE_RETRY_AFTER)
+        ]
+        if not wanted:
+            return
+        pool = self._profiles or ThreadPoolExecutor(max_workers=4)
+        futures = {pool.submit(self._profile, p): p for p in wanted}
+        done, _ = wait(futures, timeout=PROFILE_TIMEOUT + 1)
+        results = []
+        for future, psid in futures.items():
+            profile = future.result() if future in done else None
+            results.append((psid, profile))
+        with self.store.write() as conn:
+            for psid, profile in results:
+                conn.execute(
+                    "INSERT INTO users (psid, first_seen, last_seen, language) VALUES (?, ?, ?, 'th') "
+                    "ON CONFLICT(psid) DO NOTHING", (psid, now, now))
+                if profile is None:
+                    conn.execute("UPDATE users SET profile_status = 'failed', profile_checked_at = ? WHERE psid = ?",
+                                 (now, psid))
+                    continue
+                locale = profile.get("locale") if isinstance(profile.get("locale"), str) else None
+                language = None
+                if locale:
+                    language = "th" if locale.lower().startswith("th") else "en"
+                conn.execute(
+                    "UPDATE users SET profile_status = 'ok', profile_checked_at = ?, first_name = ?, last_name = ?, "
+                    "locale = ?, language = CASE WHEN language_source = 'user' OR ? IS NULL THEN language ELSE ? END, "
+                    "language_source = coalesce(language_source, CASE WHEN ? IS NULL THEN NULL ELSE 'profile' END) "
+                    "WHERE psid = ?",
+                    (now, _name(profile.get("first_name")), _name(profile.get("last_name")), locale,
+                     language, language, language, psid),
+                )
+        if self._profiles is None:
+            pool.shutdown(wait=False)
+
+    def _profile(self, psid: str) -> dict | None:
+        try:
+            return self.client.user_profile(psid, timeout=PROFILE_TIMEOUT)
+        except GraphError as exc:
+            log_event(log, "profile.unavailable", logging.INFO, error=str(exc))
+            return None
+
+
+def _name(value: object) -> str | None:
+    return value.strip()[:100] if isinstance(value, str) and value.strip() else None

@@ -1,0 +1,359 @@
+"""The outbox: every message the bot sends is a row first, then a Send API call.
+
+Rows are written in the same transaction as the work that produced them (an inbox event marked done, a
+reminder fired, a broadcast fanned out), so a crash either keeps both or neither. The sender then delivers
+them at most `SEND_RATE` a second, one message at a time per recipient in the order they were queued, with
+enough requests in flight to hold that rate at Facebook's 100-300 ms latency.
+
+Messenger's rules are applied at send time, when the window is known for sure:
+- inside 24 hours of the person's last message: `RESPONSE` for replies, `UPDATE` for the bot's own messages;
+- outside it only with a permitted tag (`MESSAGE_TAG`), otherwise not sent and recorded as `outside_window`.
+
+Every row ends in a final state: sent, failed, outside_window, user_unavailable or no_matching_user. A row that
+was being sent when the process died (kill -9) is the one case Facebook gives no way to settle: it goes back
+to the queue, so such a message may arrive twice rather than never (at most `SEND_CONCURRENCY` messages).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import random
+import sqlite3
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Iterable
+
+from . import graph
+from .graph import GraphClient, GraphError
+from .logs import event as log_event
+from .replies import Outgoing, Reply
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+WINDOW_SECONDS = 24 * 3600
+HUMAN_AGENT_SECONDS = 7 * 24 * 3600
+# Tags Facebook still accepts (recurring notifications were retired in February 2026).
+ALLOWED_TAGS = frozenset({"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT"})
+FINAL_STATES = ("sent", "failed", "outside_window", "user_unavailable", "no_matching_user")
+MAX_ATTEMPTS = 8
+PAUSE_KEY = "sender_paused"
+
+
+def enqueue(conn: sqlite3.Connection, psid: str | None, replies: Iterable[Reply | Outgoing], *,
+            intent: str = "RESPONSE", source_event_id: int | None = None, batch: str | None = None,
+            now: float | None = None) -> int:
+    """Queue replies for `psid` (or each Outgoing's own recipient) inside the caller's transaction.
+
+    Returns how many rows were queued. An Outgoing with a `dedup_key` already queued is skipped: that is how
+    reminders and broadcasts stay exactly-once across restarts.
+    """
+    now = time.time() if now is None else now
+    queued = 0
+    for item in replies:
+        if isinstance(item, Outgoing):
+            reply, recipient, row_intent, tag, dedup = item.reply, item.recipient, item.intent, item.tag, item.dedup_key
+            if not recipient:
+                recipient = {"id": psid}
+        else:
+            reply, recipient, row_intent, tag, dedup = item, {"id": psid}, intent, None, None
+        if tag is not None and tag not in ALLOWED_TAGS:
+            raise ValueError(f"message tag {tag!r} is not one Facebook allows")
+        if "comment_id" in recipient:
+            key, window_psid, row_intent = f"comment:{recipient['comment_id']}", None, "PRIVATE_REPLY"
+        else:
+            key = window_psid = str(recipient["id"])
+        for index, request in enumerate(reply.to_requests()):
+            body = {"recipient": recipient, **request}
+            cursor = conn.execute(
+                "INSERT INTO outbox (recipient_key, psid, request, intent, tag, created_at, source_event_id, "
+                "dedup_key, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (key, window_psid, json.dumps(body, ensure_ascii=False), row_intent, tag, now, source_event_id,
+                 f"{dedup}#{index}" if dedup else None, batch),
+            )
+            queued += cursor.rowcount
+    return queued
+
+
+def messaging_fields(intent: str, tag: str | None, last_interaction_at: float | None, now: float) -> dict | None:
+    """The `messaging_type` (and `tag`) Facebook's policy allows for this message now, or None: do not send."""
+    if intent == "PRIVATE_REPLY":
+        return {}  # a private reply answers a comment; it carries no messaging_type
+    age = now - last_interaction_at if last_interaction_at else None
+    if age is not None and age < WINDOW_SECONDS:
+        return {"messaging_type": "RESPONSE" if intent == "RESPONSE" else "UPDATE"}
+    if tag in ALLOWED_TAGS and not (tag == "HUMAN_AGENT" and (age is None or age >= HUMAN_AGENT_SECONDS)):
+        return {"messaging_type": "MESSAGE_TAG", "tag": tag}
+    return None
+
+
+class TokenBucket:
+    """At most `rate` acquisitions a second on average, with a small burst, for all threads of a process."""
+
+    def __init__(self, rate: float, burst: float | None = None):
+        self.rate = float(rate)
+        self.capacity = burst if burst is not None else max(1.0, self.rate / 20)
+        self.tokens = self.capacity
+        self.stamp = time.monotonic()
+        self.lock = threading.Lock()
+
+    def acquire(self, stop: threading.Event | None = None) -> bool:
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+                self.stamp = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return True
+                wait = (1 - self.tokens) / self.rate
+            if stop is not None and stop.wait(wait):
+                return False
+            if stop is None:
+                time.sleep(wait)
+
+
+@dataclass
+class _Claimed:
+    id: int
+    recipient_key: str
+    psid: str | None
+    body: dict
+    attempts: int
+
+
+@dataclass
+class _Result:
+    row: _Claimed
+    status: str  # a final state, or "retry" / "requeue"
+    message_id: str | None = None
+    error: str | None = None
+    delay: float = 0.0
+
+
+class OutboxSender:
+    """Delivers queued rows. One dispatcher thread claims due rows and a pool of threads sends them."""
+
+    backoff_base = 0.5
+    backoff_cap = 300.0
+
+    def __init__(self, store: Store, client: GraphClient, rate: float, concurrency: int,
+                 token_recheck_seconds: float = 30.0):
+        self.store = store
+        self.client = client
+        self.bucket = TokenBucket(rate)
+        self.concurrency = concurrency
+        self.token_recheck_seconds = token_recheck_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._results: list[_Result] = []
+        self._results_lock = threading.Lock()
+        self._slots = threading.Semaphore(concurrency)
+        self._in_flight = 0
+        self._cooldown_until = 0.0
+        self._paused_since: float | None = None
+        self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self.sent_total = 0
+
+    # -- lifecycle --------------------------------------------------------------------------------------
+    def start(self) -> None:
+        with self.store.write() as conn:  # rows caught mid-send by a crash go back to the queue (see module doc)
+            conn.execute("UPDATE outbox SET status = 'queued' WHERE status = 'sending'")
+        self._stop.clear()
+        self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="outbox-send")
+        self._paused_since = time.time() if self.store.get_state(PAUSE_KEY) else None
+        self._thread = threading.Thread(target=self._run, name="outbox-dispatch", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout)
+        if self._pool:
+            self._pool.shutdown(wait=True, cancel_futures=False)
+        self._settle()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @property
+    def alive(self) -> bool:
+        return bool(self._thread and self._thread.is_alive())
+
+    @property
+    def paused(self) -> bool:
+        return self._paused_since is not None
+
+    # -- the dispatcher loop ----------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._settle()
+                if self._paused_since is not None:
+                    self._check_token()
+                    continue
+                if time.time() < self._cooldown_until:
+                    self._stop.wait(self._cooldown_until - time.time())
+                    continue
+                claimed = self._claim(max(0, self.concurrency - self._in_flight))
+                for index, row in enumerate(claimed):
+                    if not self._dispatch(row):  # stopping: what was claimed but not sent goes back
+                        self._requeue_unsent(claimed[index:])
+                        break
+                if not claimed:
+                    self._wake.wait(0.05 if self._in_flight else 0.25)
+                    self._wake.clear()
+            except Exception:  # never let the loop die: log and carry on
+                log.exception("outbox.loop_error")
+                self._stop.wait(1.0)
+
+    def _claim(self, limit: int) -> list[_Claimed]:
+        """Due rows that are first in line for their recipient, marked `sending`; outside-window rows settled."""
+        if limit <= 0:
+            self._wake.wait(0.01)
+            return []
+        now = time.time()
+        claimed: list[_Claimed] = []
+        with self.store.write() as conn:
+            rows = conn.execute(
+                """
+                SELECT o.id, o.recipient_key, o.psid, o.request, o.intent, o.tag, o.attempts, u.last_interaction_at
+                FROM outbox o LEFT JOIN users u ON u.psid = o.psid
+                WHERE o.status = 'queued' AND o.next_attempt_at <= :now
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.recipient_key = o.recipient_key
+                                  AND p.status IN ('queued', 'sending') AND p.id < o.id)
+                ORDER BY o.id LIMIT :limit
+                """,
+                {"now": now, "limit": limit},
+            ).fetchall()
+            for row in rows:
+                fields = messaging_fields(row["intent"], row["tag"], row["last_interaction_at"], now)
+                if fields is None:
+                    conn.execute(
+                        "UPDATE outbox SET status = 'outside_window', finished_at = ?, "
+                        "error = 'outside the 24-hour window and no permitted tag' WHERE id = ?",
+                        (now, row["id"]),
+                    )
+                    continue
+                conn.execute("UPDATE outbox SET status = 'sending' WHERE id = ?", (row["id"],))
+                body = json.loads(row["request"])
+                body.update(fields)
+                claimed.append(_Claimed(row["id"], row["recipient_key"], row["psid"], body, row["attempts"]))
+        if len(claimed) < len(rows):
+            self._wake.set()  # settled rows may have unblocked later rows for the same people
+        return claimed
+
+    def _dispatch(self, row: _Claimed) -> bool:
+        if not self.bucket.acquire(self._stop):
+            return False
+        self._slots.acquire()
+        with self._results_lock:
+            self._in_flight += 1
+        assert self._pool is not None
+        self._pool.submit(self._send, row)
+        return True
+
+    def _requeue_unsent(self, rows: list[_Claimed]) -> None:
+        with self._results_lock:
+            self._results.extend(_Result(r, "requeue") for r in rows)
+
+    # -- the sending threads ----------------------------------------------------------------------------
+    def _send(self, row: _Claimed) -> None:
+        try:
+            answer = self.client.send(row.body)
+            result = _Result(row, "sent", message_id=str(answer.get("message_id") or ""))
+        except GraphError as exc:
+            result = self._on_error(row, exc)
+        except Exception as exc:  # a bug must not leave the row in 'sending' forever
+            log.exception("outbox.send_crashed")
+            result = _Result(row, "retry", error=f"{type(exc).__name__}", delay=self._backoff(row.attempts))
+        with self._results_lock:
+            self._results.append(result)
+            self._in_flight -= 1
+        self._slots.release()
+        self._wake.set()
+
+    def _on_error(self, row: _Claimed, exc: GraphError) -> _Result:
+        action = exc.action
+        if action == graph.TOKEN:
+            self._pause(str(exc))
+            return _Result(row, "requeue", error=str(exc))
+        if action == graph.THROTTLED:
+            # Page- or app-level throttling: everyone waits, not just this message.
+            self._cooldown_until = max(self._cooldown_until, time.time() + self._backoff(row.attempts, floor=5.0))
+            return _Result(row, "retry", error=str(exc), delay=0.0)
+        if action == graph.RETRY:
+            return _Result(row, "retry", error=str(exc), delay=self._backoff(row.attempts))
+        return _Result(row, action, error=str(exc))  # permanent for this message
+
+    def _backoff(self, attempts: int, floor: float = 0.0) -> float:
+        """Exponential backoff with full jitter."""
+        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** attempts))
+        return max(floor, random.uniform(ceiling / 2, ceiling))
+
+    def _pause(self, reason: str) -> None:
+        if self._paused_since is None:
+            self._paused_since = time.time()
+            log_event(log, "outbox.paused_invalid_token", logging.ERROR, reason=reason)
+            try:
+                self.store.set_state(PAUSE_KEY, json.dumps({"since": self._paused_since, "reason": reason}))
+            except sqlite3.Error:
+                log.exception("outbox.pause_not_recorded")
+
+    def _check_token(self) -> None:
+        """While paused, ask Facebook now and then whether the token works again."""
+        if self._in_flight:
+            self._stop.wait(0.05)
+            return
+        try:
+            ok = self.client.check_token()
+        except GraphError:
+            ok = False
+        if ok:
+            self._paused_since = None
+            self.store.set_state(PAUSE_KEY, None)
+            log_event(log, "outbox.resumed")
+        else:
+            self._stop.wait(self.token_recheck_seconds)
+
+    # -- recording results ------------------------------------------------------------------------------
+    def _settle(self) -> None:
+        with self._results_lock:
+            results, self._results = self._results, []
+        if not results:
+            return
+        now = time.time()
+        unreachable: list[tuple[str, float, str]] = []
+        with self.store.write() as conn:
+            for r in results:
+                if r.status == "sent":
+                    conn.execute(
+                        "UPDATE outbox SET status = 'sent', finished_at = ?, message_id = ?, attempts = attempts + 1, "
+                        "error = NULL WHERE id = ?", (now, r.message_id, r.row.id))
+                elif r.status == "requeue":  # not attempted (stopping, or paused for the token)
+                    conn.execute("UPDATE outbox SET status = 'queued' WHERE id = ?", (r.row.id,))
+                elif r.status == "retry":
+                    if r.row.attempts + 1 >= MAX_ATTEMPTS:
+                        conn.execute(
+                            "UPDATE outbox SET status = 'failed', finished_at = ?, attempts = attempts + 1, error = ? "
+                            "WHERE id = ?", (now, f"gave up after {MAX_ATTEMPTS} attempts: {r.error}", r.row.id))
+                    else:
+                        conn.execute(
+                            "UPDATE outbox SET status = 'queued', attempts = attempts + 1, next_attempt_at = ?, "
+                            "error = ? WHERE id = ?", (now + r.delay, r.error, r.row.id))
+                else:
+                    conn.execute(
+                        "UPDATE outbox SET status = ?, finished_at = ?, attempts = attempts + 1, error = ? WHERE id = ?",
+                        (r.status, now, r.error, r.row.id))
+                    if r.status in (graph.USER_UNAVAILABLE, graph.NO_MATCHING_USER) and r.row.psid:
+                        unreachable.append((r.status, now, r.row.psid))
+            conn.executemany("UPDATE users SET unreachable = ?, unreachable_at = ? WHERE psid = ?", unreachable)
+        sent = sum(1 for r in results if r.status == "sent")
+        self.sent_total += sent
+        for r in results:
+            if r.status not in ("sent", "requeue"):
+                log_event(log, "outbox.not_sent", logging.WARNING, outbox_id=r.row.id, status=r.status, error=r.error)

@@ -1,0 +1,160 @@
+"""The bot's moving parts in one object, kept on the Flask app as `app.extensions["bot"]`.
+
+Every process accepts webhooks. The process that holds the `runner` lease also runs the background services:
+the inbox workers, the outbox sender, and whatever features add (the scheduler). `start()` is idempotent and
+cheap, so the WSGI entry points and a first-request safety net may all call it.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Protocol
+
+from .config import Settings
+from .content import Content
+from .dispatcher import Dispatcher
+from .graph import GraphClient
+from .inbox import Inbox
+from .leadership import Lease
+from .logs import event as log_event
+from .outbox import PAUSE_KEY, OutboxSender
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Service(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+class BotRuntime:
+    lease_ttl = 15.0
+
+    def __init__(self, settings: Settings, store: Store, content: Content, dispatcher: Dispatcher,
+                 client: GraphClient):
+        self.settings = settings
+        self.store = store
+        self.content = content
+        self.dispatcher = dispatcher
+        self.client = client
+        self.sender = OutboxSender(store, client, settings.send_rate, settings.effective_send_concurrency,
+                                   settings.token_recheck_seconds)
+        self.inbox = Inbox(store, dispatcher, content, settings, client, on_queued=self.sender.wake)
+        self.lease = Lease(store, "runner", ttl=self.lease_ttl)
+        self.services: list[Service] = []  # features add theirs (for example the scheduler)
+        self.leading = False
+        self.started = False
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._coordinator: threading.Thread | None = None
+        self.fake_graph = None  # the local-mode fake server, when this runtime started one
+
+    # -- lifecycle --------------------------------------------------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            if self.started:
+                return
+            self.started = True
+            self._stop.clear()
+            self._coordinator = threading.Thread(target=self._coordinate, name="runtime-coordinator", daemon=True)
+            self._coordinator.start()
+
+    def wait_until_leading(self, timeout: float = 10.0) -> bool:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.leading:
+                return True
+            time.sleep(0.01)
+        return self.leading
+
+    def stop(self) -> None:
+        with self._lock:
+            if not self.started:
+                return
+            self.started = False
+            self._stop.set()
+        if self._coordinator:
+            self._coordinator.join(10)
+        if self.leading:
+            self._stop_services()
+            try:
+                self.lease.release()
+            except Exception:
+                log.exception("runtime.release_failed")
+        if self.fake_graph is not None:
+            self.fake_graph.stop()
+            self.fake_graph = None
+
+    def _coordinate(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.leading:
+                    if not self.lease.renew():
+                        log_event(log, "runtime.lease_lost", logging.WARNING)
+                        self._stop_services()
+                elif self.lease.try_acquire():
+                    self._start_services()
+            except Exception:
+                log.exception("runtime.coordinate_error")
+            self._stop.wait(self.lease_ttl / 5)
+
+    def _start_services(self) -> None:
+        log_event(log, "runtime.leading", owner=self.lease.owner)
+        self.sender.start()
+        self.inbox.start()
+        for service in self.services:
+            service.start()
+        self.leading = True
+
+    def _stop_services(self) -> None:
+        self.leading = False
+        for service in reversed(self.services):
+            try:
+                service.stop()
+            except Exception:
+                log.exception("runtime.service_stop_failed")
+        self.inbox.stop()
+        self.sender.stop()
+
+    # -- signals ----------------------------------------------------------------------------------------
+    def wake_inbox(self) -> None:
+        self.inbox.wake()
+
+    def wake_sender(self) -> None:
+        self.sender.wake()
+
+    # -- health -----------------------------------------------------------------------------------------
+    def health(self) -> tuple[bool, dict]:
+        problems: list[str] = []
+        report: dict = {"mode": "local" if self.settings.local_mode else "production"}
+        try:
+            conn = self.store.conn
+            conn.execute("SELECT 1").fetchone()
+            report["database"] = "ok"
+            report["inbox_pending"] = conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0]
+            report["outbox_queued"] = conn.execute(
+                "SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')").fetchone()[0]
+            report["outbox_failed_last_hour"] = conn.execute(
+                "SELECT count(*) FROM outbox WHERE status = 'failed' AND finished_at > ?", (time.time() - 3600,)
+            ).fetchone()[0]
+            paused = self.store.get_state(PAUSE_KEY)
+            holder = self.lease.holder()
+        except Exception as exc:
+            report["database"] = f"error: {type(exc).__name__}"
+            return False, {**report, "status": "unhealthy", "problems": ["database unavailable"]}
+        if paused:
+            report["sender_paused"] = paused
+            problems.append("sending paused: the Page access token is invalid or expired")
+        report["leader"] = holder
+        report["this_process_leads"] = self.leading
+        if holder is None or holder["age"] > self.lease_ttl:
+            problems.append("no process is running the workers")
+        if self.leading:
+            report["workers"] = {"inbox": self.inbox.alive, "sender": self.sender.alive}
+            if not (self.inbox.alive and self.sender.alive):
+                problems.append("a worker thread has stopped")
+        report["problems"] = problems
+        report["status"] = "ok" if not problems else "unhealthy"
+        return not problems, report

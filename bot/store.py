@@ -1,0 +1,209 @@
+"""SQLite storage: one connection per thread, WAL, a busy timeout, explicit write transactions.
+
+Why `BEGIN IMMEDIATE` for every write: a deferred transaction that reads first and writes later can fail with
+SQLITE_BUSY without waiting when another connection wrote in between (the busy timeout does not apply to that
+upgrade). Taking the write lock up front makes every writer wait its turn instead.
+
+Uniqueness (one inbox row per Facebook event, one vote per person) is enforced by UNIQUE constraints and
+`INSERT ... ON CONFLICT`, never by reading first.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+class Store:
+    def __init__(self, path: str | Path, busy_timeout: float = 10.0):
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()
+        self._migrations: list[Migration] = [core_schema]
+        self._all: set[sqlite3.Connection] = set()
+        self._all_lock = threading.Lock()
+
+    # -- connections -------------------------------------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (created on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if str(self.path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves (see the module docstring).
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes; WAL keeps it consistent
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+            self._local.conn = conn
+            with self._all_lock:
+                self._all.add(conn)
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction on this thread's connection: committed on success, rolled back on error."""
+        conn = self.conn
+        if conn.in_transaction:  # nested use joins the outer transaction
+            yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def savepoint(self, name: str = "sp") -> Iterator[sqlite3.Connection]:
+        """A nested unit inside a write transaction: its writes vanish alone if it raises."""
+        conn = self.conn
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            conn.execute(f"RELEASE {name}")
+
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils view of this thread's connection, for schema work and exports."""
+        return sqlite_utils.Database(self.conn)
+
+    def close(self) -> None:
+        """Close every connection this store opened (all threads)."""
+        with self._all_lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except sqlite3.ProgrammingError:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+    # -- schema -----------------------------------------------------------------------------------------
+    def add_migration(self, migration: Migration) -> None:
+        """Feature modules own their tables: they add a function that creates them if missing."""
+        if migration not in self._migrations:
+            self._migrations.append(migration)
+
+    def migrate(self) -> None:
+        db = self.db()
+        with self.write():
+            for migration in self._migrations:
+                migration(db)
+
+    # -- small shared state -----------------------------------------------------------------------------
+    def get_state(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM runtime_state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_state(self, key: str, value: str | None) -> None:
+        with self.write() as conn:
+            if value is None:
+                conn.execute("DELETE FROM runtime_state WHERE key = ?", (key,))
+            else:
+                conn.execute(
+                    "INSERT INTO runtime_state (key, value, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    (key, value, time.time()),
+                )
+
+
+def core_schema(db: sqlite_utils.Database) -> None:
+    """Tables of the platform core: users, the inbox, the outbox, leases, runtime flags."""
+    db["users"].create(
+        {
+            "psid": str,
+            "first_seen": float,
+            "last_seen": float,
+            "last_interaction_at": float,  # the user wrote, tapped or clicked an m.me link: opens the 24 h window
+            "language": str,  # th | en
+            "language_source": str,  # profile | user
+            "first_name": str,
+            "last_name": str,
+            "locale": str,
+            "profile_status": str,  # None (not asked) | ok | failed
+            "profile_checked_at": float,
+            "unreachable": str,  # why the Send API refused this person for good (user_unavailable, no_matching_user)
+            "unreachable_at": float,
+        },
+        pk="psid",
+        not_null={"first_seen", "last_seen"},
+        if_not_exists=True,
+    )
+    db["inbox"].create(
+        {
+            "id": int,
+            "dedup_key": str,
+            "psid": str,
+            "kind": str,
+            "event": str,  # the event's JSON exactly as Facebook sent it (re-serialised compactly)
+            "occurred_at": float,
+            "received_at": float,
+            "status": str,  # pending | done | failed
+            "deliveries": int,  # how often Facebook delivered it (redeliveries are counted, not stored again)
+            "handled_at": float,
+            "error": str,
+        },
+        pk="id",
+        not_null={"dedup_key", "psid", "kind", "event", "received_at", "status"},
+        defaults={"status": "pending", "deliveries": 1},
+        if_not_exists=True,
+    )
+    db["outbox"].create(
+        {
+            "id": int,
+            "recipient_key": str,  # psid, or "comment:<id>" for a private reply
+            "psid": str,  # whose 24 h window applies (None for private replies)
+            "request": str,  # JSON: recipient + message | sender_action, without messaging_type
+            "intent": str,  # RESPONSE | UPDATE | PRIVATE_REPLY
+            "tag": str,  # a MESSAGE_TAG allowed outside the window, or None
+            "status": str,  # queued | sending | sent | failed | outside_window | user_unavailable | no_matching_user
+            "attempts": int,
+            "next_attempt_at": float,
+            "created_at": float,
+            "finished_at": float,
+            "message_id": str,
+            "error": str,
+            "source_event_id": int,
+            "dedup_key": str,  # optional: "exactly once" keys for reminders and broadcasts
+            "batch": str,  # optional: the broadcast or job that made it
+        },
+        pk="id",
+        not_null={"recipient_key", "request", "intent", "status", "created_at"},
+        defaults={"status": "queued", "attempts": 0, "next_attempt_at": 0},
+        if_not_exists=True,
+    )
+    db["leases"].create(
+        {"name": str, "owner": str, "acquired_at": float, "heartbeat_at": float},
+        pk="name",
+        if_not_exists=True,
+    )
+    db["runtime_state"].create({"key": str, "value": str, "updated_at": float}, pk="key", if_not_exists=True)
+    # Partial indexes stay small: finished rows leave them.
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS inbox_dedup ON inbox(dedup_key)")
+    db.execute("CREATE INDEX IF NOT EXISTS inbox_pending ON inbox(id) WHERE status = 'pending'")
+    db.execute("CREATE INDEX IF NOT EXISTS inbox_psid ON inbox(psid, id)")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS outbox_dedup ON outbox(dedup_key) WHERE dedup_key IS NOT NULL")
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_open ON outbox(id) WHERE status IN ('queued', 'sending')")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS outbox_open_by_recipient ON outbox(recipient_key, id) "
+        "WHERE status IN ('queued', 'sending')"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_batch ON outbox(batch, status) WHERE batch IS NOT NULL")
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_source ON outbox(source_event_id)")

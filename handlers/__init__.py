@@ -1,0 +1,16 @@
+"""Conversation features, one module each.
+
+Every module says in its docstring which events it takes, and exposes `register(bot)`, which adds its
+handlers to `bot.dispatcher` (and, where it has any, its tables, content loaders, menu items and services).
+The order of MODULES does not decide priority: handler groups do (lower first).
+"""
+from __future__ import annotations
+
+from . import fallback, greeting, language, media
+
+MODULES = (language, greeting, media, fallback)
+
+
+def register_all(bot) -> None:
+    for module in MODULES:
+        module.register(bot)

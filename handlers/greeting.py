@@ -1,0 +1,37 @@
+"""Greeting and main menu.
+
+Takes: the Get Started postback, the `MENU` payload, and greetings typed as text ("สวัสดี", "หวัดดีครับ",
+"hi", "เมนู"). Answers with a Thai-first greeting that uses the person's first name when Facebook gave it,
+and the main menu as quick replies (each feature adds its own entry to the menu).
+"""
+from __future__ import annotations
+
+from bot.dispatcher import Context, PayloadHandler, TextHandler
+from bot.replies import Text
+
+GET_STARTED = "GET_STARTED"
+MENU = "MENU"
+
+GREETINGS = (
+    r"(?:สวัสดี|หวัดดี|ดีจ้า|ดีค่ะ|ดีครับ|ดีคับ|ดีงับ|สวัสดีตอน\w+)(?:\s*(?:จ้า|จ้ะ|ค่า|คร้าบ|ทุกคน|แอดมิน|แอด|admin|บอท|bot))*",
+    r"(?:hi|hello|hey|hiya|yo|howdy|good\s+(?:morning|afternoon|evening)|greetings)(?:\s+(?:there|bot|admin|all))?",
+)
+MENU_WORDS = (r"เมนู|เมนูหลัก|menu|main menu|start|get started|เริ่ม|เริ่มต้น|help|ช่วยด้วย|ช่วยเหลือ",)
+
+
+def greet(ctx: Context) -> Text:
+    name = ctx.user.first_name
+    text = ctx.t("greeting_named", name=name) if name else ctx.t("greeting")
+    return Text(text, quick_replies=ctx.menu())
+
+
+def show_menu(ctx: Context) -> Text:
+    return Text(ctx.t("menu_prompt"), quick_replies=ctx.menu())
+
+
+def register(bot) -> None:
+    bot.content.require_texts("greeting", "greeting_named", "menu_prompt")
+    bot.dispatcher.add(PayloadHandler(GET_STARTED, greet), group=10)
+    bot.dispatcher.add(PayloadHandler(MENU, show_menu), group=10)
+    bot.dispatcher.add(TextHandler(greet, patterns=GREETINGS, name="greeting"), group=10)
+    bot.dispatcher.add(TextHandler(show_menu, patterns=MENU_WORDS, name="menu"), group=10)

@@ -1,0 +1,33 @@
+"""Language choice: Thai (default) or English, changeable at any time.
+
+Takes: the `LANG:th`, `LANG:en` and `LANG:switch` payloads (menu), and the typed words "English", "ภาษาไทย",
+"ไทย", "Thai", "ภาษาอังกฤษ". The person's choice is stored and wins over the locale Facebook reported.
+"""
+from __future__ import annotations
+
+from bot.dispatcher import Context, MenuItem, PayloadHandler, TextHandler
+from bot.replies import Text
+
+TO_ENGLISH = r"english|eng|en|in english|ภาษาอังกฤษ|อังกฤษ|อิงลิช"
+TO_THAI = r"ภาษาไทย|ไทย|thai|th|in thai|พูดไทย|พิมพ์ไทย"
+
+
+def _switch_to(ctx: Context, lang: str) -> Text:
+    ctx.set_language(lang)
+    return Text(ctx.t("language_set"), quick_replies=ctx.menu())
+
+
+def from_payload(ctx: Context) -> Text:
+    wanted = ctx.event.payload.split(":", 1)[1]
+    if wanted not in ("th", "en"):
+        wanted = "en" if ctx.lang == "th" else "th"
+    return _switch_to(ctx, wanted)
+
+
+def register(bot) -> None:
+    bot.content.require_texts("language_set")
+    bot.dispatcher.add(PayloadHandler("LANG:", from_payload), group=5)
+    bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "en"), patterns=[TO_ENGLISH], name="to_english"), group=5)
+    bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "th"), patterns=[TO_THAI], name="to_thai"), group=5)
+    # The entry offers the other language, so it is written in that language.
+    bot.dispatcher.add_menu_item(MenuItem(payload="LANG:switch", order=90, title={"th": "🌐 English", "en": "🌐 ภาษาไทย"}))
