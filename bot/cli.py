@@ -6,24 +6,21 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-import uuid
 
 import click
 import requests
 from flask import Flask, current_app
 from werkzeug.serving import make_server
 
+from . import simulator
 from .graph import GraphError
 from .replies import fit
-from .webhook import sign
 
 GREETING_LIMIT = 160
 PERSISTENT_MENU_LIMIT = 20
 MENU_TITLE_LIMIT = 30
 ICE_BREAKER_LIMIT = 4
 PROFILE_FIELDS = ["get_started", "greeting", "persistent_menu", "ice_breakers"]
-LOCAL_PAGE_ID = "100000000000001"
 
 
 def register(app: Flask) -> None:
@@ -99,55 +96,48 @@ class LocalChat:
     """A citizen's side of Messenger in a terminal: signed webhooks in, the fake Graph API's messages out."""
 
     def __init__(self, bot_url: str, graph_url: str, app_secret: str, psid: str):
-        self.bot_url, self.graph_url, self.app_secret, self.psid = bot_url, graph_url, app_secret, psid
-        self.http = requests.Session()
+        self.psid = psid
+        self.webhook = simulator.Webhook(bot_url, app_secret)
+        self.graph = simulator.FakeGraph(graph_url)
         self.choices: list[dict] = []
-        self.last_id = self.http.get(f"{graph_url}/_fake/messages", params={"after": 0}, timeout=5).json()["last_id"]
+        self.last_id = max((m["id"] for m in self.graph.messages()), default=0)
 
-    def post_event(self, event: dict) -> None:
-        now = int(time.time() * 1000)
-        event = {"sender": {"id": self.psid}, "recipient": {"id": LOCAL_PAGE_ID}, "timestamp": now, **event}
-        body = json.dumps({"object": "page", "entry": [{"id": LOCAL_PAGE_ID, "time": now, "messaging": [event]}]},
-                          ensure_ascii=False).encode()
-        response = self.http.post(f"{self.bot_url}/webhook", data=body, timeout=10, headers={
-            "Content-Type": "application/json", "X-Hub-Signature-256": sign(body, self.app_secret)})
+    def post(self, event: dict) -> None:
+        response = self.webhook.post(simulator.page_body([event]))
         if response.status_code != 200:
             raise click.ClickException(f"the bot refused the message: HTTP {response.status_code} {response.text[:200]}")
 
     def say(self, line: str) -> bool:
         """Send what the person typed (a choice number, a /command or text). False to quit."""
-        line = line.strip()
+        line, psid = line.strip(), self.psid
         if not line:
             return True
         if line in ("/quit", "/exit", "/q"):
             return False
-        mid = {"mid": f"m_local_{uuid.uuid4().hex}"}
         if line.isdigit() and 1 <= int(line) <= len(self.choices):
             choice = self.choices[int(line) - 1]
             if choice["type"] == "quick_reply":
-                self.post_event({"message": {**mid, "text": choice["title"], "quick_reply": {"payload": choice["payload"]}}})
+                self.post(simulator.quick_reply(psid, choice["title"], choice["payload"]))
             elif choice["type"] == "postback":
-                self.post_event({"postback": {**mid, "title": choice["title"], "payload": choice["payload"]}})
+                self.post(simulator.postback(psid, choice["payload"], choice["title"]))
             else:
                 click.echo(f"      (opens {choice.get('url')})")
                 return True
         elif line == "/start":
-            self.post_event({"postback": {**mid, "title": "Get Started", "payload": "GET_STARTED"}})
+            self.post(simulator.postback(psid, "GET_STARTED", "Get Started"))
         elif line.startswith("/ref "):
-            self.post_event({"referral": {"ref": line[5:].strip(), "source": "SHORTLINK", "type": "OPEN_THREAD"}})
+            self.post(simulator.referral(psid, line[5:].strip()))
         elif line == "/like":
-            self.post_event({"message": {**mid, "sticker_id": 369239263222822,
-                                         "attachments": [{"type": "image", "payload": {"sticker_id": 369239263222822}}]}})
+            self.post(simulator.sticker(psid, simulator.LIKE_STICKER))
         elif line == "/sticker":
-            self.post_event({"message": {**mid, "sticker_id": 126361874215276,
-                                         "attachments": [{"type": "image", "payload": {"sticker_id": 126361874215276}}]}})
+            self.post(simulator.sticker(psid))
         elif line == "/image":
-            self.post_event({"message": {**mid, "attachments": [{"type": "image", "payload": {"url": "https://example.org/a.jpg"}}]}})
+            self.post(simulator.image(psid))
         elif line == "/help":
             click.echo("  a number picks a choice; /start Get Started; /ref NAME an m.me link; /like /sticker /image; /quit")
             return True
         else:
-            self.post_event({"message": {**mid, "text": line}})
+            self.post(simulator.text(psid, line))
         self.show_replies()
         return True
 
@@ -155,13 +145,12 @@ class LocalChat:
         """Print the bot's messages as they arrive, until it has been quiet for a moment."""
         received, wait = [], first_wait
         while True:
-            answer = self.http.get(f"{self.graph_url}/_fake/messages", timeout=wait + 5,
-                                   params={"recipient": self.psid, "after": self.last_id, "wait": wait}).json()
-            if not answer["messages"]:
+            batch = self.graph.messages(self.psid, after=self.last_id, wait=wait)
+            if not batch:
                 break
             if not received:  # a new answer: its choices replace the old numbering, as on a phone
                 self.choices = []
-            for message in answer["messages"]:
+            for message in batch:
                 self.last_id = max(self.last_id, message["id"])
                 received.append(message)
                 self.render(message["body"])

@@ -136,8 +136,9 @@ class _Result:
 class OutboxSender:
     """Delivers queued rows. One dispatcher thread claims due rows and a pool of threads sends them."""
 
-    backoff_base = 0.5
+    backoff_base = 0.5  # seconds before the first retry; doubles each time (with jitter)
     backoff_cap = 300.0
+    throttle_floor = 5.0  # the least everyone waits after Facebook says "too many calls"
 
     def __init__(self, store: Store, client: GraphClient, rate: float, concurrency: int,
                  token_recheck_seconds: float = 30.0):
@@ -284,7 +285,7 @@ class OutboxSender:
             return _Result(row, "requeue", error=str(exc))
         if action == graph.THROTTLED:
             # Page- or app-level throttling: everyone waits, not just this message.
-            self._cooldown_until = max(self._cooldown_until, time.time() + self._backoff(row.attempts, floor=5.0))
+            self._cooldown_until = max(self._cooldown_until, time.time() + self._backoff(row.attempts, floor=self.throttle_floor))
             return _Result(row, "retry", error=str(exc), delay=0.0)
         if action == graph.RETRY:
             return _Result(row, "retry", error=str(exc), delay=self._backoff(row.attempts))

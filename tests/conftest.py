@@ -1,0 +1,198 @@
+"""Test fixtures: a real bot on a real HTTP port, a real SQLite file, and the fake Graph API as Facebook.
+
+Nothing of ours is mocked. The only stand-in is Facebook itself (bot.fake_graph), reached over HTTP exactly as
+the production bot reaches graph.facebook.com.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from app import create_app
+from bot import simulator
+from bot.config import Settings
+from bot.fake_graph import FakeGraphServer
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "test-page-token-0123456789"
+SECRET = "test-app-secret-abcdef"
+VERIFY = "test-verify-token"
+
+
+@pytest.fixture
+def fake_graph():
+    with FakeGraphServer(token=TOKEN) as server:
+        yield server
+
+
+@dataclass
+class RunningBot:
+    app: object
+    url: str
+    settings: Settings
+    webhook: simulator.Webhook
+    graph: simulator.FakeGraph
+    server: object
+
+    @property
+    def runtime(self):
+        return self.app.extensions["bot"]
+
+    def db(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.settings.database_path, timeout=10)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def say(self, psid: str, words: str) -> list[dict]:
+        """A person types `words`; returns the bot's answer (all messages until it goes quiet)."""
+        before = len(self.graph.messages(psid))
+        self.webhook.send(simulator.text(psid, words))
+        return self.answer(psid, before)
+
+    def tap(self, psid: str, title: str, payload: str) -> list[dict]:
+        before = len(self.graph.messages(psid))
+        self.webhook.send(simulator.quick_reply(psid, title, payload))
+        return self.answer(psid, before)
+
+    def answer(self, psid: str, before: int, quiet: float = 0.3) -> list[dict]:
+        self.graph.wait_for(before + 1, psid)
+        return self.graph.quiet_then(psid, quiet=quiet)[before:]
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Until the inbox has nothing pending and the outbox nothing queued."""
+        deadline = time.time() + timeout
+        with self.db() as conn:
+            while time.time() < deadline:
+                pending = conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0]
+                queued = conn.execute("SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')").fetchone()[0]
+                if not pending and not queued:
+                    return
+                time.sleep(0.02)
+        raise AssertionError("bot did not become idle")
+
+
+def serve(app) -> tuple[object, str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def bot_settings(tmp_path: Path, graph_url: str, **overrides) -> Settings:
+    base = Settings(
+        page_access_token=TOKEN, app_secret=SECRET, verify_token=VERIFY, graph_api_url=graph_url,
+        database_path=tmp_path / "bot.sqlite3", content_dir=ROOT / "content", log_level="WARNING",
+        token_recheck_seconds=0.2,
+    )
+    return base.with_overrides(**overrides)
+
+
+@pytest.fixture
+def start_bot(tmp_path, fake_graph):
+    """Factory: start a bot (optionally with settings overrides and extra setup before it runs)."""
+    started: list[RunningBot] = []
+
+    def start(setup=None, **overrides) -> RunningBot:
+        settings = bot_settings(tmp_path, fake_graph.url, **overrides)
+        app = create_app(settings)
+        if setup is not None:
+            setup(app.extensions["bot"])
+        server, url = serve(app)
+        runtime = app.extensions["bot"]
+        runtime.sender.backoff_base = 0.05  # keep retry tests quick; the policy is the same
+        runtime.start()
+        assert runtime.wait_until_leading(10)
+        bot = RunningBot(app, url, settings, simulator.Webhook(url, SECRET), simulator.FakeGraph(fake_graph.url), server)
+        started.append(bot)
+        return bot
+
+    yield start
+    for bot in started:
+        bot.server.shutdown()
+        bot.runtime.stop()
+        bot.runtime.store.close()
+
+
+@pytest.fixture
+def bot(start_bot) -> RunningBot:
+    return start_bot()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class BotProcess:
+    """The bot as a separate OS process (`python app.py`), for kill -9 and start-up tests."""
+
+    def __init__(self, env: dict[str, str], cwd: Path):
+        self.env, self.cwd = env, cwd
+        self.port = int(env["PORT"])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.log_path = cwd / f"bot-{self.port}.log"
+
+    def start(self, wait: bool = True) -> "BotProcess":
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=self.env, cwd=self.cwd,
+                                     stdout=log, stderr=subprocess.STDOUT)
+        if wait:
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                try:
+                    if requests.get(f"{self.url}/healthz", timeout=1).status_code in (200, 503):
+                        return self
+                except requests.ConnectionError:
+                    pass
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"bot exited: {self.log_path.read_text()[-2000:]}")
+                time.sleep(0.05)
+            raise AssertionError("bot did not start")
+        return self
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()  # SIGKILL: no cleanup, no graceful shutdown
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+@pytest.fixture
+def bot_process(tmp_path, fake_graph):
+    processes: list[BotProcess] = []
+
+    def make(**env_overrides) -> BotProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PAGE_", "APP_", "GRAPH_", "DATABASE_"))}
+        env.update({
+            "PAGE_ACCESS_TOKEN": TOKEN, "APP_SECRET": SECRET, "VERIFY_TOKEN": VERIFY,
+            "GRAPH_API_URL": fake_graph.url, "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            "CONTENT_DIR": str(ROOT / "content"), "PORT": str(free_port()), "LOG_LEVEL": "INFO",
+        })
+        env.update(env_overrides)
+        process = BotProcess(env, tmp_path)
+        processes.append(process)
+        return process
+
+    yield make
+    for process in processes:
+        process.stop()
