@@ -29,9 +29,19 @@ log = logging.getLogger("bot")
 
 def create_app(settings: Settings | Mapping[str, str] | None = None) -> Flask:
     if settings is None:
-        settings = Settings.from_env()
-    elif not isinstance(settings, Settings):
+        # Settings from the environment: this is a real start (python app.py, gunicorn, flask CLI), so a bad
+        # setting or content file stops it with one line naming it, not a traceback.
+        try:
+            return _create_app(Settings.from_env())
+        except (ConfigError, ContentError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            raise SystemExit(2)
+    if not isinstance(settings, Settings):
         settings = Settings.from_mapping(settings)
+    return _create_app(settings)
+
+
+def _create_app(settings: Settings) -> Flask:
     logs.configure(settings.log_level, settings.secrets())
 
     fake = None
@@ -76,13 +86,9 @@ def create_app(settings: Settings | Mapping[str, str] | None = None) -> Flask:
 
 
 def main() -> None:
-    try:
-        settings = Settings.from_env()
-        app = create_app(settings)
-    except (ConfigError, ContentError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2)
+    app = create_app()
     bot = app.extensions["bot"]
+    settings = bot.settings
     bot.start()
     logs.event(log, "serving", url=f"http://{settings.host}:{settings.port}")
     try:

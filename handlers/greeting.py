@@ -13,7 +13,7 @@ GET_STARTED = "GET_STARTED"
 MENU = "MENU"
 
 GREETINGS = (
-    r"(?:สวัสดี|หวัดดี|ดีจ้า|ดีค่ะ|ดีครับ|ดีคับ|ดีงับ|สวัสดีตอน\w+)(?:\s*(?:จ้า|จ้ะ|ค่า|คร้าบ|ทุกคน|แอดมิน|แอด|admin|บอท|bot))*",
+    r"(?:สวัสดี|หวัดดี|ดี|ดีจ้า|ดีงับ|สวัสดีตอน\w+)(?:\s*(?:จ้า|จ้ะ|ค่า|คร้าบ|ทุกคน|แอดมิน|แอด|admin|บอท|bot))*",
     r"(?:hi|hello|hey|hiya|yo|howdy|good\s+(?:morning|afternoon|evening)|greetings)(?:\s+(?:there|bot|admin|all))?",
 )
 MENU_WORDS = (r"เมนู|เมนูหลัก|menu|main menu|start|get started|เริ่ม|เริ่มต้น|help|ช่วยด้วย|ช่วยเหลือ",)

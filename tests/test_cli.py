@@ -1,0 +1,132 @@
+"""Starting, configuring and operating the bot from the command line."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from bot import simulator
+from conftest import ROOT, SECRET, TOKEN, free_port
+
+FLASK = [sys.executable, "-m", "flask", "--app", str(ROOT / "app.py")]
+
+
+def clean_env(tmp_path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PAGE_ACCESS_TOKEN", "APP_SECRET", "VERIFY_TOKEN", "GRAPH_API_URL", "DATABASE_PATH")}
+    env.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "CONTENT_DIR": str(ROOT / "content"),
+                "PORT": str(free_port())})
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize("env,named", [
+    ({"PAGE_ACCESS_TOKEN": "x"}, "APP_SECRET"),
+    ({"PAGE_ACCESS_TOKEN": "x", "APP_SECRET": "y"}, "VERIFY_TOKEN"),
+    ({"SEND_RATE": "fast"}, "SEND_RATE"),
+    ({"PORT": "http"}, "PORT"),
+    ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
+    ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+    ({"MODERATOR_PSIDS": "alice,bob"}, "MODERATOR_PSIDS"),
+    ({"GRAPH_API_URL": "graph.facebook.com"}, "GRAPH_API_URL"),
+])
+def test_a_bad_setting_stops_the_start_with_one_line_naming_it(tmp_path, env, named):
+    for command in ([sys.executable, str(ROOT / "app.py")], FLASK + ["setup-profile"]):
+        run = subprocess.run(command, env=clean_env(tmp_path, **env), cwd=tmp_path, capture_output=True, text=True, timeout=30)
+        assert run.returncode == 2
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and named in lines[0], run.stderr
+
+
+def test_a_broken_content_file_stops_the_start_naming_file_and_entry(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    texts = (content / "texts.toml").read_text()
+    (content / "texts.toml").write_text(texts.replace('[fallback]\nth = "ขออภัยค่ะ', '[fallback]\nthx = "ขออภัยค่ะ'))
+    run = subprocess.run([sys.executable, str(ROOT / "app.py")], env=clean_env(tmp_path, CONTENT_DIR=str(content)),
+                         cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert run.returncode == 2
+    assert "texts.toml" in run.stderr and "'fallback'" in run.stderr and "th is missing" in run.stderr
+
+
+def test_without_a_page_token_it_runs_in_local_mode_and_says_so_first(tmp_path):
+    env = clean_env(tmp_path)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first = json.loads(proc.stdout.readline())
+        assert first["event"].startswith("local mode") and first["mode"] == "local"
+        url = f"http://127.0.0.1:{env['PORT']}"
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                info = requests.get(f"{url}/local/info", timeout=1).json()
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        graph = simulator.FakeGraph(info["graph_api_url"])
+        # The local bot answers a signed message (local mode's default app secret) through its own fake.
+        simulator.Webhook(url, "local-app-secret").send(simulator.text("4001", "สวัสดี"))
+        assert simulator.texts_of(graph.wait_for(1, "4001"))[0].startswith("สวัสดีค่ะ")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_setup_profile_sets_the_page_profile_once(tmp_path, fake_graph):
+    env = clean_env(tmp_path, PAGE_ACCESS_TOKEN=TOKEN, APP_SECRET=SECRET, VERIFY_TOKEN="v", GRAPH_API_URL=fake_graph.url)
+    first = subprocess.run(FLASK + ["setup-profile"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("updated: ")
+    profile = fake_graph.state.messenger_profile
+    assert profile["get_started"] == {"payload": "GET_STARTED"}
+    assert [g["locale"] for g in profile["greeting"]] == ["default", "en_US"]
+    assert all(len(g["text"]) <= 160 for g in profile["greeting"])
+    menus = {m["locale"]: m for m in profile["persistent_menu"]}
+    assert "LANG:switch" in [a["payload"] for a in menus["default"]["call_to_actions"]]
+    second = subprocess.run(FLASK + ["setup-profile"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert second.stdout.startswith("unchanged")
+    assert fake_graph.state.profile_posts == 1
+
+
+def test_setup_profile_reports_facebooks_refusal(tmp_path, fake_graph):
+    env = clean_env(tmp_path, PAGE_ACCESS_TOKEN="expired", APP_SECRET=SECRET, VERIFY_TOKEN="v", GRAPH_API_URL=fake_graph.url)
+    run = subprocess.run(FLASK + ["setup-profile"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert run.returncode != 0
+    assert "code 190" in run.stderr and "expired" not in run.stderr + run.stdout
+
+
+def test_chat_in_the_terminal_goes_through_the_webhook_and_numbers_the_choices(tmp_path):
+    env = clean_env(tmp_path)
+    run = subprocess.run(FLASK + ["chat", "--as", "4100"], env=env, cwd=tmp_path, text=True, capture_output=True,
+                         input="สวัสดีครับ\n1\n/sticker\n/quit\n", timeout=60)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "bot> สวัสดีค่ะ คุณสมชาย" in out  # the local fake's default profile
+    assert "[1] 🌐 English" in out
+    assert "bot> Switched to English" in out  # "1" picked the quick reply
+    assert "Nice sticker" in out
+
+
+def test_logs_are_json_lines_and_never_contain_secrets(bot_process, fake_graph, tmp_path):
+    process = bot_process(LOG_LEVEL="DEBUG").start()
+    hook = simulator.Webhook(process.url, SECRET)
+    hook.send(simulator.text("4200", "สวัสดี"))
+    simulator.FakeGraph(fake_graph.url).wait_for(1, "4200")
+    fake_graph.state.token = "rotated"  # now every call fails with 190: the error path logs too
+    hook.send(simulator.text("4201", "สวัสดี"))
+    time.sleep(1.0)
+    hook.post(simulator.page_body([simulator.text("4202", "x")]), signature="sha256=bad")
+    process.stop()
+    log = process.log_path.read_text()
+    assert "paused_invalid_token" in log
+    assert TOKEN not in log and SECRET not in log
+    for line in log.splitlines():
+        if line.startswith("{"):
+            json.loads(line)
