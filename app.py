@@ -21,6 +21,7 @@ from bot.content import Content, ContentError
 from bot.dispatcher import Dispatcher
 from bot.fake_graph import FakeGraphServer
 from bot.graph import GraphClient
+from bot.http_server import BackgroundServer
 from bot.runtime import BotRuntime
 from bot.store import Store
 
@@ -90,9 +91,12 @@ def main() -> None:
     bot = app.extensions["bot"]
     settings = bot.settings
     bot.start()
-    logs.event(log, "serving", url=f"http://{settings.host}:{settings.port}")
+    server = BackgroundServer(app, settings.host, settings.port, threads=8)
+    logs.event(log, "serving", url=server.url)
     try:
-        app.run(host=settings.host, port=settings.port, threaded=True, use_reloader=False)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
     finally:
         bot.stop()
 

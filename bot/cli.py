@@ -5,15 +5,16 @@ Core commands live here; features add theirs in their own modules through `regis
 from __future__ import annotations
 
 import json
+import signal
 import threading
 
 import click
 import requests
 from flask import Flask, current_app
-from werkzeug.serving import make_server
 
 from . import simulator
 from .graph import GraphError
+from .http_server import BackgroundServer
 from .replies import fit
 
 GREETING_LIMIT = 160
@@ -26,6 +27,27 @@ PROFILE_FIELDS = ["get_started", "greeting", "persistent_menu", "ice_breakers"]
 def register(app: Flask) -> None:
     app.cli.add_command(setup_profile)
     app.cli.add_command(chat)
+    app.cli.add_command(worker)
+
+
+# -- worker ------------------------------------------------------------------------------------------------
+@click.command("worker")
+def worker() -> None:
+    """Run the background work (inbox, outbox, scheduler) without serving HTTP, until stopped.
+
+    gunicorn.conf.py starts one beside the web workers, so that acknowledging webhooks never waits behind
+    sending. Safe to run more than one: they share a lease, and the others stand by.
+    """
+    bot = current_app.extensions["bot"]
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    bot.start()
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        bot.stop()
 
 
 # -- setup-profile -----------------------------------------------------------------------------------------
@@ -204,9 +226,8 @@ def chat(psid: str, url: str | None) -> None:
     except requests.ConnectionError:
         if not bot.settings.local_mode:
             raise click.ClickException("chat needs local mode (no PAGE_ACCESS_TOKEN): replies from Facebook cannot be read here")
-        server = make_server("127.0.0.1", 0, current_app._get_current_object(), threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        url, graph_url = f"http://127.0.0.1:{server.server_port}", bot.client.base_url
+        server = BackgroundServer(current_app._get_current_object()).start()
+        url, graph_url = server.url, bot.client.base_url
         bot.start()
         click.echo(f"(no bot at the configured address: started one here on {url})")
     session = LocalChat(url, graph_url, bot.settings.app_secret, psid)
@@ -221,5 +242,5 @@ def chat(psid: str, url: str | None) -> None:
                 break
     finally:
         if server is not None:
-            server.shutdown()
+            server.stop()
             bot.stop()

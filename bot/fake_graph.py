@@ -25,9 +25,9 @@ import uuid
 from typing import Any
 
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
 
 from . import replies as limits
+from .http_server import BackgroundServer
 
 
 class FakeGraphState:
@@ -256,21 +256,19 @@ def create_app(state: FakeGraphState | None = None) -> Flask:
 class FakeGraphServer:
     """The fake on a background thread: `with FakeGraphServer() as fake: fake.url`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, token: str | None = None, latency: float = 0.0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, token: str | None = None, latency: float = 0.0,
+                 threads: int = 64):
         self.state = FakeGraphState(token=token, latency=latency)
         self.app = create_app(self.state)
-        self.server = make_server(host, port, self.app, threaded=True)
-        self.server.daemon_threads = True
-        self.url = f"http://{host}:{self.server.server_port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, name="fake-graph", daemon=True)
+        self.server = BackgroundServer(self.app, host, port, threads=threads)
+        self.url = self.server.url
 
     def start(self) -> "FakeGraphServer":
-        self._thread.start()
+        self.server.start()
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
     def __enter__(self) -> "FakeGraphServer":
         return self.start()

@@ -1,17 +1,26 @@
 """The one place that talks to Facebook's Graph API (or the fake that stands in for it).
 
-Every call goes under `GRAPH_API_URL` with a timeout, over pooled keep-alive connections (one
-`requests.Session` per thread, as sessions are not guaranteed thread-safe). Errors are classified once, here,
-into what the caller should do about them.
+Every call goes under `GRAPH_API_URL` with a timeout, over pooled keep-alive connections. Errors are classified
+once, here, into what the caller should do about them.
+
+Why urllib3 (the connection pool requests is built on) rather than a requests.Session: a Send API call cost
+~470 us of our CPU through requests (with trust_env off) against ~290 us through urllib3 (bench/ingest.py's
+client measurements), and sending is most of what a reply costs. On a 2-core machine that was 30 % more
+webhooks acknowledged per second and half the p99 at 500 events/s. Proxy and CA settings are read from the
+environment once, as requests would.
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-from requests.adapters import HTTPAdapter
+import json as _json
+import os
+import urllib.request
+from urllib.parse import urlencode
+
+import certifi
+import urllib3
 
 # What to do about a failed call.
 RETRY = "retry"  # temporary: try again later
@@ -61,65 +70,53 @@ class GraphError(Exception):
         return PERMANENT
 
 
-def _error_from(response: requests.Response) -> GraphError:
-    try:
-        error = response.json().get("error") or {}
-    except ValueError:
-        error = {}
-    if not isinstance(error, dict):
-        error = {}
-
+def _graph_error(status: int, error: dict, reason: str | None) -> GraphError:
     def as_int(value: Any) -> int | None:
         try:
             return int(value)
         except (TypeError, ValueError):
             return None
 
-    return GraphError(
-        status=response.status_code,
-        code=as_int(error.get("code")),
-        subcode=as_int(error.get("error_subcode")),
-        message=str(error.get("message") or response.reason or ""),
-        transient=bool(error.get("is_transient")),
-    )
+    return GraphError(status=status, code=as_int(error.get("code")), subcode=as_int(error.get("error_subcode")),
+                      message=str(error.get("message") or reason or ""), transient=bool(error.get("is_transient")))
 
 
 class GraphClient:
     def __init__(self, base_url: str, token: str, timeout: float = 10.0, pool_size: int = 4):
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self.timeout = (min(3.05, timeout), timeout)  # (connect, read)
-        self.pool_size = pool_size
-        self._local = threading.local()
-
-    @property
-    def session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self.pool_size, max_retries=0)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            self._local.session = session
-        return session
+        self.timeout = urllib3.Timeout(connect=min(3.05, timeout), read=timeout)
+        # One pool for all threads (urllib3 pools are thread-safe); keep-alive connections up to pool_size.
+        options = {"maxsize": max(4, pool_size), "block": False, "retries": False,
+                   "ca_certs": os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE") or certifi.where()}
+        parsed = urllib3.util.parse_url(self.base_url)
+        proxy = urllib.request.getproxies().get(parsed.scheme or "https")
+        if proxy and not urllib.request.proxy_bypass(parsed.host or ""):
+            self.http = urllib3.ProxyManager(proxy, **options)
+        else:
+            self.http = urllib3.PoolManager(**options)
 
     def _call(self, method: str, path: str, *, params: dict | None = None, json: dict | None = None,
               timeout: float | None = None) -> dict:
-        query = {"access_token": self.token, **(params or {})}
+        query = urlencode({"access_token": self.token, **(params or {})})
+        url = f"{self.base_url}/{path.lstrip('/')}?{query}"
+        body = None if json is None else _json.dumps(json, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json"} if body is not None else None
+        limit = urllib3.Timeout(connect=self.timeout.connect_timeout, read=timeout) if timeout else self.timeout
         try:
-            response = self.session.request(
-                method, f"{self.base_url}/{path.lstrip('/')}", params=query, json=json,
-                timeout=(self.timeout[0], timeout) if timeout else self.timeout,
-            )
-        except requests.RequestException as exc:
+            response = self.http.request(method, url, body=body, headers=headers, timeout=limit)
+        except urllib3.exceptions.HTTPError as exc:
             # The exception text can contain the URL with the token: keep only its type.
             raise GraphError(status=None, message=type(exc).__name__) from None
-        if response.status_code >= 400:
-            raise _error_from(response)
         try:
-            data = response.json()
+            data = _json.loads(response.data) if response.data else {}
         except ValueError:
-            raise GraphError(status=response.status_code, message="answer is not JSON", transient=True) from None
+            data = None
+        if response.status >= 400:
+            error = (data or {}).get("error") if isinstance(data, dict) else None
+            raise _graph_error(response.status, error if isinstance(error, dict) else {}, response.reason)
+        if data is None:
+            raise GraphError(status=response.status, message="answer is not JSON", transient=True)
         return data if isinstance(data, dict) else {"data": data}
 
     def send(self, request_body: dict) -> dict:

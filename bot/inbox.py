@@ -33,6 +33,7 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 BATCH = 64
+TRANSACTION_BUDGET = 0.002  # seconds of handler work per write transaction
 PROFILE_TIMEOUT = 2.0
 PROFILE_RETRY_AFTER = 3600.0
 MESSAGING_KINDS = INTERACTION_KINDS | {"echo", "delivery", "read", "reaction", "account_linking"}
@@ -174,12 +175,16 @@ class Inbox:
         if not rows:
             return 0
         self._fetch_profiles({r["psid"] for r in rows if r["kind"] in INTERACTION_KINDS})
-        handled = 0
-        queued = 0
-        with self.store.write() as conn:
-            for row in rows:
-                queued += self._handle_one(conn, row)
-                handled += 1
+        handled = queued = 0
+        while handled < len(rows):
+            # Short transactions: the webhook waits for the same write lock, and Facebook waits for the webhook.
+            with self.store.write() as conn:
+                started = time.perf_counter()
+                while handled < len(rows):
+                    queued += self._handle_one(conn, rows[handled])
+                    handled += 1
+                    if time.perf_counter() - started > TRANSACTION_BUDGET:
+                        break
         self.handled_total += handled
         if queued:
             self.on_queued()

@@ -20,7 +20,12 @@ from .store import Store
 HOST = socket.gethostname()
 
 
-def _process_gone(owner: str) -> bool:
+def owner_gone(owner: str, me: str) -> bool:
+    """True when `owner` (host:pid:nonce) was a process on this machine that no longer runs.
+
+    `me` is the asking runtime's own owner string: an earlier runtime of this very process (same pid, other
+    nonce: tests, reloads) counts as gone, as its threads stopped with it.
+    """
     try:
         host, pid, _ = owner.split(":", 2)
         pid_number = int(pid)
@@ -29,7 +34,7 @@ def _process_gone(owner: str) -> bool:
     if host != HOST:
         return False
     if pid_number == os.getpid():
-        return False  # an earlier runtime of this very process (tests, reloads): its threads are gone
+        return owner != me
     try:
         os.kill(pid_number, 0)
     except ProcessLookupError:
@@ -52,8 +57,7 @@ class Lease:
             row = conn.execute("SELECT owner, heartbeat_at FROM leases WHERE name = ?", (self.name,)).fetchone()
             if row is not None and row["owner"] != self.owner:
                 fresh = now - row["heartbeat_at"] < self.ttl
-                same_process = row["owner"].split(":")[:2] == self.owner.split(":")[:2]
-                if fresh and not same_process and not _process_gone(row["owner"]):
+                if fresh and not owner_gone(row["owner"], self.owner):
                     return False
             conn.execute(
                 "INSERT INTO leases (name, owner, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?) "

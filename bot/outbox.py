@@ -27,6 +27,7 @@ from typing import Iterable
 
 from . import graph
 from .graph import GraphClient, GraphError
+from .leadership import owner_gone
 from .logs import event as log_event
 from .replies import Outgoing, Reply
 from .store import Store
@@ -39,7 +40,9 @@ HUMAN_AGENT_SECONDS = 7 * 24 * 3600
 ALLOWED_TAGS = frozenset({"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT"})
 FINAL_STATES = ("sent", "failed", "outside_window", "user_unavailable", "no_matching_user")
 MAX_ATTEMPTS = 8
+CLAIM_BATCH = 16  # rows a sender claims at a time
 PAUSE_KEY = "sender_paused"
+THROTTLE_KEY = "sender_throttled_until"
 
 
 def enqueue(conn: sqlite3.Connection, psid: str | None, replies: Iterable[Reply | Outgoing], *,
@@ -89,32 +92,6 @@ def messaging_fields(intent: str, tag: str | None, last_interaction_at: float | 
     return None
 
 
-class TokenBucket:
-    """At most `rate` acquisitions a second on average, with a small burst, for all threads of a process."""
-
-    def __init__(self, rate: float, burst: float | None = None):
-        self.rate = float(rate)
-        self.capacity = burst if burst is not None else max(1.0, self.rate / 20)
-        self.tokens = self.capacity
-        self.stamp = time.monotonic()
-        self.lock = threading.Lock()
-
-    def acquire(self, stop: threading.Event | None = None) -> bool:
-        while True:
-            with self.lock:
-                now = time.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-                self.stamp = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return True
-                wait = (1 - self.tokens) / self.rate
-            if stop is not None and stop.wait(wait):
-                return False
-            if stop is None:
-                time.sleep(wait)
-
-
 @dataclass
 class _Claimed:
     id: int
@@ -134,38 +111,44 @@ class _Result:
 
 
 class OutboxSender:
-    """Delivers queued rows. One dispatcher thread claims due rows and a pool of threads sends them."""
+    """Delivers queued rows: a dispatcher thread claims, a pool of threads sends.
+
+    The lease holder runs it, but nothing depends on there being only one: claims are write transactions that
+    mark rows `sending` with their process as owner (so a restart requeues only what a dead process held),
+    `SEND_RATE` is a token bucket kept in the database, and a paused sender (bad token) and a throttling
+    cooldown are shared through the database. Two senders overlapping during a takeover stay correct.
+    """
 
     backoff_base = 0.5  # seconds before the first retry; doubles each time (with jitter)
     backoff_cap = 300.0
     throttle_floor = 5.0  # the least everyone waits after Facebook says "too many calls"
+    recover_every = 10.0  # seconds between looks for rows left `sending` by a process that died
 
-    def __init__(self, store: Store, client: GraphClient, rate: float, concurrency: int,
+    def __init__(self, store: Store, client: GraphClient, rate: float, concurrency: int, owner: str,
                  token_recheck_seconds: float = 30.0):
         self.store = store
         self.client = client
-        self.bucket = TokenBucket(rate)
+        self.rate = float(rate)
+        self.burst = max(1.0, self.rate / 20)  # at most 50 ms worth of sends at once
         self.concurrency = concurrency
+        self.owner = owner
         self.token_recheck_seconds = token_recheck_seconds
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._results: list[_Result] = []
         self._results_lock = threading.Lock()
-        self._slots = threading.Semaphore(concurrency)
         self._in_flight = 0
-        self._cooldown_until = 0.0
-        self._paused_since: float | None = None
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._recovered_at = 0.0
+        self._paused = False
         self.sent_total = 0
 
     # -- lifecycle --------------------------------------------------------------------------------------
     def start(self) -> None:
-        with self.store.write() as conn:  # rows caught mid-send by a crash go back to the queue (see module doc)
-            conn.execute("UPDATE outbox SET status = 'queued' WHERE status = 'sending'")
+        self.recover()
         self._stop.clear()
         self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="outbox-send")
-        self._paused_since = time.time() if self.store.get_state(PAUSE_KEY) else None
         self._thread = threading.Thread(target=self._run, name="outbox-dispatch", daemon=True)
         self._thread.start()
 
@@ -185,41 +168,85 @@ class OutboxSender:
     def alive(self) -> bool:
         return bool(self._thread and self._thread.is_alive())
 
+    def recover(self) -> int:
+        """Requeue rows left `sending` by a process that is gone (an earlier life of this one included).
+
+        Such a row may or may not have reached Facebook (see the module docstring): it goes again.
+        """
+        now = time.time()
+        self._recovered_at = now
+        owners = [r[0] for r in self.store.conn.execute(
+            "SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending'")]
+        # Never our own rows: they are in flight right now (our owner string is new with every start).
+        dead = [o for o in owners if o != self.owner and (o is None or owner_gone(o, self.owner))]
+        requeued = 0
+        with self.store.write() as conn:
+            for owner in dead:
+                requeued += conn.execute(
+                    "UPDATE outbox SET status = 'queued', claimed_by = NULL WHERE status = 'sending' "
+                    "AND claimed_by IS ?", (owner,)).rowcount
+            # A claim another process has not settled in 10 minutes is lost (a hung process, another host).
+            requeued += conn.execute(
+                "UPDATE outbox SET status = 'queued', claimed_by = NULL WHERE status = 'sending' AND claimed_at < ? "
+                "AND claimed_by IS NOT ?", (now - 600, self.owner)).rowcount
+        if requeued:
+            log_event(log, "outbox.requeued_after_crash", logging.WARNING, rows=requeued)
+        return requeued
+
+    # -- shared flags -----------------------------------------------------------------------------------
     @property
     def paused(self) -> bool:
-        return self._paused_since is not None
+        return self._paused
+
+    def _shared_flags(self) -> tuple[bool, float]:
+        """(paused for a bad token, throttled until) as every process sees them."""
+        rows = dict(self.store.conn.execute(
+            "SELECT key, value FROM runtime_state WHERE key IN (?, ?)", (PAUSE_KEY, THROTTLE_KEY)).fetchall())
+        return PAUSE_KEY in rows, float(rows.get(THROTTLE_KEY) or 0)
 
     # -- the dispatcher loop ----------------------------------------------------------------------------
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 self._settle()
-                if self._paused_since is not None:
+                if time.time() - self._recovered_at > self.recover_every:
+                    self.recover()
+                self._paused, throttled_until = self._shared_flags()
+                if self._paused:
                     self._check_token()
                     continue
-                if time.time() < self._cooldown_until:
-                    self._stop.wait(self._cooldown_until - time.time())
+                if time.time() < throttled_until:
+                    self._stop.wait(min(1.0, throttled_until - time.time()))
                     continue
-                claimed = self._claim(max(0, self.concurrency - self._in_flight))
-                for index, row in enumerate(claimed):
-                    if not self._dispatch(row):  # stopping: what was claimed but not sent goes back
-                        self._requeue_unsent(claimed[index:])
-                        break
+                # Small claims: another sender (a takeover in progress) gets its share, and rows go out as claimed.
+                claimed, wait = self._claim(min(CLAIM_BATCH, self.concurrency - self._in_flight))
+                for row in claimed:
+                    self._dispatch(row)
                 if not claimed:
-                    self._wake.wait(0.05 if self._in_flight else 0.25)
+                    self._wake.wait(wait)
                     self._wake.clear()
             except Exception:  # never let the loop die: log and carry on
                 log.exception("outbox.loop_error")
                 self._stop.wait(1.0)
 
-    def _claim(self, limit: int) -> list[_Claimed]:
-        """Due rows that are first in line for their recipient, marked `sending`; outside-window rows settled."""
+    def _claim(self, limit: int) -> tuple[list[_Claimed], float]:
+        """Claim due rows first in line for their recipient, within the shared rate. Returns (rows, idle wait)."""
         if limit <= 0:
-            self._wake.wait(0.01)
-            return []
+            return [], 0.005
         now = time.time()
+        conn = self.store.conn
+        # A read first, so an idle sender does not take the write lock 20 times a second.
+        if conn.execute("SELECT 1 FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? LIMIT 1",
+                        (now,)).fetchone() is None:
+            return [], 0.02 if self._in_flight else 0.05
         claimed: list[_Claimed] = []
+        settled = 0
         with self.store.write() as conn:
+            bucket = conn.execute("SELECT tokens, updated_at FROM rate_limits WHERE name = 'send'").fetchone()
+            tokens = self.burst if bucket is None else min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
+            allowed = min(limit, int(tokens))
+            if allowed < 1:
+                return [], (1 - tokens) / self.rate
             rows = conn.execute(
                 """
                 SELECT o.id, o.recipient_key, o.psid, o.request, o.intent, o.tag, o.attempts, u.last_interaction_at
@@ -229,7 +256,7 @@ class OutboxSender:
                                   AND p.status IN ('queued', 'sending') AND p.id < o.id)
                 ORDER BY o.id LIMIT :limit
                 """,
-                {"now": now, "limit": limit},
+                {"now": now, "limit": allowed},
             ).fetchall()
             for row in rows:
                 fields = messaging_fields(row["intent"], row["tag"], row["last_interaction_at"], now)
@@ -239,28 +266,27 @@ class OutboxSender:
                         "error = 'outside the 24-hour window and no permitted tag' WHERE id = ?",
                         (now, row["id"]),
                     )
+                    settled += 1
                     continue
-                conn.execute("UPDATE outbox SET status = 'sending' WHERE id = ?", (row["id"],))
+                conn.execute("UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id = ?",
+                             (self.owner, now, row["id"]))
                 body = json.loads(row["request"])
                 body.update(fields)
                 claimed.append(_Claimed(row["id"], row["recipient_key"], row["psid"], body, row["attempts"]))
-        if len(claimed) < len(rows):
+            conn.execute(
+                "INSERT INTO rate_limits (name, tokens, updated_at) VALUES ('send', ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+                (tokens - len(claimed), now),
+            )
+        if settled:
             self._wake.set()  # settled rows may have unblocked later rows for the same people
-        return claimed
+        return claimed, 0.0 if settled else 0.02
 
-    def _dispatch(self, row: _Claimed) -> bool:
-        if not self.bucket.acquire(self._stop):
-            return False
-        self._slots.acquire()
+    def _dispatch(self, row: _Claimed) -> None:
         with self._results_lock:
             self._in_flight += 1
         assert self._pool is not None
         self._pool.submit(self._send, row)
-        return True
-
-    def _requeue_unsent(self, rows: list[_Claimed]) -> None:
-        with self._results_lock:
-            self._results.extend(_Result(r, "requeue") for r in rows)
 
     # -- the sending threads ----------------------------------------------------------------------------
     def _send(self, row: _Claimed) -> None:
@@ -275,7 +301,6 @@ class OutboxSender:
         with self._results_lock:
             self._results.append(result)
             self._in_flight -= 1
-        self._slots.release()
         self._wake.set()
 
     def _on_error(self, row: _Claimed, exc: GraphError) -> _Result:
@@ -284,26 +309,36 @@ class OutboxSender:
             self._pause(str(exc))
             return _Result(row, "requeue", error=str(exc))
         if action == graph.THROTTLED:
-            # Page- or app-level throttling: everyone waits, not just this message.
-            self._cooldown_until = max(self._cooldown_until, time.time() + self._backoff(row.attempts, floor=self.throttle_floor))
+            # Page- or app-level throttling: everyone waits, in every process, not just this message.
+            until = time.time() + self._backoff(row.attempts, floor=self.throttle_floor)
+            self._record_state(THROTTLE_KEY, str(until), keep_larger=True)
             return _Result(row, "retry", error=str(exc), delay=0.0)
         if action == graph.RETRY:
             return _Result(row, "retry", error=str(exc), delay=self._backoff(row.attempts))
         return _Result(row, action, error=str(exc))  # permanent for this message
 
     def _backoff(self, attempts: int, floor: float = 0.0) -> float:
-        """Exponential backoff with full jitter."""
+        """Exponential backoff with jitter."""
         ceiling = min(self.backoff_cap, self.backoff_base * (2 ** attempts))
         return max(floor, random.uniform(ceiling / 2, ceiling))
 
+    def _record_state(self, key: str, value: str, keep_larger: bool = False) -> None:
+        try:
+            with self.store.write() as conn:
+                conn.execute(
+                    "INSERT INTO runtime_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
+                    "SET value = CASE WHEN ? AND CAST(value AS REAL) > CAST(excluded.value AS REAL) THEN value "
+                    "ELSE excluded.value END, updated_at = excluded.updated_at",
+                    (key, value, time.time(), keep_larger),
+                )
+        except sqlite3.Error:
+            log.exception("outbox.state_not_recorded")
+
     def _pause(self, reason: str) -> None:
-        if self._paused_since is None:
-            self._paused_since = time.time()
+        if not self._paused:
+            self._paused = True
             log_event(log, "outbox.paused_invalid_token", logging.ERROR, reason=reason)
-            try:
-                self.store.set_state(PAUSE_KEY, json.dumps({"since": self._paused_since, "reason": reason}))
-            except sqlite3.Error:
-                log.exception("outbox.pause_not_recorded")
+            self._record_state(PAUSE_KEY, json.dumps({"since": time.time(), "reason": reason}))
 
     def _check_token(self) -> None:
         """While paused, ask Facebook now and then whether the token works again."""
@@ -315,9 +350,10 @@ class OutboxSender:
         except GraphError:
             ok = False
         if ok:
-            self._paused_since = None
+            self._paused = False
             self.store.set_state(PAUSE_KEY, None)
             log_event(log, "outbox.resumed")
+            self._wake.set()
         else:
             self._stop.wait(self.token_recheck_seconds)
 
@@ -335,8 +371,8 @@ class OutboxSender:
                     conn.execute(
                         "UPDATE outbox SET status = 'sent', finished_at = ?, message_id = ?, attempts = attempts + 1, "
                         "error = NULL WHERE id = ?", (now, r.message_id, r.row.id))
-                elif r.status == "requeue":  # not attempted (stopping, or paused for the token)
-                    conn.execute("UPDATE outbox SET status = 'queued' WHERE id = ?", (r.row.id,))
+                elif r.status == "requeue":  # not attempted (paused for the token)
+                    conn.execute("UPDATE outbox SET status = 'queued', claimed_by = NULL WHERE id = ?", (r.row.id,))
                 elif r.status == "retry":
                     if r.row.attempts + 1 >= MAX_ATTEMPTS:
                         conn.execute(
@@ -344,8 +380,8 @@ class OutboxSender:
                             "WHERE id = ?", (now, f"gave up after {MAX_ATTEMPTS} attempts: {r.error}", r.row.id))
                     else:
                         conn.execute(
-                            "UPDATE outbox SET status = 'queued', attempts = attempts + 1, next_attempt_at = ?, "
-                            "error = ? WHERE id = ?", (now + r.delay, r.error, r.row.id))
+                            "UPDATE outbox SET status = 'queued', claimed_by = NULL, attempts = attempts + 1, "
+                            "next_attempt_at = ?, error = ? WHERE id = ?", (now + r.delay, r.error, r.row.id))
                 else:
                     conn.execute(
                         "UPDATE outbox SET status = ?, finished_at = ?, attempts = attempts + 1, error = ? WHERE id = ?",
@@ -353,8 +389,7 @@ class OutboxSender:
                     if r.status in (graph.USER_UNAVAILABLE, graph.NO_MATCHING_USER) and r.row.psid:
                         unreachable.append((r.status, now, r.row.psid))
             conn.executemany("UPDATE users SET unreachable = ?, unreachable_at = ? WHERE psid = ?", unreachable)
-        sent = sum(1 for r in results if r.status == "sent")
-        self.sent_total += sent
+        self.sent_total += sum(1 for r in results if r.status == "sent")
         for r in results:
             if r.status not in ("sent", "requeue"):
                 log_event(log, "outbox.not_sent", logging.WARNING, outbox_id=r.row.id, status=r.status, error=r.error)

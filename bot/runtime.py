@@ -1,8 +1,12 @@
 """The bot's moving parts in one object, kept on the Flask app as `app.extensions["bot"]`.
 
-Every process accepts webhooks. The process that holds the `runner` lease also runs the background services:
-the inbox workers, the outbox sender, and whatever features add (the scheduler). `start()` is idempotent and
-cheap, so the WSGI entry points and a first-request safety net may all call it.
+Every web process accepts webhooks. The process that holds the `runner` lease also runs the background
+services: the inbox workers (one person's events in order, one at a time), the outbox sender and whatever
+features add (the scheduler). Under gunicorn a dedicated runner process (`flask --app app worker`, started by
+gunicorn.conf.py at a lower CPU priority) takes the lease, so that acknowledging Facebook never waits behind
+sending; the web workers only stand by to take over if it dies. `python app.py` does everything in one
+process. `start()` is idempotent and cheap, so the WSGI entry points and a first-request safety net may all
+call it.
 """
 from __future__ import annotations
 
@@ -39,10 +43,10 @@ class BotRuntime:
         self.content = content
         self.dispatcher = dispatcher
         self.client = client
-        self.sender = OutboxSender(store, client, settings.send_rate, settings.effective_send_concurrency,
-                                   settings.token_recheck_seconds)
-        self.inbox = Inbox(store, dispatcher, content, settings, client, on_queued=self.sender.wake)
         self.lease = Lease(store, "runner", ttl=self.lease_ttl)
+        self.sender = OutboxSender(store, client, settings.send_rate, settings.effective_send_concurrency,
+                                   owner=self.lease.owner, token_recheck_seconds=settings.token_recheck_seconds)
+        self.inbox = Inbox(store, dispatcher, content, settings, client, on_queued=self.sender.wake)
         self.services: list[Service] = []  # features add theirs (for example the scheduler)
         self.leading = False
         self.started = False
@@ -52,13 +56,15 @@ class BotRuntime:
         self.fake_graph = None  # the local-mode fake server, when this runtime started one
 
     # -- lifecycle --------------------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, standby_grace: float = 0.0) -> None:
+        """Start competing for the lease (after `standby_grace` seconds: web workers leave it to the runner)."""
         with self._lock:
             if self.started:
                 return
             self.started = True
             self._stop.clear()
-            self._coordinator = threading.Thread(target=self._coordinate, name="runtime-coordinator", daemon=True)
+            self._coordinator = threading.Thread(target=self._coordinate, args=(standby_grace,),
+                                                 name="runtime-coordinator", daemon=True)
             self._coordinator.start()
 
     def wait_until_leading(self, timeout: float = 10.0) -> bool:
@@ -87,7 +93,9 @@ class BotRuntime:
             self.fake_graph.stop()
             self.fake_graph = None
 
-    def _coordinate(self) -> None:
+    def _coordinate(self, grace: float) -> None:
+        if grace and self._stop.wait(grace):
+            return
         while not self._stop.is_set():
             try:
                 if self.leading:
@@ -153,7 +161,7 @@ class BotRuntime:
             problems.append("no process is running the workers")
         if self.leading:
             report["workers"] = {"inbox": self.inbox.alive, "sender": self.sender.alive}
-            if not (self.inbox.alive and self.sender.alive):
+            if not all(report["workers"].values()):
                 problems.append("a worker thread has stopped")
         report["problems"] = problems
         report["status"] = "ok" if not problems else "unhealthy"

@@ -9,6 +9,8 @@ Uniqueness (one inbox row per Facebook event, one vote per person) is enforced b
 """
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 import time
@@ -29,6 +31,11 @@ class Store:
         self._migrations: list[Migration] = [core_schema]
         self._all: set[sqlite3.Connection] = set()
         self._all_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._lock_fd: int | None = None
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock_fd = os.open(f"{self.path}-writelock", os.O_RDWR | os.O_CREAT, 0o600)
 
     # -- connections -------------------------------------------------------------------------------------
     @property
@@ -57,14 +64,29 @@ class Store:
         if conn.in_transaction:  # nested use joins the outer transaction
             yield conn
             return
-        conn.execute("BEGIN IMMEDIATE")
+        # Writers queue on a Python lock (threads of this process) and then on an flock (other processes),
+        # both of which wake the next writer the moment the lock is free. SQLite's own busy handler polls with
+        # sleeps of 1, 2, 5, 10... ms and is unfair: under load a webhook could wait hundreds of milliseconds.
+        with self._write_lock, self._process_lock():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    @contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        if self._lock_fd is None:
+            yield
+            return
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     @contextmanager
     def savepoint(self, name: str = "sp") -> Iterator[sqlite3.Connection]:
@@ -94,6 +116,9 @@ class Store:
                     pass
             self._all.clear()
         self._local = threading.local()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     # -- schema -----------------------------------------------------------------------------------------
     def add_migration(self, migration: Migration) -> None:
@@ -183,6 +208,8 @@ def core_schema(db: sqlite_utils.Database) -> None:
             "source_event_id": int,
             "dedup_key": str,  # optional: "exactly once" keys for reminders and broadcasts
             "batch": str,  # optional: the broadcast or job that made it
+            "claimed_by": str,  # the process sending it (while `sending`)
+            "claimed_at": float,
         },
         pk="id",
         not_null={"recipient_key", "request", "intent", "status", "created_at"},
@@ -195,12 +222,16 @@ def core_schema(db: sqlite_utils.Database) -> None:
         if_not_exists=True,
     )
     db["runtime_state"].create({"key": str, "value": str, "updated_at": float}, pk="key", if_not_exists=True)
+    db["rate_limits"].create({"name": str, "tokens": float, "updated_at": float}, pk="name", if_not_exists=True)
     # Partial indexes stay small: finished rows leave them.
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS inbox_dedup ON inbox(dedup_key)")
     db.execute("CREATE INDEX IF NOT EXISTS inbox_pending ON inbox(id) WHERE status = 'pending'")
     db.execute("CREATE INDEX IF NOT EXISTS inbox_psid ON inbox(psid, id)")
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS outbox_dedup ON outbox(dedup_key) WHERE dedup_key IS NOT NULL")
+    # SQLite uses a partial index only when the query repeats its condition: one index per status queried.
     db.execute("CREATE INDEX IF NOT EXISTS outbox_open ON outbox(id) WHERE status IN ('queued', 'sending')")
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_queued ON outbox(id) WHERE status = 'queued'")
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_sending ON outbox(claimed_by) WHERE status = 'sending'")
     db.execute(
         "CREATE INDEX IF NOT EXISTS outbox_open_by_recipient ON outbox(recipient_key, id) "
         "WHERE status IN ('queued', 'sending')"

@@ -10,19 +10,18 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from app import create_app
 from bot import simulator
 from bot.config import Settings
 from bot.fake_graph import FakeGraphServer
+from bot.http_server import BackgroundServer
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-page-token-0123456789"
@@ -82,11 +81,9 @@ class RunningBot:
         raise AssertionError("bot did not become idle")
 
 
-def serve(app) -> tuple[object, str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_port}"
+def serve(app) -> tuple[BackgroundServer, str]:
+    server = BackgroundServer(app).start()
+    return server, server.url
 
 
 def bot_settings(tmp_path: Path, graph_url: str, **overrides) -> Settings:
@@ -119,7 +116,7 @@ def start_bot(tmp_path, fake_graph):
 
     yield start
     for bot in started:
-        bot.server.shutdown()
+        bot.server.stop()
         bot.runtime.stop()
         bot.runtime.store.close()
 

@@ -200,3 +200,18 @@ def test_sending_never_exceeds_send_rate(start_bot):
     assert len(stamps) == 40
     busiest = max(sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps)
     assert busiest <= 20 + 1  # the rate plus the bucket's one-message burst
+
+
+def test_messages_in_flight_are_never_sent_twice_by_the_crash_recovery_sweep(bot):
+    """The sweep that requeues rows of dead processes runs while this process is sending."""
+    bot.runtime.sender.recover_every = 0.05
+    people = [f"16{i:02d}" for i in range(10)]
+    for psid in people:
+        user_wrote(bot, psid)
+    bot.graph.configure(latency=0.3)  # each send is in flight across several sweeps
+    for psid in people:
+        queue_update(bot, psid, "ครั้งเดียว")
+    bot.wait_idle(timeout=20)
+    bot.graph.configure(latency=0.0)
+    for psid in people:
+        assert simulator.texts_of(bot.graph.messages(psid)).count("ครั้งเดียว") == 1, psid
