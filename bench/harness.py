@@ -83,11 +83,13 @@ def bot_env(graph_url: str, db: Path, **extra: str) -> dict:
             "DATABASE_PATH": str(db), "CONTENT_DIR": str(ROOT / "content"), "LOG_LEVEL": "WARNING", **extra}
 
 
-def signed_bodies(count: int, people: int, words: str = "สวัสดี", prefix: str = "b") -> list[tuple[bytes, str]]:
+def signed_bodies(count: int, people: int, words: str = "สวัสดี", prefix: str = "b",
+                  mid_prefix: str = "") -> list[tuple[bytes, str]]:
     """`count` distinct message events from `people` distinct senders, each body signed."""
     out = []
     for i in range(count):
-        body = simulator.encode(simulator.page_body([simulator.text(f"{prefix}{i % people:07d}", words, mid=f"m_{prefix}_{i}")]))
+        mid = f"m_{mid_prefix}{prefix}_{i}"
+        body = simulator.encode(simulator.page_body([simulator.text(f"{prefix}{i % people:07d}", words, mid=mid)]))
         out.append((body, sign(body, SECRET)))
     return out
 
@@ -198,6 +200,19 @@ def open_loop(url: str, bodies: list[tuple[bytes, str]], rate: float, duration: 
 
 def fake_count(graph_url: str) -> int:
     return requests.get(f"{graph_url}/_fake/stats", timeout=10).json()["messages"]
+
+
+def fake_recipients(graph_url: str, after: int = 0) -> dict[str, int]:
+    """Messages per recipient received by the fake after message id `after`."""
+    messages = requests.get(f"{graph_url}/_fake/messages", params={"after": after}, timeout=60).json()["messages"]
+    counts: dict[str, int] = {}
+    for m in messages:
+        counts[m["recipient"]] = counts.get(m["recipient"], 0) + 1
+    return counts
+
+
+def fake_last_id(graph_url: str) -> int:
+    return requests.get(f"{graph_url}/_fake/messages", params={"after": 10**12}, timeout=10).json()["last_id"]
 
 
 def report(name: str, figures: dict) -> None:

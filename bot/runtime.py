@@ -33,6 +33,32 @@ class Service(Protocol):
     def stop(self) -> None: ...
 
 
+class Checkpointer:
+    """Keeps the SQLite WAL short: a passive checkpoint every second, off every request's path."""
+
+    def __init__(self, store: Store, every: float = 1.0):
+        self.store, self.every = store, every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.store.checkpoint()
+            except Exception:
+                log.exception("store.checkpoint_failed")
+
+
 class BotRuntime:
     lease_ttl = 15.0
 
@@ -47,7 +73,7 @@ class BotRuntime:
         self.sender = OutboxSender(store, client, settings.send_rate, settings.effective_send_concurrency,
                                    owner=self.lease.owner, token_recheck_seconds=settings.token_recheck_seconds)
         self.inbox = Inbox(store, dispatcher, content, settings, client, on_queued=self.sender.wake)
-        self.services: list[Service] = []  # features add theirs (for example the scheduler)
+        self.services: list[Service] = [Checkpointer(store)]  # features add theirs (for example the scheduler)
         self.leading = False
         self.started = False
         self._lock = threading.Lock()

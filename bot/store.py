@@ -52,6 +52,9 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes; WAL keeps it consistent
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+            # No checkpoint inside a COMMIT (a webhook's, while it holds the write lock): the lease holder
+            # checkpoints in the background instead (`checkpoint()`).
+            conn.execute("PRAGMA wal_autocheckpoint=0")
             self._local.conn = conn
             with self._all_lock:
                 self._all.add(conn)
@@ -101,6 +104,11 @@ class Store:
             raise
         else:
             conn.execute(f"RELEASE {name}")
+
+    def checkpoint(self) -> tuple[int, int]:
+        """Copy the WAL into the database without blocking anyone (PASSIVE). Returns (WAL pages, copied)."""
+        busy, wal_pages, copied = self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return wal_pages, copied
 
     def db(self) -> sqlite_utils.Database:
         """sqlite-utils view of this thread's connection, for schema work and exports."""
