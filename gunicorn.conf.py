@@ -24,7 +24,7 @@ accesslog = None  # the bot logs its own structured events; an access log line p
 
 RUNNER = os.environ.get("BOT_RUNNER", "1") != "0"
 RUNNER_NICE = int(os.environ.get("BOT_RUNNER_NICE", "5"))
-STANDBY_GRACE = 10.0  # seconds a web worker leaves the lease to the runner after starting
+STANDBY_GRACE = float(os.environ.get("BOT_STANDBY_GRACE", "10"))  # seconds a web worker leaves the lease to the runner
 _runner = None
 
 
