@@ -106,11 +106,24 @@ def _connection(url: str) -> http.client.HTTPConnection:
     return http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
 
 
-def _post(conn: http.client.HTTPConnection, body: bytes, signature: str) -> int:
-    conn.request("POST", "/webhook", body=body, headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature})
-    response = conn.getresponse()
-    response.read()
-    return response.status
+class _Client:
+    """One kept-alive connection that reconnects after an error (counted as a failed request)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.conn = _connection(url)
+
+    def post(self, body: bytes, signature: str) -> int:
+        try:
+            self.conn.request("POST", "/webhook", body=body,
+                              headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature})
+            response = self.conn.getresponse()
+            response.read()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = _connection(self.url)
+            return 0
 
 
 def closed_loop(url: str, bodies: list[tuple[bytes, str]], concurrency: int, duration: float) -> dict:
@@ -122,7 +135,7 @@ def closed_loop(url: str, bodies: list[tuple[bytes, str]], concurrency: int, dur
     stop_at = time.perf_counter() + duration
 
     def client() -> None:
-        conn = _connection(url)
+        http_client = _Client(url)
         mine = []
         while time.perf_counter() < stop_at:
             with lock:
@@ -130,12 +143,7 @@ def closed_loop(url: str, bodies: list[tuple[bytes, str]], concurrency: int, dur
             if item is None:
                 break
             started = time.perf_counter()
-            try:
-                status = _post(conn, *item)
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = _connection(url)
-                status = 0
+            status = http_client.post(*item)
             mine.append(time.perf_counter() - started)
             if status != 200:
                 errors[0] += 1
@@ -165,7 +173,7 @@ def open_loop(url: str, bodies: list[tuple[bytes, str]], rate: float, duration: 
         tickets.put((start + i / rate, bodies[i]))
 
     def client() -> None:
-        conn = _connection(url)
+        http_client = _Client(url)
         mine = []
         while True:
             try:
@@ -175,12 +183,7 @@ def open_loop(url: str, bodies: list[tuple[bytes, str]], rate: float, duration: 
             delay = due - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            try:
-                status = _post(conn, *item)
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = _connection(url)
-                status = 0
+            status = http_client.post(*item)
             mine.append(time.perf_counter() - due)
             if status != 200:
                 with lock:

@@ -240,6 +240,7 @@ def core_schema(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS outbox_open ON outbox(id) WHERE status IN ('queued', 'sending')")
     db.execute("CREATE INDEX IF NOT EXISTS outbox_queued ON outbox(id) WHERE status = 'queued'")
     db.execute("CREATE INDEX IF NOT EXISTS outbox_sending ON outbox(claimed_by) WHERE status = 'sending'")
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_failed ON outbox(finished_at) WHERE status = 'failed'")
     db.execute(
         "CREATE INDEX IF NOT EXISTS outbox_open_by_recipient ON outbox(recipient_key, id) "
         "WHERE status IN ('queued', 'sending')"
