@@ -22,6 +22,7 @@ from bot.dispatcher import Dispatcher
 from bot.fake_graph import FakeGraphServer
 from bot.graph import GraphClient
 from bot.http_server import BackgroundServer
+from bot.inbox import staging_schema
 from bot.runtime import BotRuntime
 from bot.store import Store
 
@@ -53,14 +54,18 @@ def _create_app(settings: Settings) -> Flask:
                    mode="local", graph_api_url=fake.url)
 
     store = Store(settings.database_path)
+    # The webhook's own staging database beside the main one (see bot/inbox.py).
+    path = settings.database_path
+    staging = Store(path.with_name(f"{path.stem}.ingest{path.suffix or '.sqlite3'}"), schema=staging_schema)
     content = Content(settings.content_dir)
     client = GraphClient(settings.graph_api_url, settings.page_access_token or "local-token",
                          timeout=settings.graph_timeout_seconds, pool_size=settings.effective_send_concurrency)
-    bot = BotRuntime(settings, store, content, Dispatcher(), client)
+    bot = BotRuntime(settings, store, staging, content, Dispatcher(), client)
     bot.fake_graph = fake
     try:
         handlers.register_all(bot)
         store.migrate()
+        staging.migrate()
         content.load()
     except BaseException:
         if fake is not None:

@@ -1,5 +1,10 @@
 """The inbox: events Facebook delivered, stored before the 200, handled afterwards by worker threads.
 
+Staging: the webhook writes to a small database of its own (`<database>.ingest.sqlite3`, table `incoming`),
+so acknowledging Facebook never waits for the write lock of the main database, which the workers hold while
+they handle events. The lease holder moves staged events into the main `inbox` in the order they came
+(idempotently: a moved event is keyed by its `dedup_key` there too) and deletes them from staging.
+
 Ordering: a fetcher thread reads pending events in arrival order and gives each to the worker that owns its
 sender (a stable hash of the PSID), so one person's events are handled one at a time, in order, while other
 people's run in parallel.
@@ -39,27 +44,48 @@ PROFILE_RETRY_AFTER = 3600.0
 MESSAGING_KINDS = INTERACTION_KINDS | {"echo", "delivery", "read", "reaction", "account_linking"}
 
 
-def insert_rows(conn: sqlite3.Connection, rows: list[InboxRow], now: float) -> int:
-    """Insert inbox rows; a redelivered event only bumps its delivery count. Returns how many are new work."""
+def staging_schema(db) -> None:
+    """The webhook's own small database: events waiting to be moved into the main inbox."""
+    db["incoming"].create(
+        {"id": int, "dedup_key": str, "psid": str, "kind": str, "event": str, "occurred_at": float,
+         "received_at": float, "deliveries": int},
+        pk="id", not_null={"dedup_key", "psid", "kind", "event", "received_at"}, defaults={"deliveries": 1},
+        if_not_exists=True,
+    )
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS incoming_dedup ON incoming(dedup_key)")
+
+
+def stage_rows(conn: sqlite3.Connection, rows: list[InboxRow], now: float) -> int:
+    """Stage a webhook's events; a redelivery only bumps its count. Returns how many were new."""
     new = 0
     for row in rows:
-        status = "done" if row.kind in SILENT_KINDS else "pending"  # stored for the record, never answered
         delivered = conn.execute(
-            "INSERT INTO inbox (dedup_key, psid, kind, event, occurred_at, received_at, status, handled_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedup_key) DO UPDATE SET deliveries = deliveries + 1 "
-            "RETURNING deliveries",
-            (row.dedup_key, row.psid, row.kind, row.event, row.occurred_at, now, status,
-             now if status == "done" else None),
+            "INSERT INTO incoming (dedup_key, psid, kind, event, occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(dedup_key) DO UPDATE SET deliveries = deliveries + 1 RETURNING deliveries",
+            (row.dedup_key, row.psid, row.kind, row.event, row.occurred_at, now),
         ).fetchone()[0]
-        if delivered == 1 and status == "pending":
-            new += 1
+        new += delivered == 1
     return new
 
 
+def insert_rows(conn: sqlite3.Connection, rows: list, now: float) -> None:
+    """Move staged rows into the inbox; an event already there (redelivered later) only adds to its count."""
+    for row in rows:
+        status = "done" if row["kind"] in SILENT_KINDS else "pending"  # kept for the record, never answered
+        conn.execute(
+            "INSERT INTO inbox (dedup_key, psid, kind, event, occurred_at, received_at, status, handled_at, deliveries) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(dedup_key) DO UPDATE SET deliveries = deliveries + excluded.deliveries",
+            (row["dedup_key"], row["psid"], row["kind"], row["event"], row["occurred_at"], row["received_at"], status,
+             now if status == "done" else None, row["deliveries"]),
+        )
+
+
 class Inbox:
-    def __init__(self, store: Store, dispatcher: Dispatcher, content: Content, settings: Settings,
+    def __init__(self, store: Store, staging: Store, dispatcher: Dispatcher, content: Content, settings: Settings,
                  client: GraphClient, on_queued: Callable[[], None]):
         self.store = store
+        self.staging = staging
         self.dispatcher = dispatcher
         self.content = content
         self.settings = settings
@@ -78,8 +104,26 @@ class Inbox:
     # -- ingest (any process) ---------------------------------------------------------------------------
     def accept(self, rows: list[InboxRow], now: float) -> int:
         """Store a webhook's events in one transaction (called before the 200). Returns how many are new work."""
+        with self.staging.write() as conn:
+            return stage_rows(conn, rows, now)
+
+    def move_staged(self, limit: int = 2000) -> int:
+        """Move the oldest staged events into the inbox (the lease holder's job). Returns how many."""
+        rows = self.staging.conn.execute("SELECT * FROM incoming ORDER BY id LIMIT ?", (limit,)).fetchall()
+        if not rows:
+            return 0
         with self.store.write() as conn:
-            return insert_rows(conn, rows, now)
+            insert_rows(conn, rows, time.time())
+        # A redelivery may have bumped a count since we read it: subtract what moved, keep any remainder
+        # (moved and added next time), delete what is fully moved.
+        with self.staging.write() as conn:
+            conn.executemany("UPDATE incoming SET deliveries = deliveries - ? WHERE id = ?",
+                             [(r["deliveries"], r["id"]) for r in rows])
+            conn.execute("DELETE FROM incoming WHERE id <= ? AND deliveries <= 0", (rows[-1]["id"],))
+        return len(rows)
+
+    def staged_count(self) -> int:
+        return self.staging.conn.execute("SELECT count(*) FROM incoming").fetchone()[0]
 
     # -- lifecycle (the leader process) -----------------------------------------------------------------
     def start(self) -> None:
@@ -114,7 +158,7 @@ class Inbox:
     def _fetch_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                found = self._fetch()
+                found = self.move_staged() + self._fetch()
             except sqlite3.Error:
                 log.exception("inbox.fetch_error")
                 found = 0

@@ -36,8 +36,8 @@ class Service(Protocol):
 class Checkpointer:
     """Keeps the SQLite WAL short: a passive checkpoint every second, off every request's path."""
 
-    def __init__(self, store: Store, every: float = 1.0):
-        self.store, self.every = store, every
+    def __init__(self, *stores: Store, every: float = 1.0):
+        self.stores, self.every = stores, every
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -54,7 +54,8 @@ class Checkpointer:
     def _run(self) -> None:
         while not self._stop.wait(self.every):
             try:
-                self.store.checkpoint()
+                for store in self.stores:
+                    store.checkpoint()
             except Exception:
                 log.exception("store.checkpoint_failed")
 
@@ -62,18 +63,19 @@ class Checkpointer:
 class BotRuntime:
     lease_ttl = 15.0
 
-    def __init__(self, settings: Settings, store: Store, content: Content, dispatcher: Dispatcher,
+    def __init__(self, settings: Settings, store: Store, staging: Store, content: Content, dispatcher: Dispatcher,
                  client: GraphClient):
         self.settings = settings
         self.store = store
+        self.staging = staging
         self.content = content
         self.dispatcher = dispatcher
         self.client = client
         self.lease = Lease(store, "runner", ttl=self.lease_ttl)
         self.sender = OutboxSender(store, client, settings.send_rate, settings.effective_send_concurrency,
                                    owner=self.lease.owner, token_recheck_seconds=settings.token_recheck_seconds)
-        self.inbox = Inbox(store, dispatcher, content, settings, client, on_queued=self.sender.wake)
-        self.services: list[Service] = [Checkpointer(store)]  # features add theirs (for example the scheduler)
+        self.inbox = Inbox(store, staging, dispatcher, content, settings, client, on_queued=self.sender.wake)
+        self.services: list[Service] = [Checkpointer(store, staging)]  # features add theirs (for example the scheduler)
         self.leading = False
         self.started = False
         self._lock = threading.Lock()
@@ -92,6 +94,11 @@ class BotRuntime:
             self._coordinator = threading.Thread(target=self._coordinate, args=(standby_grace,),
                                                  name="runtime-coordinator", daemon=True)
             self._coordinator.start()
+
+    def close(self) -> None:
+        """Close the databases (after stop())."""
+        self.store.close()
+        self.staging.close()
 
     def wait_until_leading(self, timeout: float = 10.0) -> bool:
         deadline = time.time() + timeout
@@ -167,7 +174,8 @@ class BotRuntime:
             conn = self.store.conn
             conn.execute("SELECT 1").fetchone()
             report["database"] = "ok"
-            report["inbox_pending"] = conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0]
+            report["inbox_pending"] = (conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0]
+                                       + self.inbox.staged_count())
             report["outbox_queued"] = conn.execute(
                 "SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')").fetchone()[0]
             report["outbox_failed_last_hour"] = conn.execute(

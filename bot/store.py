@@ -24,11 +24,11 @@ Migration = Callable[[sqlite_utils.Database], None]
 
 
 class Store:
-    def __init__(self, path: str | Path, busy_timeout: float = 10.0):
+    def __init__(self, path: str | Path, busy_timeout: float = 10.0, schema: "Migration | None" = None):
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._local = threading.local()
-        self._migrations: list[Migration] = [core_schema]
+        self._migrations: list[Migration] = [schema or core_schema]
         self._all: set[sqlite3.Connection] = set()
         self._all_lock = threading.Lock()
         self._write_lock = threading.Lock()

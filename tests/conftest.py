@@ -53,6 +53,10 @@ class RunningBot:
         conn.row_factory = sqlite3.Row
         return conn
 
+    def staged(self) -> int:
+        """Events acknowledged but not yet moved into the inbox."""
+        return self.runtime.inbox.staged_count()
+
     def say(self, psid: str, words: str) -> list[dict]:
         """A person types `words`; returns the bot's answer (all messages until it goes quiet)."""
         before = len(self.graph.messages(psid))
@@ -73,7 +77,7 @@ class RunningBot:
         deadline = time.time() + timeout
         with self.db() as conn:
             while time.time() < deadline:
-                pending = conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0]
+                pending = conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0] + self.staged()
                 queued = conn.execute("SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')").fetchone()[0]
                 if not pending and not queued:
                     return
@@ -118,7 +122,7 @@ def start_bot(tmp_path, fake_graph):
     for bot in started:
         bot.server.stop()
         bot.runtime.stop()
-        bot.runtime.store.close()
+        bot.runtime.close()
 
 
 @pytest.fixture

@@ -13,14 +13,17 @@ from conftest import SECRET
 
 def db_counts(path) -> dict:
     conn = sqlite3.connect(path, timeout=10)
+    staging = sqlite3.connect(path.with_name(f"{path.stem}.ingest{path.suffix}"), timeout=10)
     try:
         return {
-            "pending": conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0],
+            "pending": conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0]
+            + staging.execute("SELECT count(*) FROM incoming").fetchone()[0],
             "tried": conn.execute("SELECT count(*) FROM outbox WHERE attempts > 0").fetchone()[0],
             "outbox_per_person": dict(conn.execute("SELECT recipient_key, count(*) FROM outbox GROUP BY recipient_key").fetchall()),
         }
     finally:
         conn.close()
+        staging.close()
 
 
 def replies_per_person(fake) -> Counter:

@@ -12,8 +12,9 @@ from conftest import SECRET, VERIFY
 
 
 def stored_events(bot) -> int:
+    """Events kept anywhere: staged by the webhook or already in the inbox."""
     with bot.db() as conn:
-        return conn.execute("SELECT count(*) FROM inbox").fetchone()[0]
+        return conn.execute("SELECT count(*) FROM inbox").fetchone()[0] + bot.staged()
 
 
 # -- handshake ---------------------------------------------------------------------------------------------
