@@ -41,6 +41,7 @@ ALLOWED_TAGS = frozenset({"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACC
 FINAL_STATES = ("sent", "failed", "outside_window", "user_unavailable", "no_matching_user")
 MAX_ATTEMPTS = 8
 CLAIM_BATCH = 16  # rows a sender claims at a time
+SETTLE_BATCH = 32  # results recorded in one transaction when sends are plentiful
 PAUSE_KEY = "sender_paused"
 THROTTLE_KEY = "sender_throttled_until"
 
@@ -223,7 +224,8 @@ class OutboxSender:
                 for row in claimed:
                     self._dispatch(row)
                 if not claimed:
-                    self._wake.wait(wait)
+                    # With sends in flight, settle their results at least every 5 ms.
+                    self._wake.wait(min(wait, 0.005) if self._in_flight else wait)
                     self._wake.clear()
             except Exception:  # never let the loop die: log and carry on
                 log.exception("outbox.loop_error")
@@ -301,7 +303,10 @@ class OutboxSender:
         with self._results_lock:
             self._results.append(result)
             self._in_flight -= 1
-        self._wake.set()
+            # Wake the dispatcher for a batch, not for every message: each wake costs two write transactions.
+            batch_ready = len(self._results) >= SETTLE_BATCH or self._in_flight <= self.concurrency // 2
+        if batch_ready:
+            self._wake.set()
 
     def _on_error(self, row: _Claimed, exc: GraphError) -> _Result:
         action = exc.action
