@@ -78,6 +78,8 @@ def _create_app(settings: Settings) -> Flask:
     app.register_blueprint(webhook.bp)
     app.register_blueprint(ops.bp)
     cli.register(app)
+    for command in bot.commands:
+        app.cli.add_command(command)
 
     @app.before_request
     def _ensure_running() -> None:

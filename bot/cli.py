@@ -73,11 +73,11 @@ def desired_profile(bot) -> dict:
             for locale, lang in (("default", "th"), ("en_US", "en"))
         ],
     }
-    breakers = [item for item in items if item.ice_breaker][:ICE_BREAKER_LIMIT]
+    breakers = bot.dispatcher.ice_breakers[:ICE_BREAKER_LIMIT]
     if breakers:
         profile["ice_breakers"] = [
             {"locale": locale,
-             "call_to_actions": [{"question": fit(i.ice_breaker.get(lang) or i.ice_breaker["th"], 80), "payload": i.payload}
+             "call_to_actions": [{"question": fit(i.question.get(lang) or i.question["th"], 80), "payload": i.payload}
                                  for i in breakers]}
             for locale, lang in (("default", "th"), ("en_US", "en"))
         ]

@@ -56,7 +56,15 @@ class MenuItem:
     payload: str
     title: dict[str, str]  # {"th": ..., "en": ...}
     order: int = 50
-    ice_breaker: dict[str, str] | None = None  # a question shown before the first message
+
+
+@dataclass(frozen=True)
+class IceBreaker:
+    """A question Messenger offers before the first message (at most 4 are shown)."""
+
+    question: dict[str, str]  # {"th": ..., "en": ...}
+    payload: str
+    order: int = 50
 
 
 @dataclass
@@ -151,7 +159,8 @@ class TextHandler(Handler):
         self.regex = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
 
     def check(self, ctx: Context) -> bool:
-        if ctx.event.kind != "message" or not ctx.event.has_text:
+        # A tapped quick reply is a choice, not typed text: payload handlers (or the fallback) take it.
+        if ctx.event.kind != "message" or not ctx.event.has_text or ctx.event.payload:
             return False
         text = simplify(ctx.event.text)
         if self.regex is not None and self.regex.fullmatch(text):
@@ -200,6 +209,7 @@ class Dispatcher:
         self.fallback: Callback | None = None
         self.error_reply: Callable[[Context], Result] | None = None
         self._menu: dict[str, MenuItem] = {}
+        self._ice_breakers: dict[str, IceBreaker] = {}
 
     def add(self, handler: Handler, group: int = 0) -> Handler:
         self._groups.setdefault(group, []).append(handler)
@@ -211,6 +221,13 @@ class Dispatcher:
 
     def add_menu_item(self, item: MenuItem) -> None:
         self._menu[item.payload] = item
+
+    def add_ice_breaker(self, item: IceBreaker) -> None:
+        self._ice_breakers[item.payload] = item
+
+    @property
+    def ice_breakers(self) -> list[IceBreaker]:
+        return sorted(self._ice_breakers.values(), key=lambda i: (i.order, i.payload))
 
     @property
     def menu_items(self) -> list[MenuItem]:

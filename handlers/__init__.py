@@ -6,9 +6,9 @@ The order of MODULES does not decide priority: handler groups do (lower first).
 """
 from __future__ import annotations
 
-from . import fallback, greeting, language, media
+from . import fallback, faq, greeting, handover, language, media
 
-MODULES = (language, greeting, media, fallback)
+MODULES = (handover, language, greeting, media, faq, fallback)
 
 
 def register_all(bot) -> None:

@@ -1,0 +1,251 @@
+"""The FAQ: entries organisers write in content/faq.toml, and the matcher that finds the one a person means.
+
+Matching, for questions typed on a phone in Thai or English (figures in bench/faq.py and the issue note):
+1. `textnorm.tokens`: normalised, segmented, particles dropped; then the content's synonyms ("วันไร" ->
+   "วันไหน"), and a word the FAQ has never seen is corrected to the closest one it has when they are nearly
+   the same (rapidfuzz), which catches most typos.
+2. Word score: how much of the question an example explains and how much of the example the question has,
+   each weighted by how rare a word is across entries (a rare word like "กระทรวง" says more than "งาน").
+   A word no entry knows counts fully against the question: "หวยออกวันไหน" is not about our dates.
+3. Character score: rapidfuzz's ratio over the normalised characters, which survives bad segmentation.
+4. The two are blended; the best example of each entry is the entry's score.
+The verdict: answer when confident, "did you mean" (up to 3) when unsure, and decline when the question is
+mostly words the FAQ does not know or nothing scores well.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pythainlp.tokenize import syllable_tokenize, word_tokenize
+from pythainlp.util import Trie
+from rapidfuzz import fuzz, process
+
+from . import textnorm
+from .content import ContentError, bilingual, read_toml
+
+ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
+
+# Chosen by measurement on tests/faq_paraphrases.tsv (see bench/faq.py --compare).
+WORD_WEIGHT = 0.5  # the blend: words, syllables, characters (the rest)
+SYLLABLE_WEIGHT = 0.3
+ANSWER_AT = 0.5  # at least this: answer
+UNSURE_AT = 0.35  # at least this (and below ANSWER_AT): "did you mean"
+MIN_KNOWN = 0.5  # share of the question's weight the FAQ must know, or decline
+MARGIN = 0.04  # a runner-up this close to the best makes the bot ask instead of guess
+TYPO_CUTOFF = 86  # rapidfuzz ratio to accept a known word as the correction of an unknown one
+TYPO_MIN_LENGTH = 4  # shorter words are too easily "corrected" into another word
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: dict[str, str]
+    questions: dict[str, tuple[str, ...]]
+    answer: dict[str, str]
+    related: tuple[str, ...] = ()
+    link: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Faq:
+    entries: dict[str, Entry]
+    synonyms: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, directory: Path) -> "Faq":
+        path = Path(directory) / "faq.toml"
+        data = read_toml(path)
+        synonyms = data.get("synonyms", {})
+        if not isinstance(synonyms, dict) or not all(isinstance(v, str) for v in synonyms.values()):
+            raise ContentError(path, "synonyms", "synonyms must map words to words")
+        raw = data.get("entry")
+        if not isinstance(raw, list) or not raw:
+            raise ContentError(path, None, "no [[entry]] tables")
+        entries: dict[str, Entry] = {}
+        for position, item in enumerate(raw, 1):
+            if not isinstance(item, dict):
+                raise ContentError(path, f"#{position}", "an entry must be a table")
+            entry_id = item.get("id")
+            if not isinstance(entry_id, str) or not ID.match(entry_id):
+                raise ContentError(path, f"#{position}", "id must be lower-case words joined by _")
+            if entry_id in entries:
+                raise ContentError(path, entry_id, "duplicate id")
+            questions = item.get("questions")
+            if not isinstance(questions, dict):
+                raise ContentError(path, entry_id, "questions must be a table with th and en lists")
+            examples: dict[str, tuple[str, ...]] = {}
+            for lang in ("th", "en"):
+                listed = questions.get(lang)
+                if not isinstance(listed, list) or not listed or not all(isinstance(q, str) and q.strip() for q in listed):
+                    raise ContentError(path, entry_id, f"questions.{lang} must be a non-empty list of questions")
+                examples[lang] = tuple(q.strip() for q in listed)
+            link = item.get("link")
+            if link is not None:
+                if not isinstance(link, dict) or not str(link.get("url", "")).startswith(("https://", "http://")):
+                    raise ContentError(path, entry_id, "link.url must be an http(s) URL")
+                link = {"url": link["url"], "title": bilingual(path, entry_id, link.get("title"), "link.title")}
+            related = item.get("related", [])
+            if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+                raise ContentError(path, entry_id, "related must be a list of entry ids")
+            entries[entry_id] = Entry(
+                id=entry_id,
+                title=bilingual(path, entry_id, item.get("title"), "title"),
+                questions=examples,
+                answer=bilingual(path, entry_id, item.get("answer"), "answer"),
+                related=tuple(related),
+                link=link,
+            )
+        for entry in entries.values():
+            for other in entry.related:
+                if other not in entries:
+                    raise ContentError(path, entry.id, f"related entry {other!r} does not exist")
+        return cls(entries=entries, synonyms={textnorm.clean(k): textnorm.clean(v) for k, v in synonyms.items()})
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: Entry
+    score: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str  # answer | unsure | none
+    matches: tuple[Match, ...]  # best first: the answer, or the "did you mean" choices, or the best guess
+    known: float  # share of the question's weight the FAQ knows
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+
+@dataclass(frozen=True)
+class _Example:
+    entry_id: str
+    words: frozenset[str]
+    weight: float
+    syllables: frozenset[str]
+    syllable_weight: float
+    chars: str
+
+
+def syllables(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Thai words as syllables (segmentation-proof: "จัดงาน" and "จัด งาน" agree); other words stay whole."""
+    out: list[str] = []
+    for w in words:
+        out.extend(syllable_tokenize(w, engine="dict") if textnorm.language_of(w) == "th" else (w,))
+    return tuple(s for s in out if s.strip())
+
+
+def _idf(groups: list[tuple[str, tuple[str, ...]]], n: int) -> dict[str, float]:
+    """Inverse entry frequency: log(1 + entries / entries containing the unit)."""
+    containing: dict[str, set[str]] = {}
+    for entry_id, units in groups:
+        for u in units:
+            containing.setdefault(u, set()).add(entry_id)
+    return {u: math.log(1 + n / len(ids)) for u, ids in containing.items()}
+
+
+def _f1(question: dict[str, float], total: float, units: frozenset[str], units_weight: float) -> float:
+    """How much of the question the example explains, and how much of the example the question has."""
+    shared = sum(v for u, v in question.items() if u in units)
+    if not shared:
+        return 0.0
+    of_question, of_example = shared / total, shared / units_weight
+    return 2 * of_question * of_example / (of_question + of_example)
+
+
+class FaqIndex:
+    """Built once per content load; `judge(text)` is a few hundred microseconds with hundreds of entries."""
+
+    def __init__(self, faq: Faq, word_weight: float = WORD_WEIGHT, syllable_weight: float = SYLLABLE_WEIGHT,
+                 answer_at: float = ANSWER_AT, unsure_at: float = UNSURE_AT, min_known: float = MIN_KNOWN):
+        self.faq = faq
+        self.word_weight, self.syllable_weight = word_weight, syllable_weight
+        self.answer_at, self.unsure_at, self.min_known = answer_at, unsure_at, min_known
+        raw = [(entry.id, q) for entry in faq.entries.values() for lang in ("th", "en") for q in entry.questions[lang]]
+        # Title words count as examples too ("OGP คืออะไร").
+        raw += [(entry.id, entry.title[lang]) for entry in faq.entries.values() for lang in ("th", "en")]
+        words_of = [(entry_id, self._canonical(textnorm.tokens(q))) for entry_id, q in raw]
+        words_of = [(e, ws) for e, ws in words_of if ws]
+        syllables_of = [(e, syllables(ws)) for e, ws in words_of]
+        n = len(faq.entries)
+        self.idf = _idf(words_of, n)
+        self.syllable_idf = _idf(syllables_of, n)
+        self.vocabulary = sorted(self.idf)
+        self.unknown_weight = math.log(1 + n)  # as rare as a word only one entry has
+        self._trie = Trie(self.vocabulary)
+        self.examples = [
+            _Example(entry_id, frozenset(ws), sum(self.idf[w] for w in set(ws)),
+                     frozenset(ss), sum(self.syllable_idf[s] for s in set(ss)), "".join(ws))
+            for (entry_id, ws), (_, ss) in zip(words_of, syllables_of)
+        ]
+        self._by_unit: dict[str, list[int]] = {}
+        for i, example in enumerate(self.examples):
+            for u in example.words | example.syllables:
+                self._by_unit.setdefault(u, []).append(i)
+        self._chars = [e.chars for e in self.examples]
+
+    def _canonical(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        synonyms = self.faq.synonyms
+        return tuple(synonyms.get(w, w) for w in words)
+
+    def _correct(self, word: str) -> tuple[str, ...]:
+        """A word the index does not know: split into known words (a Thai compound segmented differently
+        from the examples: "จัดงาน" -> "จัด", "งาน"), or corrected to a known word spelled nearly the same."""
+        if word in self.idf or word.isdigit():
+            return (word,)
+        if textnorm.language_of(word) == "th":
+            pieces = word_tokenize(word, custom_dict=self._trie, engine="newmm", keep_whitespace=False)
+            if len(pieces) > 1 and all(p in self.idf for p in pieces):
+                return tuple(pieces)
+        if len(word) >= TYPO_MIN_LENGTH:
+            found = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+            if found:
+                return (found[0],)
+        return (word,)
+
+    def words(self, text: str) -> tuple[str, ...]:
+        """The question's words as the index knows them (synonyms applied, compounds split, typos corrected)."""
+        return tuple(w for word in self._canonical(textnorm.tokens(text)) for w in self._correct(word))
+
+    def search(self, text: str) -> tuple[list[Match], float]:
+        words = self.words(text)
+        if not words:
+            return [], 0.0
+        weights = {w: self.idf.get(w, self.unknown_weight) for w in set(words)}
+        total = sum(weights.values())
+        known = sum(v for w, v in weights.items() if w in self.idf) / total
+        sylls = {s: self.syllable_idf.get(s, self.unknown_weight) for s in set(syllables(words))}
+        syll_total = sum(sylls.values()) or 1.0
+        # Word and syllable scores, only for examples sharing something with the question (an inverted index).
+        partial: dict[int, float] = {}
+        for i in {i for u in (*weights, *sylls) for i in self._by_unit.get(u, ())}:
+            example = self.examples[i]
+            partial[i] = (self.word_weight * _f1(weights, total, example.words, example.weight)
+                          + self.syllable_weight * _f1(sylls, syll_total, example.syllables, example.syllable_weight))
+        # Character score, for all examples (rapidfuzz does this in C).
+        char_weight = 1 - self.word_weight - self.syllable_weight
+        best: dict[str, float] = {}
+        for _, score, i in process.extract("".join(words), self._chars, scorer=fuzz.ratio, limit=None):
+            total_score = partial.get(i, 0.0) + char_weight * score / 100
+            entry_id = self.examples[i].entry_id
+            if total_score > best.get(entry_id, -1.0):
+                best[entry_id] = total_score
+        ranked = sorted((Match(self.faq.entries[e], s) for e, s in best.items()), key=lambda m: -m.score)
+        return ranked, known
+
+    def judge(self, text: str) -> Verdict:
+        ranked, known = self.search(text)
+        if not ranked or known < self.min_known or ranked[0].score < self.unsure_at:
+            return Verdict("none", tuple(ranked[:1]), known)
+        top = ranked[0]
+        close = len(ranked) > 1 and top.score - ranked[1].score < MARGIN and ranked[1].score >= self.answer_at
+        if top.score >= self.answer_at and not close:
+            return Verdict("answer", (top,), known)
+        choices = tuple(m for m in ranked[:3] if m.score >= self.unsure_at)
+        return Verdict("unsure", choices, known)
