@@ -7,14 +7,17 @@ from __future__ import annotations
 import json
 import signal
 import threading
+import time
 
 import click
 import requests
 from flask import Flask, current_app
 
 from . import simulator
+from .content import ContentError
 from .graph import GraphError
 from .http_server import BackgroundServer
+from .inbox import CONTENT_VERSION_KEY
 from .replies import fit
 
 GREETING_LIMIT = 160
@@ -28,6 +31,23 @@ def register(app: Flask) -> None:
     app.cli.add_command(setup_profile)
     app.cli.add_command(chat)
     app.cli.add_command(worker)
+    app.cli.add_command(reload_content)
+
+
+# -- reload-content ------------------------------------------------------------------------------------------
+@click.command("reload-content")
+def reload_content() -> None:
+    """Check the content files and make the running bot use them, without a restart."""
+    bot = current_app.extensions["bot"]
+    try:
+        bot.content.load()  # already loaded once at start; this is the check of the files as they are now
+    except ContentError as exc:
+        raise click.ClickException(f"content not reloaded: {exc}")
+    version = f"{time.time():.6f}"
+    bot.store.set_state(CONTENT_VERSION_KEY, version)
+    summary = ", ".join(f"{name}: {len(getattr(value, 'faq', value).entries)} entries"
+                        for name, value in bot.content.loaded().items() if hasattr(getattr(value, "faq", value), "entries"))
+    click.echo(f"content checked ({summary or 'texts'}); the running bot switches to it within a second")
 
 
 # -- worker ------------------------------------------------------------------------------------------------

@@ -98,6 +98,7 @@ class Content:
         self._loaders: dict[str, Callable[[Path], Any]] = {}
         self._required_texts: set[str] = set()
         self._current: dict[str, Any] = {}
+        self.version: str | None = None  # the reload-content version this process has loaded
         self._listeners: list[Callable[[dict[str, Any], dict[str, Any]], None]] = []
 
     def require_texts(self, *keys: str) -> None:
@@ -122,6 +123,9 @@ class Content:
         if old:
             for listener in self._listeners:
                 listener(old, new)
+
+    def loaded(self) -> dict[str, Any]:
+        return dict(self._current)
 
     def __getitem__(self, name: str) -> Any:
         return self._current[name]

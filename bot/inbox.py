@@ -33,11 +33,12 @@ from .events import INTERACTION_KINDS, SILENT_KINDS, Event, InboxRow
 from .graph import GraphClient, GraphError
 from .logs import event as log_event
 from .replies import Text
-from .store import Store
+from .store import Store, ensure_table
 
 log = logging.getLogger(__name__)
 
 BATCH = 64
+CONTENT_VERSION_KEY = "content_version"
 TRANSACTION_BUDGET = 0.002  # seconds of handler work per write transaction
 PROFILE_TIMEOUT = 2.0
 PROFILE_RETRY_AFTER = 3600.0
@@ -46,11 +47,11 @@ MESSAGING_KINDS = INTERACTION_KINDS | {"echo", "delivery", "read", "reaction", "
 
 def staging_schema(db) -> None:
     """The webhook's own small database: events waiting to be moved into the main inbox."""
-    db["incoming"].create(
+    ensure_table(
+        db, "incoming",
         {"id": int, "dedup_key": str, "psid": str, "kind": str, "event": str, "occurred_at": float,
          "received_at": float, "deliveries": int},
         pk="id", not_null={"dedup_key", "psid", "kind", "event", "received_at"}, defaults={"deliveries": 1},
-        if_not_exists=True,
     )
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS incoming_dedup ON incoming(dedup_key)")
 
@@ -128,6 +129,7 @@ class Inbox:
     # -- lifecycle (the leader process) -----------------------------------------------------------------
     def start(self) -> None:
         self._stop.clear()
+        self.content.version = self.store.get_state(CONTENT_VERSION_KEY)
         self._queues = [queue.Queue() for _ in range(self.workers)]
         self._assigned = set()
         self._profiles = ThreadPoolExecutor(max_workers=16, thread_name_prefix="profile")
@@ -155,8 +157,27 @@ class Inbox:
         return bool(self._threads) and all(t.is_alive() for t in self._threads)
 
     # -- fetcher ----------------------------------------------------------------------------------------
+    def refresh_content(self) -> None:
+        """Reload the content when `flask reload-content` has announced a new version (checked each second)."""
+        wanted = self.store.get_state(CONTENT_VERSION_KEY)
+        if wanted == self.content.version:
+            return
+        try:
+            self.content.load()
+            log_event(log, "content.reloaded", version=wanted)
+        except Exception as exc:  # keep serving what was live; say why once
+            log_event(log, "content.reload_failed", logging.ERROR, version=wanted, error=str(exc))
+        self.content.version = wanted
+
     def _fetch_loop(self) -> None:
+        checked_content = 0.0
         while not self._stop.is_set():
+            if time.time() - checked_content > 1.0:
+                checked_content = time.time()
+                try:
+                    self.refresh_content()
+                except sqlite3.Error:
+                    log.exception("content.version_unreadable")
             try:
                 found = self.move_staged() + self._fetch()
             except sqlite3.Error:

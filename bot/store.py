@@ -157,9 +157,30 @@ class Store:
                 )
 
 
+def ensure_table(db: sqlite_utils.Database, name: str, columns: dict, *, pk: str,
+                 not_null: set[str] | None = None, defaults: dict | None = None) -> None:
+    """Create the table, or add the columns a newer version of the bot has and this database lacks.
+
+    Deployments keep their database across upgrades, so every schema function must be safe to run on an old
+    one. (sqlite-utils' `transform` would rebuild the table and commit inside our transaction.)
+    """
+    table = db[name]
+    if not table.exists():
+        table.create(columns, pk=pk, not_null=not_null or set(), defaults=defaults or {})
+        return
+    present = set(table.columns_dict)
+    for column, kind in columns.items():
+        if column not in present:
+            default = (defaults or {}).get(column)
+            table.add_column(column, kind, not_null_default=default if column in (not_null or set()) else None)
+            if default is not None and column not in (not_null or set()):
+                db.execute(f"UPDATE [{name}] SET [{column}] = ? WHERE [{column}] IS NULL", [default])
+
+
 def core_schema(db: sqlite_utils.Database) -> None:
     """Tables of the platform core: users, the inbox, the outbox, leases, runtime flags."""
-    db["users"].create(
+    ensure_table(
+        db, "users",
         {
             "psid": str,
             "first_seen": float,
@@ -177,9 +198,9 @@ def core_schema(db: sqlite_utils.Database) -> None:
         },
         pk="psid",
         not_null={"first_seen", "last_seen"},
-        if_not_exists=True,
     )
-    db["inbox"].create(
+    ensure_table(
+        db, "inbox",
         {
             "id": int,
             "dedup_key": str,
@@ -196,9 +217,9 @@ def core_schema(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"dedup_key", "psid", "kind", "event", "received_at", "status"},
         defaults={"status": "pending", "deliveries": 1},
-        if_not_exists=True,
     )
-    db["outbox"].create(
+    ensure_table(
+        db, "outbox",
         {
             "id": int,
             "recipient_key": str,  # psid, or "comment:<id>" for a private reply
@@ -222,15 +243,14 @@ def core_schema(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"recipient_key", "request", "intent", "status", "created_at"},
         defaults={"status": "queued", "attempts": 0, "next_attempt_at": 0},
-        if_not_exists=True,
     )
-    db["leases"].create(
+    ensure_table(
+        db, "leases",
         {"name": str, "owner": str, "acquired_at": float, "heartbeat_at": float},
         pk="name",
-        if_not_exists=True,
     )
-    db["runtime_state"].create({"key": str, "value": str, "updated_at": float}, pk="key", if_not_exists=True)
-    db["rate_limits"].create({"name": str, "tokens": float, "updated_at": float}, pk="name", if_not_exists=True)
+    ensure_table(db, "runtime_state", {"key": str, "value": str, "updated_at": float}, pk="key")
+    ensure_table(db, "rate_limits", {"name": str, "tokens": float, "updated_at": float}, pk="name")
     # Partial indexes stay small: finished rows leave them.
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS inbox_dedup ON inbox(dedup_key)")
     db.execute("CREATE INDEX IF NOT EXISTS inbox_pending ON inbox(id) WHERE status = 'pending'")

@@ -16,6 +16,7 @@ from flask import current_app
 from bot import textnorm
 from bot.dispatcher import Context, IceBreaker, MenuItem, PayloadHandler, TextHandler
 from bot.faq import Entry, Faq, FaqIndex
+from bot.store import ensure_table
 from bot.replies import Buttons, QuickReply, Text, UrlButton
 
 from .handover import HUMAN
@@ -26,10 +27,11 @@ TOPICS = ("about", "dates", "topics", "eligibility", "where", "benefits")  # off
 
 
 def schema(db) -> None:
-    db["faq_misses"].create(
+    ensure_table(
+        db, "faq_misses",
         {"id": int, "at": float, "text": str, "normalised": str, "language": str, "outcome": str,
          "best_entry": str, "score": float},
-        pk="id", if_not_exists=True,
+        pk="id",
     )
     db.execute("CREATE INDEX IF NOT EXISTS faq_misses_at ON faq_misses(at)")
 

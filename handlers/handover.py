@@ -15,6 +15,7 @@ from flask import current_app
 
 from bot.dispatcher import Context, EventHandler, PayloadHandler, TextHandler
 from bot.outbox import enqueue
+from bot.store import ensure_table
 from bot.replies import Outgoing, Text
 
 HUMAN = "HUMAN"
@@ -28,9 +29,10 @@ ASK_FOR_A_PERSON = (
 
 
 def schema(db) -> None:
-    db["handover"].create(
+    ensure_table(
+        db, "handover",
         {"psid": str, "requested_at": float, "until": float, "released_at": float, "released_by": str},
-        pk="psid", if_not_exists=True,
+        pk="psid",
     )
 
 
