@@ -11,6 +11,7 @@ import time
 
 import click
 import requests
+from flask.cli import with_appcontext
 from flask import Flask, current_app
 
 from . import simulator
@@ -36,6 +37,7 @@ def register(app: Flask) -> None:
 
 # -- reload-content ------------------------------------------------------------------------------------------
 @click.command("reload-content")
+@with_appcontext
 def reload_content() -> None:
     """Check the content files and make the running bot use them, without a restart."""
     bot = current_app.extensions["bot"]
@@ -52,6 +54,7 @@ def reload_content() -> None:
 
 # -- worker ------------------------------------------------------------------------------------------------
 @click.command("worker")
+@with_appcontext
 def worker() -> None:
     """Run the background work (inbox, outbox, scheduler) without serving HTTP, until stopped.
 
@@ -110,6 +113,7 @@ def _canonical(value) -> str:
 
 @click.command("setup-profile")
 @click.option("--dry-run", is_flag=True, help="Print the profile instead of sending it.")
+@with_appcontext
 def setup_profile(dry_run: bool) -> None:
     """Set Get Started, greeting, persistent menu and ice breakers on the Page (only what changed)."""
     bot = current_app.extensions["bot"]
@@ -233,6 +237,7 @@ class LocalChat:
 @click.command("chat")
 @click.option("--as", "psid", default="1000000000000001", show_default=True, help="The PSID you chat as.")
 @click.option("--url", default=None, help="A running local-mode bot (default: http://HOST:PORT; started here if none).")
+@with_appcontext
 def chat(psid: str, url: str | None) -> None:
     """Talk to the bot as a citizen, through the real signed webhook (local mode)."""
     bot = current_app.extensions["bot"]

@@ -26,6 +26,7 @@ from rapidfuzz import fuzz, process
 
 from . import textnorm
 from .content import ContentError, bilingual, read_toml
+from .replies import QUICK_REPLY_TITLE, units
 
 ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 
@@ -36,6 +37,7 @@ ANSWER_AT = 0.5  # at least this: answer
 UNSURE_AT = 0.35  # at least this (and below ANSWER_AT): "did you mean"
 MIN_KNOWN = 0.5  # share of the question's weight the FAQ must know, or decline
 MARGIN = 0.04  # a runner-up this close to the best makes the bot ask instead of guess
+MIN_INFORMATION = 1.8  # a question of only common words ("hackathon", "ได้อะไร") is asked about, not answered
 TYPO_CUTOFF = 86  # rapidfuzz ratio to accept a known word as the correction of an unknown one
 TYPO_MIN_LENGTH = 4  # shorter words are too easily "corrected" into another word
 
@@ -91,9 +93,14 @@ class Faq:
             related = item.get("related", [])
             if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
                 raise ContentError(path, entry_id, "related must be a list of entry ids")
+            title = bilingual(path, entry_id, item.get("title"), "title")
+            for lang, words in title.items():
+                if units(words) > QUICK_REPLY_TITLE:
+                    raise ContentError(path, entry_id, f"title.{lang} is over {QUICK_REPLY_TITLE} characters "
+                                                       "(Messenger would cut it on the button)")
             entries[entry_id] = Entry(
                 id=entry_id,
-                title=bilingual(path, entry_id, item.get("title"), "title"),
+                title=title,
                 questions=examples,
                 answer=bilingual(path, entry_id, item.get("answer"), "answer"),
                 related=tuple(related),
@@ -117,6 +124,7 @@ class Verdict:
     kind: str  # answer | unsure | none
     matches: tuple[Match, ...]  # best first: the answer, or the "did you mean" choices, or the best guess
     known: float  # share of the question's weight the FAQ knows
+    information: float = 0.0  # the summed rarity of the question's known words
 
     @property
     def best(self) -> Match | None:
@@ -213,13 +221,15 @@ class FaqIndex:
         """The question's words as the index knows them (synonyms applied, compounds split, typos corrected)."""
         return tuple(w for word in self._canonical(textnorm.tokens(text)) for w in self._correct(word))
 
-    def search(self, text: str) -> tuple[list[Match], float]:
+    def search(self, text: str) -> tuple[list[Match], float, float]:
+        """Entries best first, the share of the question the FAQ knows, and how informative that part is."""
         words = self.words(text)
         if not words:
-            return [], 0.0
+            return [], 0.0, 0.0
         weights = {w: self.idf.get(w, self.unknown_weight) for w in set(words)}
         total = sum(weights.values())
-        known = sum(v for w, v in weights.items() if w in self.idf) / total
+        information = sum(v for w, v in weights.items() if w in self.idf)
+        known = information / total
         sylls = {s: self.syllable_idf.get(s, self.unknown_weight) for s in set(syllables(words))}
         syll_total = sum(sylls.values()) or 1.0
         # Word and syllable scores, only for examples sharing something with the question (an inverted index).
@@ -237,15 +247,15 @@ class FaqIndex:
             if total_score > best.get(entry_id, -1.0):
                 best[entry_id] = total_score
         ranked = sorted((Match(self.faq.entries[e], s) for e, s in best.items()), key=lambda m: -m.score)
-        return ranked, known
+        return ranked, known, information
 
     def judge(self, text: str) -> Verdict:
-        ranked, known = self.search(text)
+        ranked, known, information = self.search(text)
         if not ranked or known < self.min_known or ranked[0].score < self.unsure_at:
-            return Verdict("none", tuple(ranked[:1]), known)
+            return Verdict("none", tuple(ranked[:1]), known, information)
         top = ranked[0]
         close = len(ranked) > 1 and top.score - ranked[1].score < MARGIN and ranked[1].score >= self.answer_at
-        if top.score >= self.answer_at and not close:
-            return Verdict("answer", (top,), known)
+        if top.score >= self.answer_at and not close and information >= MIN_INFORMATION:
+            return Verdict("answer", (top,), known, information)
         choices = tuple(m for m in ranked[:3] if m.score >= self.unsure_at)
-        return Verdict("unsure", choices, known)
+        return Verdict("unsure", choices, known, information)

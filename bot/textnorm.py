@@ -23,6 +23,10 @@ _STRETCH = regex.compile(r"(.)\1{2,}")
 _NOT_WORD = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 _ABBREVIATION_DOT = regex.compile(r"(?<=[\p{L}\p{M}])\.(?=[\p{L}\p{M}]|\s|$)")
 _THAI = regex.compile(r"[\u0E00-\u0E7F]")
+# Particles glued to the last word mislead segmentation ("ไหนคะ" -> "ไห" + "นคะ"), so they are cut off the end
+# of each chunk first. Only particles that never end a real word: "นะ" is not here ("ชนะ" means win).
+_TRAILING_PARTICLES = regex.compile(
+    r"(?:ครับผม|ครับ|คร้าบ|คับ|ค่ะ|คะ|ค่า|คร่า|จ้า|จ้ะ|จ๊ะ|ฮะ|งับ|อ่ะ|เหรอ|หรอ|นะคะ|นะครับ|น้า)+$")
 _LATIN = regex.compile(r"[A-Za-z]")
 
 # English function words: in a short question they carry no topic, and unknown to the FAQ they would only
@@ -52,7 +56,8 @@ def clean(text: str) -> str:
 def tokens(text: str) -> tuple[str, ...]:
     """Word tokens of `text` without particles; cached, as the same questions come again and again."""
     words = []
-    for token in word_tokenize(clean(text), engine="newmm", keep_whitespace=False):
+    chunks = " ".join(_TRAILING_PARTICLES.sub("", chunk) for chunk in clean(text).split())
+    for token in word_tokenize(chunks, engine="newmm", keep_whitespace=False):
         token = token.strip()
         if token and token not in PARTICLES and token not in ENGLISH_FUNCTION_WORDS:
             words.append(token)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 import click
+from flask.cli import with_appcontext
 from flask import current_app
 
 from bot import textnorm
@@ -108,6 +109,7 @@ def register(bot) -> None:
 @click.command("faq-misses")
 @click.option("--days", default=7, show_default=True, help="Look back this many days.")
 @click.option("--limit", default=20, show_default=True)
+@with_appcontext
 def faq_misses(days: int, limit: int) -> None:
     """The questions the bot could not answer (or was unsure of), most frequent first."""
     bot = current_app.extensions["bot"]

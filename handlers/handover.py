@@ -11,6 +11,7 @@ import json
 import time
 
 import click
+from flask.cli import with_appcontext
 from flask import current_app
 
 from bot.dispatcher import Context, EventHandler, PayloadHandler, TextHandler
@@ -85,6 +86,7 @@ def handover_command() -> None:
 
 
 @handover_command.command("list")
+@with_appcontext
 def list_handovers() -> None:
     """Who is waiting for a person (the bot is quiet for them)."""
     bot = current_app.extensions["bot"]
@@ -103,6 +105,7 @@ def list_handovers() -> None:
 @handover_command.command("release")
 @click.argument("psid")
 @click.option("--by", default="cli", help="Who hands back (kept in the record).")
+@with_appcontext
 def release(psid: str, by: str) -> None:
     """Hand PSID's conversation back to the bot and tell them."""
     bot = current_app.extensions["bot"]
