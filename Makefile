@@ -23,6 +23,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/ingest.py
+	$(PY) bench/faq.py
+	$(PY) bench/faq.py --compare
+
+# FAQ accuracy through the real webhook on the shared development questions.
+eval-faq: $(STAMP)
+	$(PY) bench/eval_faq.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache

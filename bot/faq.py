@@ -7,8 +7,10 @@ Matching, for questions typed on a phone in Thai or English (figures in bench/fa
 2. Word score: how much of the question an example explains and how much of the example the question has,
    each weighted by how rare a word is across entries (a rare word like "กระทรวง" says more than "งาน").
    A word no entry knows counts fully against the question: "หวยออกวันไหน" is not about our dates.
-3. Character score: rapidfuzz's ratio over the normalised characters, which survives bad segmentation.
-4. The two are blended; the best example of each entry is the entry's score.
+3. Syllable score: the same over Thai syllables, which agree however a compound was segmented.
+4. Character score: rapidfuzz's ratio over the normalised characters, for typos the rest missed.
+5. The three are blended; the best example of each entry is the entry's score. Only examples sharing a word or
+   syllable with the question are scored (inverted indexes): 0.8 ms a question with 200 entries.
 The verdict: answer when confident, "did you mean" (up to 3) when unsure, and decline when the question is
 mostly words the FAQ does not know or nothing scores well.
 """
@@ -158,12 +160,11 @@ def _idf(groups: list[tuple[str, tuple[str, ...]]], n: int) -> dict[str, float]:
     return {u: math.log(1 + n / len(ids)) for u, ids in containing.items()}
 
 
-def _f1(question: dict[str, float], total: float, units: frozenset[str], units_weight: float) -> float:
+def _f1(shared: float, question_weight: float, example_weight: float) -> float:
     """How much of the question the example explains, and how much of the example the question has."""
-    shared = sum(v for u, v in question.items() if u in units)
     if not shared:
         return 0.0
-    of_question, of_example = shared / total, shared / units_weight
+    of_question, of_example = shared / question_weight, shared / example_weight
     return 2 * of_question * of_example / (of_question + of_example)
 
 
@@ -192,11 +193,13 @@ class FaqIndex:
                      frozenset(ss), sum(self.syllable_idf[s] for s in set(ss)), "".join(ws))
             for (entry_id, ws), (_, ss) in zip(words_of, syllables_of)
         ]
-        self._by_unit: dict[str, list[int]] = {}
+        self._by_word: dict[str, list[int]] = {}
+        self._by_syllable: dict[str, list[int]] = {}
         for i, example in enumerate(self.examples):
-            for u in example.words | example.syllables:
-                self._by_unit.setdefault(u, []).append(i)
-        self._chars = [e.chars for e in self.examples]
+            for w in example.words:
+                self._by_word.setdefault(w, []).append(i)
+            for s in example.syllables:
+                self._by_syllable.setdefault(s, []).append(i)
 
     def _canonical(self, words: tuple[str, ...]) -> tuple[str, ...]:
         synonyms = self.faq.synonyms
@@ -232,20 +235,28 @@ class FaqIndex:
         known = information / total
         sylls = {s: self.syllable_idf.get(s, self.unknown_weight) for s in set(syllables(words))}
         syll_total = sum(sylls.values()) or 1.0
-        # Word and syllable scores, only for examples sharing something with the question (an inverted index).
-        partial: dict[int, float] = {}
-        for i in {i for u in (*weights, *sylls) for i in self._by_unit.get(u, ())}:
-            example = self.examples[i]
-            partial[i] = (self.word_weight * _f1(weights, total, example.words, example.weight)
-                          + self.syllable_weight * _f1(sylls, syll_total, example.syllables, example.syllable_weight))
-        # Character score, for all examples (rapidfuzz does this in C).
+        # Shared weight per example, straight from the inverted indexes (one addition per posting).
+        shared_words: dict[int, float] = {}
+        for w, v in weights.items():
+            for i in self._by_word.get(w, ()):
+                shared_words[i] = shared_words.get(i, 0.0) + v
+        shared_sylls: dict[int, float] = {}
+        for s, v in sylls.items():
+            for i in self._by_syllable.get(s, ()):
+                shared_sylls[i] = shared_sylls.get(i, 0.0) + v
         char_weight = 1 - self.word_weight - self.syllable_weight
+        chars = "".join(words)
         best: dict[str, float] = {}
-        for _, score, i in process.extract("".join(words), self._chars, scorer=fuzz.ratio, limit=None):
-            total_score = partial.get(i, 0.0) + char_weight * score / 100
-            entry_id = self.examples[i].entry_id
-            if total_score > best.get(entry_id, -1.0):
-                best[entry_id] = total_score
+        for i in shared_words.keys() | shared_sylls.keys():
+            example = self.examples[i]
+            score = (self.word_weight * _f1(shared_words.get(i, 0.0), total, example.weight)
+                     + self.syllable_weight * _f1(shared_sylls.get(i, 0.0), syll_total, example.syllable_weight))
+            # The character score adds at most char_weight: compute it only where that can still count.
+            ceiling = score + char_weight
+            if ceiling >= self.unsure_at and ceiling > best.get(example.entry_id, -1.0):
+                score += char_weight * fuzz.ratio(chars, example.chars) / 100
+            if score > best.get(example.entry_id, -1.0):
+                best[example.entry_id] = score
         ranked = sorted((Match(self.faq.entries[e], s) for e, s in best.items()), key=lambda m: -m.score)
         return ranked, known, information
 
