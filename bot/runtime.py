@@ -75,8 +75,8 @@ class BotRuntime:
         self.sender = OutboxSender(store, client, settings.send_rate, settings.effective_send_concurrency,
                                    owner=self.lease.owner, token_recheck_seconds=settings.token_recheck_seconds)
         self.inbox = Inbox(store, staging, dispatcher, content, settings, client, on_queued=self.sender.wake)
-        self.services: list[Service] = [Checkpointer(store, staging)]
-        self.commands: list = []  # click commands features add to `flask --app app ...`  # features add theirs (for example the scheduler)
+        self.services: list[Service] = [Checkpointer(store, staging)]  # features add theirs (the scheduler)
+        self.commands: list = []  # click commands features add to `flask --app app ...`
         self.leading = False
         self.started = False
         self._lock = threading.Lock()
