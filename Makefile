@@ -26,9 +26,10 @@ bench: $(STAMP)
 	$(PY) bench/faq.py
 	$(PY) bench/faq.py --compare
 
-# FAQ accuracy through the real webhook on the shared development questions.
+# FAQ accuracy through the real webhook on the shared development questions (or FAQ_QUESTIONS=file.tsv).
+FAQ_QUESTIONS ?= ../shared/faq-dev.tsv
 eval-faq: $(STAMP)
-	$(PY) bench/eval_faq.py
+	$(PY) bench/eval_faq.py --file $(FAQ_QUESTIONS)
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache
