@@ -26,6 +26,9 @@ PERSISTENT_MENU_LIMIT = 20
 MENU_TITLE_LIMIT = 30
 ICE_BREAKER_LIMIT = 4
 PROFILE_FIELDS = ["get_started", "greeting", "persistent_menu", "ice_breakers"]
+# Messenger's e-mail and phone quick replies, as the local chat shows and answers them.
+CONTACT_CHOICES = {"user_email": ("✉️ (your e-mail)", "citizen@example.com"),
+                   "user_phone_number": ("📞 (your phone)", "+66812345678")}
 
 
 def register(app: Flask) -> None:
@@ -162,7 +165,10 @@ class LocalChat:
             return False
         if line.isdigit() and 1 <= int(line) <= len(self.choices):
             choice = self.choices[int(line) - 1]
-            if choice["type"] == "quick_reply":
+            if choice["type"] == "quick_reply" and choice.get("content_type") in CONTACT_CHOICES:
+                value = CONTACT_CHOICES[choice["content_type"]][1]  # Messenger sends the profile's address itself
+                self.post(simulator.quick_reply(psid, value, value))
+            elif choice["type"] == "quick_reply":
                 self.post(simulator.quick_reply(psid, choice["title"], choice["payload"]))
             elif choice["type"] == "postback":
                 self.post(simulator.postback(psid, choice["payload"], choice["title"]))
@@ -231,7 +237,8 @@ class LocalChat:
                     click.echo(f"     │ [{offer(button)}] {button['title']}")
         quick = message.get("quick_replies") or []
         if quick:
-            click.echo("     " + "  ".join(f"[{offer({'type': 'quick_reply', **q})}] {q['title']}" for q in quick))
+            click.echo("     " + "  ".join(f"[{offer({'type': 'quick_reply', **q})}] {q.get('title') or CONTACT_CHOICES[q['content_type']][0]}"
+                                          for q in quick))
 
 
 @click.command("chat")

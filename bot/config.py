@@ -39,6 +39,8 @@ class Settings:
     port: int = 5000
     log_level: str = "INFO"
     content_dir: Path = Path("content")
+    registration_capacity: int = 0  # 0: no limit; past it, people join a waitlist
+    comment_keywords: tuple[str, ...] = ("ลงทะเบียน", "สมัคร", "register")
     # Advanced tuning; the defaults suit one Page on a 2-core machine.
     inbox_workers: int = 4
     send_concurrency: int = 0  # 0: derived from send_rate so the rate holds at Facebook's 300 ms latency
@@ -130,6 +132,9 @@ class Settings:
             port=int(_number(get, "PORT", 5000, minimum=0, maximum=65535, integer=True)),
             log_level=level,
             content_dir=Path(get("CONTENT_DIR") or "content"),
+            registration_capacity=int(_number(get, "REGISTRATION_CAPACITY", 0, minimum=0, maximum=10_000_000, integer=True)),
+            comment_keywords=tuple(k.strip().lower() for k in (get("COMMENT_KEYWORDS") or "ลงทะเบียน,สมัคร,register").split(",")
+                                   if k.strip()),
             inbox_workers=int(_number(get, "INBOX_WORKERS", 4, minimum=1, maximum=64, integer=True)),
             send_concurrency=int(_number(get, "SEND_CONCURRENCY", 0, minimum=0, maximum=1024, integer=True)),
             token_recheck_seconds=_number(get, "TOKEN_RECHECK_SECONDS", 30.0, minimum=0.1, maximum=3600),

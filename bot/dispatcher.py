@@ -56,6 +56,7 @@ class MenuItem:
     payload: str
     title: dict[str, str]  # {"th": ..., "en": ...}
     order: int = 50
+    quick: bool = True  # also among the quick replies under a greeting (else only in the persistent menu)
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,7 @@ class Dispatcher:
         return sorted(self._menu.values(), key=lambda m: (m.order, m.payload))
 
     def menu_quick_replies(self, lang: str) -> list[QuickReply]:
-        return [QuickReply(m.title.get(lang) or m.title["th"], m.payload) for m in self.menu_items][:13]
+        return [QuickReply(m.title.get(lang) or m.title["th"], m.payload) for m in self.menu_items if m.quick][:13]
 
     def dispatch(self, ctx: Context) -> list[Reply | Outgoing]:
         """Run the first matching handler (or the fallback for messages and postbacks)."""

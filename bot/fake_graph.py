@@ -95,6 +95,8 @@ def _check_message(body: dict) -> str | None:
     if len(quick) > limits.QUICK_REPLY_COUNT:
         return "(#100) at most 13 quick replies"
     for q in quick:
+        if q.get("content_type") not in ("text", "user_email", "user_phone_number"):
+            return "(#100) unknown quick reply content_type"
         if q.get("content_type") == "text" and (not q.get("title") or limits.units(q["title"]) > limits.QUICK_REPLY_TITLE):
             return "(#100) quick reply title must be 1 to 20 characters"
     payload = (message.get("attachment") or {}).get("payload") or {}

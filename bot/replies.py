@@ -102,6 +102,21 @@ class QuickReply:
 
 
 @dataclass(frozen=True)
+class ContactQuickReply:
+    """Messenger's own button offering the person's e-mail or phone number from their profile.
+
+    Tapped, it arrives as a quick reply whose payload is the address or number itself.
+    """
+
+    kind: str  # "user_email" | "user_phone_number"
+
+    def to_api(self) -> dict:
+        if self.kind not in ("user_email", "user_phone_number"):
+            raise ValueError(f"unknown contact quick reply {self.kind!r}")
+        return {"content_type": self.kind}
+
+
+@dataclass(frozen=True)
 class PostbackButton:
     title: str
     payload: str
@@ -124,7 +139,7 @@ class UrlButton:
 Button = PostbackButton | UrlButton
 
 
-def _quick_replies(items: Sequence[QuickReply]) -> list[dict]:
+def _quick_replies(items: Sequence["QuickReply | ContactQuickReply"]) -> list[dict]:
     if len(items) > QUICK_REPLY_COUNT:
         raise ValueError(f"at most {QUICK_REPLY_COUNT} quick replies, got {len(items)}")
     return [q.to_api() for q in items]

@@ -1,0 +1,52 @@
+"""Comment-to-Messenger: a comment with a keyword under one of the Page's posts or live videos gets the
+commenter one private reply inviting them to register.
+
+Takes: `comment` events (the `feed` webhook, `changes` with `item: comment`, verb `add`) whose text has one of
+COMMENT_KEYWORDS (default "ลงทะเบียน", "สมัคร", "register"). Once per person per post, enforced by the
+database; the Page's own comments and other comments are left alone (votes read them).
+"""
+from __future__ import annotations
+
+from bot import textnorm
+from bot.dispatcher import Context, EventHandler
+from bot.replies import Buttons, Outgoing, PostbackButton
+
+from .registration import REGISTER
+
+
+def schema(db) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS comment_invites (post_id TEXT NOT NULL, commenter TEXT NOT NULL, "
+               "comment_id TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (post_id, commenter))")
+
+
+def wants_to_register(ctx: Context) -> bool:
+    value = ctx.event.raw.get("value") or {}
+    if value.get("verb") != "add" or not value.get("comment_id"):
+        return False
+    page_id = str(ctx.event.raw.get("page_id") or "")
+    if (value.get("from") or {}).get("id") in (page_id, None) and page_id:
+        return False
+    words = textnorm.clean(ctx.event.text)
+    return any(keyword in words for keyword in ctx.settings.comment_keywords)
+
+
+def invite(ctx: Context):
+    value = ctx.event.raw["value"]
+    post = str(value.get("post_id") or value.get("parent_id") or "")
+    commenter = str((value.get("from") or {}).get("id") or ctx.event.psid)
+    inserted = ctx.conn.execute(
+        "INSERT INTO comment_invites (post_id, commenter, comment_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (post, commenter, value["comment_id"], ctx.now)).rowcount
+    if not inserted:
+        return None  # already invited for this post
+    lang = textnorm.language_of(ctx.event.text) or "th"
+    texts = ctx.content.texts
+    reply = Buttons(texts.get("comment_invite", lang),
+                    [PostbackButton("📝 ลงทะเบียน" if lang == "th" else "📝 Register", REGISTER)])
+    return Outgoing(reply, recipient={"comment_id": value["comment_id"]}, intent="PRIVATE_REPLY")
+
+
+def register(bot) -> None:
+    bot.store.add_migration(schema)
+    bot.content.require_texts("comment_invite")
+    bot.dispatcher.add(EventHandler({"comment"}, invite, predicate=wants_to_register, name="comment_invite"), group=0)

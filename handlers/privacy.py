@@ -1,0 +1,81 @@
+"""A person's own data (PDPA): see everything the bot keeps, and delete it.
+
+Takes: "ข้อมูลของฉัน" / "my data" and the `DATA:SHOW` payload; "ลบข้อมูล" / "delete my data" and the
+`DATA:DELETE` payloads. Deleting asks first, then removes the registration, a form in progress, the name and
+locale from Facebook, and the text of everything the person sent (the inbox keeps that an event happened, not
+what it said). Features that keep more about a person add an eraser with `add_eraser`: votes, for example,
+stay counted but are no longer linked to the person.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from bot.dispatcher import Context, MenuItem, PayloadHandler, TextHandler
+from bot.replies import QuickReply, Text
+
+SHOW, DELETE = "DATA:SHOW", "DATA:DELETE"
+MY_DATA = r"ข้อมูลของฉัน|ข้อมูลฉัน|ข้อมูลส่วนตัว|ดูข้อมูลของฉัน|my data|my info|my information|show my data|what do you know about me"
+DELETE_DATA = r"ลบข้อมูล|ลบข้อมูลของฉัน|ลบข้อมูลฉัน|ลบข้อมูลส่วนตัว|delete my data|delete my info|erase my data|forget me"
+ERASERS: list[Callable] = []
+
+
+def add_eraser(eraser: Callable) -> None:
+    """`eraser(conn, psid, now)` removes or unlinks what a feature keeps about a person."""
+    ERASERS.append(eraser)
+
+
+def _when(stamp: float | None, ctx: Context) -> str:
+    """A moment in the event's time zone (TIMEZONE), as people there read it."""
+    if not stamp:
+        return "-"
+    return datetime.fromtimestamp(stamp, ctx.settings.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def show(ctx: Context) -> Text:
+    user = ctx.conn.execute("SELECT * FROM users WHERE psid = ?", (ctx.user.psid,)).fetchone()
+    reg = ctx.conn.execute("SELECT * FROM registrations WHERE psid = ?", (ctx.user.psid,)).fetchone()
+    profile = " ".join(p for p in (user["first_name"], user["last_name"]) if p) if user else ""
+    registration = ctx.t("data_none")
+    if reg is not None:
+        from .registration import parse_contact  # the same normalised display as the form
+
+        registration = ctx.t(
+            "data_registration", number=reg["number"], status=ctx.t(f"status_{reg['status']}"), name=reg["full_name"],
+            contact=parse_contact(reg["contact"]).display, role=ctx.t(f"role_{reg['role']}"),
+            topic=ctx.t(f"topic_{reg['topic']}"), team=reg["team"] or "-", consented=_when(reg["consent_at"], ctx))
+    text = ctx.t("data_summary", profile_name=profile or "-", language="ไทย" if ctx.lang == "th" else "English",
+                 registration=registration)
+    return Text(text, quick_replies=[QuickReply(ctx.t("data_delete_button"), DELETE)] + ctx.menu())
+
+
+def ask_to_delete(ctx: Context) -> Text:
+    return Text(ctx.t("delete_confirm"), quick_replies=[QuickReply(ctx.t("delete_yes"), DELETE + ":yes"),
+                                                        QuickReply(ctx.t("delete_no"), DELETE + ":no")])
+
+
+def delete(ctx: Context) -> Text:
+    if not ctx.event.payload.endswith(":yes"):
+        return Text(ctx.t("delete_kept"), quick_replies=ctx.menu())
+    conn, psid, now = ctx.conn, ctx.user.psid, ctx.now
+    conn.execute("DELETE FROM registrations WHERE psid = ?", (psid,))
+    conn.execute("DELETE FROM form_state WHERE psid = ?", (psid,))
+    conn.execute("UPDATE users SET first_name = NULL, last_name = NULL, locale = NULL, profile_status = 'erased' "
+                 "WHERE psid = ?", (psid,))
+    # What they wrote: keep that an event happened (for counts and de-duplication), not what it said.
+    conn.execute("UPDATE inbox SET event = '{\"erased\":true}' WHERE psid = ? AND id != ?", (psid, ctx.event.inbox_id))
+    conn.execute("UPDATE outbox SET request = '{\"erased\":true}' WHERE recipient_key = ? "
+                 "AND status NOT IN ('queued', 'sending')", (psid,))
+    for eraser in ERASERS:
+        eraser(conn, psid, now)
+    return Text(ctx.t("delete_done"), quick_replies=ctx.menu())
+
+
+def register(bot) -> None:
+    bot.content.require_texts("data_summary", "data_registration", "data_none", "delete_confirm", "delete_done")
+    bot.dispatcher.add(TextHandler(show, patterns=[MY_DATA], name="my_data"), group=12)
+    bot.dispatcher.add(TextHandler(ask_to_delete, patterns=[DELETE_DATA], name="delete_my_data"), group=12)
+    bot.dispatcher.add(PayloadHandler(SHOW, show), group=12)
+    bot.dispatcher.add(PayloadHandler(DELETE, ask_to_delete), group=12)
+    bot.dispatcher.add(PayloadHandler(DELETE + ":", delete), group=12)
+    bot.dispatcher.add_menu_item(MenuItem(SHOW, {"th": "👤 ข้อมูลของฉัน", "en": "👤 My data"}, order=80, quick=False))
