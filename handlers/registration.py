@@ -39,12 +39,13 @@ CANCEL_WORDS = re.compile(r"^(?:ยกเลิก|ไม่เอาแล้�
 SKIP_WORDS = re.compile(r"^(?:ข้าม|ไม่มี|ยังไม่มี|skip|none|no team|-)$", re.IGNORECASE)
 AGREE_WORDS = re.compile(r"^(?:ยินยอม|ตกลง|ได้|ใช่|โอเค|ok|okay|yes|agree|i agree|y)$", re.IGNORECASE)
 DISAGREE_WORDS = re.compile(r"^(?:ไม่ยินยอม|ไม่|ไม่ตกลง|no|nope|disagree|no thanks|n)$", re.IGNORECASE)
-ROLE_WORDS = {
-    "citizen": r"ประชาชน|ประชาชนทั่วไป|บุคคลทั่วไป|citizen|public",
-    "student": r"นักเรียน|นักศึกษา|นร|นศ|student|pupil",
-    "government": r"เจ้าหน้าที่รัฐ|ข้าราชการ|ราชการ|รัฐ|government|officer|civil servant|official",
-    "private": r"เอกชน|ภาคเอกชน|บริษัท|private|company|business",
-    "other": r"อื่น ๆ|อื่นๆ|อื่น|other",
+ROLE_WORDS = {  # the whole answer must match (after particles and punctuation are dropped)
+    "citizen": r"ประชาชน|ประชาชนทั่วไป|บุคคลทั่วไป|คนทั่วไป|citizen|(?:the |general )?public|resident",
+    "student": r"นักเรียน|นักศึกษา|นร|นศ|(?:a |university |high school )?student|pupil",
+    "government": r"เจ้าหน้าที่รัฐ|ข้าราชการ|ราชการ|รัฐ|พนักงานราชการ|(?:a )?government(?: officer| official| employee)?|"
+                  r"civil servant|(?:public )?officer|official",
+    "private": r"เอกชน|ภาคเอกชน|บริษัท|พนักงานบริษัท|(?:the )?private(?: sector)?|company|business|(?:a )?business owner",
+    "other": r"อื่น ๆ|อื่นๆ|อื่น|other|something else",
 }
 TOPIC_WORDS = {"1": r"สร้างงาน|อาชีพ|job|jobs|livelihood", "2": r"เยียวยา|relief", "3": r"เรียน|การสอน|การศึกษา|learning|education|teaching",
                "4": r"ระบาด|ควบคุมโรค|epidemic|disease|control"}
