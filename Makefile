@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(PY) app.py
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 4
 
 bench: $(STAMP)
 	$(PY) bench/ingest.py
