@@ -21,6 +21,11 @@ from .events import Event
 from .replies import Outgoing, QuickReply, Reply
 
 Result = Reply | Outgoing | Sequence[Reply | Outgoing] | None
+
+# Handler groups with a meaning shared by features (lower runs first):
+GUARDS = -100  # a person with a moderator: nothing else answers
+COMMANDS = -60  # typed commands that work anywhere, even in the middle of a form ("English", "my data")
+FORMS = -50  # a multi-step form in progress takes what the person types
 Callback = Callable[["Context"], Result]
 
 

@@ -14,7 +14,7 @@ import click
 from flask.cli import with_appcontext
 from flask import current_app
 
-from bot.dispatcher import Context, EventHandler, PayloadHandler, TextHandler
+from bot.dispatcher import COMMANDS, GUARDS, Context, EventHandler, PayloadHandler, TextHandler
 from bot.outbox import enqueue
 from bot.store import ensure_table
 from bot.replies import Outgoing, Text
@@ -74,9 +74,9 @@ def register(bot) -> None:
     bot.content.require_texts("handover_started", "handover_ended", "handover_moderator_alert", "faq_human")
     quiet = EventHandler({"message", "postback"}, stay_quiet, name="with_a_person",
                          predicate=lambda ctx: is_with_a_person(ctx.conn, ctx.user.psid, ctx.now))
-    bot.dispatcher.add(quiet, group=-100)
+    bot.dispatcher.add(quiet, group=GUARDS)
     bot.dispatcher.add(PayloadHandler(HUMAN, hand_over), group=8)
-    bot.dispatcher.add(TextHandler(hand_over, patterns=ASK_FOR_A_PERSON, name="ask_for_a_person"), group=8)
+    bot.dispatcher.add(TextHandler(hand_over, patterns=ASK_FOR_A_PERSON, name="ask_for_a_person"), group=COMMANDS)
     bot.commands.append(handover_command)
 
 

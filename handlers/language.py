@@ -5,7 +5,7 @@ Takes: the `LANG:th`, `LANG:en` and `LANG:switch` payloads (menu), and the typed
 """
 from __future__ import annotations
 
-from bot.dispatcher import Context, MenuItem, PayloadHandler, TextHandler
+from bot.dispatcher import COMMANDS, Context, MenuItem, PayloadHandler, TextHandler
 from bot.replies import Text
 
 TO_ENGLISH = r"english|eng|en|in english|ภาษาอังกฤษ|อังกฤษ|อิงลิช"
@@ -27,7 +27,8 @@ def from_payload(ctx: Context) -> Text:
 def register(bot) -> None:
     bot.content.require_texts("language_set")
     bot.dispatcher.add(PayloadHandler("LANG:", from_payload), group=5)
-    bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "en"), patterns=[TO_ENGLISH], name="to_english"), group=5)
-    bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "th"), patterns=[TO_THAI], name="to_thai"), group=5)
+    # Typed commands come before forms (group COMMANDS): "English" in the middle of a form is not a name.
+    bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "en"), patterns=[TO_ENGLISH], name="to_english"), group=COMMANDS)
+    bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "th"), patterns=[TO_THAI], name="to_thai"), group=COMMANDS)
     # The entry offers the other language, so it is written in that language.
     bot.dispatcher.add_menu_item(MenuItem(payload="LANG:switch", order=90, title={"th": "🌐 English", "en": "🌐 ภาษาไทย"}))

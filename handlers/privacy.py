@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from bot.dispatcher import Context, MenuItem, PayloadHandler, TextHandler
+from bot.dispatcher import COMMANDS, Context, MenuItem, PayloadHandler, TextHandler
 from bot.replies import QuickReply, Text
 
 SHOW, DELETE = "DATA:SHOW", "DATA:DELETE"
@@ -73,8 +73,8 @@ def delete(ctx: Context) -> Text:
 
 def register(bot) -> None:
     bot.content.require_texts("data_summary", "data_registration", "data_none", "delete_confirm", "delete_done")
-    bot.dispatcher.add(TextHandler(show, patterns=[MY_DATA], name="my_data"), group=12)
-    bot.dispatcher.add(TextHandler(ask_to_delete, patterns=[DELETE_DATA], name="delete_my_data"), group=12)
+    bot.dispatcher.add(TextHandler(show, patterns=[MY_DATA], name="my_data"), group=COMMANDS)
+    bot.dispatcher.add(TextHandler(ask_to_delete, patterns=[DELETE_DATA], name="delete_my_data"), group=COMMANDS)
     bot.dispatcher.add(PayloadHandler(SHOW, show), group=12)
     bot.dispatcher.add(PayloadHandler(DELETE, ask_to_delete), group=12)
     bot.dispatcher.add(PayloadHandler(DELETE + ":", delete), group=12)

@@ -24,7 +24,7 @@ from flask.cli import with_appcontext
 
 from bot import forms, textnorm
 from bot.contact import parse_contact
-from bot.dispatcher import Context, EventHandler, MenuItem, PayloadHandler, TextHandler, simplify
+from bot.dispatcher import FORMS, Context, EventHandler, MenuItem, PayloadHandler, TextHandler, simplify
 from bot.replies import ContactQuickReply, QuickReply, Text
 
 FORM = "registration"
@@ -325,7 +325,7 @@ def register(bot) -> None:
     bot.store.add_migration(forms.schema)
     bot.store.add_migration(schema)
     bot.dispatcher.add(EventHandler({"message", "postback"}, step, predicate=in_form, name="registration_form"),
-                       group=-50)
+                       group=FORMS)
     # An m.me/...?ref=register link: a referral on an open thread, or Get Started carrying it on a new one.
     bot.dispatcher.add(EventHandler({"referral", "postback"}, start, predicate=from_referral, name="ref_register"), group=9)
     bot.dispatcher.add(PayloadHandler(REGISTER, start), group=15)

@@ -149,6 +149,16 @@ def test_a_question_mid_form_is_answered_and_the_form_goes_on(bot):
     assert form_step(bot, "7022") == "role"
 
 
+def test_commands_typed_mid_form_still_work_and_the_form_waits(bot):
+    bot.say("7027", "ลงทะเบียน")
+    bot.tap("7027", "✅ ยินยอม", "REG:CONSENT:yes")
+    assert texts(bot.say("7027", "English"))[0] == "Switched to English 🇬🇧"  # not taken as a name
+    assert form_step(bot, "7027") == "name"
+    assert "What the bot keeps" in texts(bot.say("7027", "my data"))[0]
+    bot.say("7027", "Sam Lee")
+    assert form_step(bot, "7027") == "contact"
+
+
 def test_a_sticker_mid_form_gets_the_step_asked_again_kindly(bot):
     bot.say("7023", "ลงทะเบียน")
     bot.tap("7023", "✅ ยินยอม", "REG:CONSENT:yes")
