@@ -99,7 +99,6 @@ class Content:
         self._required_texts: set[str] = set()
         self._current: dict[str, Any] = {}
         self.version: str | None = None  # the reload-content version this process has loaded
-        self._listeners: list[Callable[[dict[str, Any], dict[str, Any]], None]] = []
 
     def require_texts(self, *keys: str) -> None:
         self._required_texts.update(keys)
@@ -108,10 +107,6 @@ class Content:
         """`loader(directory)` returns the parsed content or raises ContentError."""
         self._loaders[name] = loader
 
-    def on_reload(self, listener: Callable[[dict[str, Any], dict[str, Any]], None]) -> None:
-        """Called with (old, new) after a successful reload (for example to reschedule reminders)."""
-        self._listeners.append(listener)
-
     def load(self) -> None:
         """Load everything; on any error raise and keep what was live before."""
         required = frozenset(self._required_texts)
@@ -119,10 +114,7 @@ class Content:
         for name, loader in self._loaders.items():
             new[name] = loader(self.directory)
         with self._lock:
-            old, self._current = self._current, new
-        if old:
-            for listener in self._listeners:
-                listener(old, new)
+            self._current = new
 
     def loaded(self) -> dict[str, Any]:
         return dict(self._current)

@@ -213,7 +213,6 @@ class Dispatcher:
     def __init__(self):
         self._groups: dict[int, list[Handler]] = {}
         self.fallback: Callback | None = None
-        self.error_reply: Callable[[Context], Result] | None = None
         self._menu: dict[str, MenuItem] = {}
         self._ice_breakers: dict[str, IceBreaker] = {}
 

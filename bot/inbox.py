@@ -100,7 +100,6 @@ class Inbox:
         self._assigned_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._profiles: ThreadPoolExecutor | None = None
-        self.handled_total = 0
 
     # -- ingest (any process) ---------------------------------------------------------------------------
     def accept(self, rows: list[InboxRow], now: float) -> int:
@@ -250,7 +249,6 @@ class Inbox:
                     handled += 1
                     if time.perf_counter() - started > TRANSACTION_BUDGET:
                         break
-        self.handled_total += handled
         if queued:
             self.on_queued()
         return handled

@@ -38,7 +38,6 @@ WINDOW_SECONDS = 24 * 3600
 HUMAN_AGENT_SECONDS = 7 * 24 * 3600
 # Tags Facebook still accepts (recurring notifications were retired in February 2026).
 ALLOWED_TAGS = frozenset({"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT"})
-FINAL_STATES = ("sent", "failed", "outside_window", "user_unavailable", "no_matching_user")
 MAX_ATTEMPTS = 8
 CLAIM_BATCH = 16  # rows a sender claims at a time
 SETTLE_BATCH = 32  # results recorded in one transaction when sends are plentiful
@@ -143,7 +142,6 @@ class OutboxSender:
         self._pool: ThreadPoolExecutor | None = None
         self._recovered_at = 0.0
         self._paused = False
-        self.sent_total = 0
 
     # -- lifecycle --------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -394,7 +392,6 @@ class OutboxSender:
                     if r.status in (graph.USER_UNAVAILABLE, graph.NO_MATCHING_USER) and r.row.psid:
                         unreachable.append((r.status, now, r.row.psid))
             conn.executemany("UPDATE users SET unreachable = ?, unreachable_at = ? WHERE psid = ?", unreachable)
-        self.sent_total += sum(1 for r in results if r.status == "sent")
         for r in results:
             if r.status not in ("sent", "requeue"):
                 log_event(log, "outbox.not_sent", logging.WARNING, outbox_id=r.row.id, status=r.status, error=r.error)
