@@ -80,6 +80,8 @@ def _create_app(settings: Settings) -> Flask:
     cli.register(app)
     for command in bot.commands:
         app.cli.add_command(command)
+    for blueprint in bot.blueprints:
+        app.register_blueprint(blueprint)
 
     @app.before_request
     def _ensure_running() -> None:

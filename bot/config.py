@@ -39,6 +39,7 @@ class Settings:
     port: int = 5000
     log_level: str = "INFO"
     content_dir: Path = Path("content")
+    public_url: str = ""  # where people reach the bot over the web (calendar links); default http://HOST:PORT
     registration_capacity: int = 0  # 0: no limit; past it, people join a waitlist
     comment_keywords: tuple[str, ...] = ("ลงทะเบียน", "สมัคร", "register")
     # Advanced tuning; the defaults suit one Page on a 2-core machine.
@@ -51,6 +52,10 @@ class Settings:
     def local_mode(self) -> bool:
         """No Page token: run against the fake Graph API the project ships."""
         return not self.page_access_token
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -132,6 +137,7 @@ class Settings:
             port=int(_number(get, "PORT", 5000, minimum=0, maximum=65535, integer=True)),
             log_level=level,
             content_dir=Path(get("CONTENT_DIR") or "content"),
+            public_url=(get("PUBLIC_URL") or "").rstrip("/"),
             registration_capacity=int(_number(get, "REGISTRATION_CAPACITY", 0, minimum=0, maximum=10_000_000, integer=True)),
             comment_keywords=tuple(k.strip().lower() for k in (get("COMMENT_KEYWORDS") or "ลงทะเบียน,สมัคร,register").split(",")
                                    if k.strip()),

@@ -77,6 +77,7 @@ class BotRuntime:
         self.inbox = Inbox(store, staging, dispatcher, content, settings, client, on_queued=self.sender.wake)
         self.services: list[Service] = [Checkpointer(store, staging)]  # features add theirs (the scheduler)
         self.commands: list = []  # click commands features add to `flask --app app ...`
+        self.blueprints: list = []  # web pages features add (the calendar feed)
         self.leading = False
         self.started = False
         self._lock = threading.Lock()

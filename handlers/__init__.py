@@ -6,9 +6,9 @@ The order of MODULES does not decide priority: handler groups do (lower first).
 """
 from __future__ import annotations
 
-from . import comments, fallback, faq, greeting, handover, language, media, privacy, registration
+from . import comments, fallback, faq, greeting, handover, language, media, privacy, registration, schedule
 
-MODULES = (handover, language, greeting, registration, privacy, comments, media, faq, fallback)
+MODULES = (handover, language, greeting, registration, privacy, comments, schedule, media, faq, fallback)
 
 
 def register_all(bot) -> None:
