@@ -42,6 +42,7 @@ class FakeGraphState:
         self.messenger_profile: dict[str, Any] = {}
         self.profile_posts = 0
         self.calls = 0
+        self.send_attempts = 0  # POST /me/messages, answered or refused
 
     def fault_for(self, path: str, recipient: str | None) -> dict | None:
         with self.lock:
@@ -124,6 +125,7 @@ def create_app(state: FakeGraphState | None = None) -> Flask:
         """Latency, token check and injected faults, in Facebook's order."""
         with state.lock:
             state.calls += 1
+            state.send_attempts += path == "messages"
             latency = state.latency
         fault = state.fault_for(path, recipient)
         delay = latency + (fault.get("delay", 0.0) if fault else 0.0)
@@ -250,7 +252,8 @@ def create_app(state: FakeGraphState | None = None) -> Flask:
     @app.get("/_fake/stats")
     def stats():
         with state.lock:
-            return jsonify(messages=len(state.messages), calls=state.calls, profile_posts=state.profile_posts)
+            return jsonify(messages=len(state.messages), calls=state.calls, send_attempts=state.send_attempts,
+                           profile_posts=state.profile_posts)
 
     return app
 

@@ -103,14 +103,20 @@ def test_setup_profile_reports_facebooks_refusal(tmp_path, fake_graph):
 
 
 def test_chat_in_the_terminal_goes_through_the_webhook_and_numbers_the_choices(tmp_path):
+    from app import create_app
+
+    app = create_app({"DATABASE_PATH": str(tmp_path / "menu.sqlite3"), "CONTENT_DIR": str(ROOT / "content")})
+    menu = [q.title for q in app.extensions["bot"].dispatcher.menu_quick_replies("th")]
+    app.extensions["bot"].stop()
+    english = menu.index("🌐 English") + 1
     env = clean_env(tmp_path)
     run = subprocess.run(FLASK + ["chat", "--as", "4100"], env=env, cwd=tmp_path, text=True, capture_output=True,
-                         input="สวัสดีครับ\n3\nWhen is the hackathon?\n/sticker\n/quit\n", timeout=60)
+                         input=f"สวัสดีครับ\n{english}\nWhen is the hackathon?\n/sticker\n/quit\n", timeout=60)
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert "bot> สวัสดีค่ะ คุณสมชาย" in out  # the local fake's default profile
-    assert "[1] ❓ ถามคำถาม  [2] 📝 ลงทะเบียน  [3] 🌐 English" in out
-    assert "bot> Switched to English" in out  # "3" picked the quick reply
+    assert "  ".join(f"[{i}] {title}" for i, title in enumerate(menu, 1)) in out
+    assert "bot> Switched to English" in out  # the number picked the quick reply
     assert "17–19 July and 25 July 2020" in out  # the FAQ answers in English
     assert "Nice sticker" in out
 

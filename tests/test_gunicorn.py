@@ -19,7 +19,7 @@ def wait_until(condition, timeout=20.0):
         try:
             if condition():
                 return True
-        except requests.ConnectionError:
+        except requests.RequestException:  # not up yet, or slow under load: ask again
             pass
         time.sleep(0.1)
     return False
@@ -36,7 +36,7 @@ def test_gunicorn_runs_a_runner_beside_the_web_workers_and_survives_losing_it(tm
     graph = simulator.FakeGraph(fake_graph.url)
     try:
         assert wait_until(lambda: requests.get(f"{url}/healthz", timeout=2).status_code == 200, timeout=30)
-        health = requests.get(f"{url}/healthz").json()
+        health = requests.get(f"{url}/healthz", timeout=10).json()
         assert health["this_process_leads"] is False  # the web worker does not run the background work
         runner_pid = int(health["leader"]["owner"].split(":")[1])
         assert "worker" in open(f"/proc/{runner_pid}/cmdline").read()
@@ -47,7 +47,7 @@ def test_gunicorn_runs_a_runner_beside_the_web_workers_and_survives_losing_it(tm
         assert simulator.texts_of(graph.wait_for(1, "5001"))[0].startswith("สวัสดีค่ะ")
 
         os.kill(runner_pid, signal.SIGKILL)
-        assert wait_until(lambda: int(requests.get(f"{url}/healthz").json()["leader"]["owner"].split(":")[1]) != runner_pid)
+        assert wait_until(lambda: int(requests.get(f"{url}/healthz", timeout=10).json()["leader"]["owner"].split(":")[1]) != runner_pid)
         hook.send(simulator.text("5002", "สวัสดี"))
         assert simulator.texts_of(graph.wait_for(1, "5002"))[0].startswith("สวัสดีค่ะ")
     finally:

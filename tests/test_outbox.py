@@ -136,13 +136,13 @@ def test_it_gives_up_after_repeated_failures_and_records_why(bot):
 def test_permanent_errors_stop_at_once(bot, fault, status):
     psid = "1201"
     user_wrote(bot, psid)
-    calls_before = bot.graph.stats()["calls"]
+    sends_before = bot.graph.stats()["send_attempts"]
     bot.graph.fault(**fault, recipient=psid)
     queue_update(bot, psid, "ถึงไหม")
     bot.wait_idle()
     row = outbox_rows(bot, psid)[-1]
     assert row["status"] == status and row["attempts"] == 1
-    assert bot.graph.stats()["calls"] == calls_before + 1  # no retry
+    assert bot.graph.stats()["send_attempts"] == sends_before + 1  # no retry
     with bot.db() as conn:
         unreachable = conn.execute("SELECT unreachable FROM users WHERE psid = ?", (psid,)).fetchone()[0]
     assert unreachable == (status if status in ("user_unavailable", "no_matching_user") else None)
