@@ -41,6 +41,7 @@ class Settings:
     content_dir: Path = Path("content")
     public_url: str = ""  # where people reach the bot over the web (calendar links); default http://HOST:PORT
     registration_capacity: int = 0  # 0: no limit; past it, people join a waitlist
+    reminder_offsets: tuple[float, ...] = (30.0, 5.0)  # minutes before a session; "live now" is sent at the start
     comment_keywords: tuple[str, ...] = ("ลงทะเบียน", "สมัคร", "register")
     # Advanced tuning; the defaults suit one Page on a 2-core machine.
     inbox_workers: int = 4
@@ -138,6 +139,7 @@ class Settings:
             log_level=level,
             content_dir=Path(get("CONTENT_DIR") or "content"),
             public_url=(get("PUBLIC_URL") or "").rstrip("/"),
+            reminder_offsets=_offsets(get("REMINDER_OFFSETS")),
             registration_capacity=int(_number(get, "REGISTRATION_CAPACITY", 0, minimum=0, maximum=10_000_000, integer=True)),
             comment_keywords=tuple(k.strip().lower() for k in (get("COMMENT_KEYWORDS") or "ลงทะเบียน,สมัคร,register").split(",")
                                    if k.strip()),
@@ -146,6 +148,18 @@ class Settings:
             token_recheck_seconds=_number(get, "TOKEN_RECHECK_SECONDS", 30.0, minimum=0.1, maximum=3600),
             graph_timeout_seconds=_number(get, "GRAPH_TIMEOUT_SECONDS", 10.0, minimum=0.1, maximum=120),
         )
+
+
+def _offsets(raw: str | None) -> tuple[float, ...]:
+    if raw is None:
+        return (30.0, 5.0)
+    try:
+        values = tuple(sorted({float(v) for v in raw.split(",") if v.strip()}, reverse=True))
+    except ValueError:
+        raise ConfigError(f"REMINDER_OFFSETS must be minutes separated by commas, such as 30,5, got {raw!r}") from None
+    if any(v <= 0 or v > 7 * 24 * 60 for v in values):
+        raise ConfigError(f"REMINDER_OFFSETS must be between 0 and 10080 minutes, got {raw!r}")
+    return values
 
 
 def _number(get, name: str, default: float, *, minimum: float, maximum: float, integer: bool = False) -> float:

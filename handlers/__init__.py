@@ -6,9 +6,12 @@ The order of MODULES does not decide priority: handler groups do (lower first).
 """
 from __future__ import annotations
 
-from . import comments, fallback, faq, greeting, handover, language, media, privacy, registration, schedule
+from schedules import reminders as reminder_jobs
 
-MODULES = (handover, language, greeting, registration, privacy, comments, schedule, media, faq, fallback)
+from . import comments, fallback, faq, greeting, handover, language, media, privacy, registration, reminders, schedule
+
+MODULES = (handover, language, greeting, registration, privacy, comments, schedule, reminders, reminder_jobs, media, faq,
+           fallback)
 
 
 def register_all(bot) -> None:

@@ -18,7 +18,7 @@ from icalendar import Event as CalendarEvent
 
 from bot.agenda import Agenda, Session, day_label, span
 from bot.dispatcher import Context, MenuItem, PayloadHandler, TextHandler
-from bot.replies import Card, Cards, QuickReply, Text, UrlButton
+from bot.replies import Card, Cards, PostbackButton, QuickReply, Text, UrlButton
 
 SCHEDULE = "SCHEDULE"
 DAY = "SCHEDULE:DAY:"
@@ -49,7 +49,7 @@ def pick_day(ctx: Context) -> Text:
 
 def card(ctx: Context, session: Session) -> Card:
     topic = ctx.t(f"topic_{session.topic}")
-    buttons = []
+    buttons = [PostbackButton(ctx.t("remind_button"), f"REMIND:SESSION:{session.id}")]
     if session.live:
         buttons.append(UrlButton(ctx.t("schedule_watch"), session.live))
     buttons.append(UrlButton(ctx.t("schedule_calendar"), f"{ctx.settings.base_url}/agenda/{session.id}.ics"))

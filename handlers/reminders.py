@@ -1,0 +1,87 @@
+"""Subscribing to reminders: one session, one topic, or everything.
+
+Takes: the `REMIND:SESSION:<id>` button on schedule cards, `REMIND:TOPIC:<n>` and `REMIND:ALL`, "การแจ้งเตือนของฉัน"
+/ "my reminders" (the list, with a stop button for each), `UNREMIND:...` taps, and "หยุดแจ้งเตือน" / "stop
+reminders" (stops all). The reminders themselves are sent by schedules/reminders.py.
+"""
+from __future__ import annotations
+
+from bot.dispatcher import COMMANDS, Context, PayloadHandler, TextHandler
+from bot.replies import QuickReply, Text
+from bot.store import ensure_table
+
+REMIND, UNREMIND = "REMIND:", "UNREMIND:"
+MY_REMINDERS = r"การแจ้งเตือนของฉัน|แจ้งเตือนของฉัน|my reminders|reminders"
+STOP_REMINDERS = r"หยุดแจ้งเตือน|หยุดการแจ้งเตือน|ยกเลิกการแจ้งเตือน|ไม่ต้องเตือน|stop reminders|no more reminders|unsubscribe"
+
+
+def schema(db) -> None:
+    ensure_table(db, "subscriptions", {"id": int, "psid": str, "kind": str, "target": str, "created_at": float},
+                 pk="id", not_null={"psid", "kind", "target"})
+    # One subscription per person and thing, enforced by the database (a double tap subscribes once).
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS subscriptions_unique ON subscriptions(psid, kind, target)")
+
+
+def subscribe(ctx: Context):
+    kind, _, target = ctx.event.payload[len(REMIND):].partition(":")
+    agenda = ctx.content["agenda"]
+    if kind == "SESSION" and agenda.get(target) is None or kind not in ("SESSION", "TOPIC", "ALL"):
+        return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
+    ctx.conn.execute("INSERT INTO subscriptions (psid, kind, target, created_at) VALUES (?, ?, ?, ?) "
+                     "ON CONFLICT DO NOTHING", (ctx.user.psid, kind.lower(), target or "*", ctx.now))
+    if kind == "SESSION":
+        session = agenda.get(target)
+        offsets = " และ ".join(f"{m:g}" for m in ctx.settings.reminder_offsets) if ctx.lang == "th" else \
+            " and ".join(f"{m:g}" for m in ctx.settings.reminder_offsets)
+        more = [QuickReply(ctx.t("remind_all_button"), REMIND + "ALL")]
+        if session.topic != "all":
+            more.insert(0, QuickReply(ctx.t("remind_topic_button"), f"{REMIND}TOPIC:{session.topic}"))
+        return Text(ctx.t("remind_session_set", title=session.title[ctx.lang], offsets=offsets), quick_replies=more)
+    if kind == "TOPIC":
+        return Text(ctx.t("remind_topic_set", topic=ctx.t(f"topic_{target}")), quick_replies=ctx.menu())
+    return Text(ctx.t("remind_all_set"), quick_replies=ctx.menu())
+
+
+def label(ctx: Context, kind: str, target: str) -> str:
+    if kind == "session":
+        session = ctx.content["agenda"].get(target)
+        return session.title[ctx.lang] if session else target
+    if kind == "topic":
+        return ctx.t(f"topic_{target}")
+    return ctx.t("remind_all_label")
+
+
+def my_reminders(ctx: Context) -> Text:
+    rows = ctx.conn.execute("SELECT kind, target FROM subscriptions WHERE psid = ? ORDER BY created_at",
+                            (ctx.user.psid,)).fetchall()
+    if not rows:
+        return Text(ctx.t("remind_none"), quick_replies=ctx.menu())
+    items = "\n".join(f"• {label(ctx, r['kind'], r['target'])}" for r in rows)
+    stops = [QuickReply(f"🔕 {label(ctx, r['kind'], r['target'])}", f"{UNREMIND}{r['kind']}:{r['target']}") for r in rows][:12]
+    return Text(ctx.t("remind_list", items=items), quick_replies=stops + [QuickReply(ctx.t("remind_stop_all"), UNREMIND + "ALL")])
+
+
+def unsubscribe(ctx: Context) -> Text:
+    what = ctx.event.payload[len(UNREMIND):] if ctx.event.payload.startswith(UNREMIND) else "ALL"
+    if what == "ALL":
+        ctx.conn.execute("DELETE FROM subscriptions WHERE psid = ?", (ctx.user.psid,))
+    else:
+        kind, _, target = what.partition(":")
+        ctx.conn.execute("DELETE FROM subscriptions WHERE psid = ? AND kind = ? AND target = ?", (ctx.user.psid, kind, target))
+    return Text(ctx.t("remind_stopped"), quick_replies=ctx.menu())
+
+
+def erase(conn, psid: str, now: float) -> None:
+    conn.execute("DELETE FROM subscriptions WHERE psid = ?", (psid,))
+
+
+def register(bot) -> None:
+    from . import privacy
+
+    bot.store.add_migration(schema)
+    bot.content.require_texts("remind_button", "remind_session_set", "reminder_soon", "reminder_live", "reminder_moved")
+    bot.dispatcher.add(PayloadHandler(REMIND, subscribe), group=20)
+    bot.dispatcher.add(PayloadHandler(UNREMIND, unsubscribe), group=20)
+    bot.dispatcher.add(TextHandler(my_reminders, patterns=[MY_REMINDERS], name="my_reminders"), group=COMMANDS)
+    bot.dispatcher.add(TextHandler(unsubscribe, patterns=[STOP_REMINDERS], name="stop_reminders"), group=COMMANDS)
+    privacy.add_eraser(erase)
