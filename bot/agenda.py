@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from pythainlp.util import thai_strftime
 
-from .content import ContentError, bilingual, read_toml
+from .content import ContentError, bilingual, keyed_tables, read_toml
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TOPICS = ("1", "2", "3", "4", "all")
@@ -47,18 +47,8 @@ class Agenda:
         path = Path(directory) / "agenda.toml"
         data = read_toml(path)
         note = bilingual(path, "note", data.get("note"), "note", required=False)
-        raw = data.get("session")
-        if not isinstance(raw, list) or not raw:
-            raise ContentError(path, None, "no [[session]] tables")
         sessions: dict[str, Session] = {}
-        for position, item in enumerate(raw, 1):
-            if not isinstance(item, dict):
-                raise ContentError(path, f"#{position}", "a session must be a table")
-            sid = item.get("id")
-            if not isinstance(sid, str) or not ID.match(sid):
-                raise ContentError(path, f"#{position}", "id must be lower-case words joined by -")
-            if sid in sessions:
-                raise ContentError(path, sid, "duplicate id")
+        for sid, item in keyed_tables(path, data, "session", ID, "lower-case words joined by -"):
             start, end = _time(path, sid, item, "start", tz), _time(path, sid, item, "end", tz)
             if end <= start:
                 raise ContentError(path, sid, "end must be after start")

@@ -31,6 +31,24 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ContentError(path, None, f"not valid TOML: {exc}") from None
 
 
+def keyed_tables(path: Path, data: dict[str, Any], table: str, id_pattern, id_rule: str):
+    """The `[[table]]` items of a content file, each with its id checked against `id_pattern` and unique."""
+    raw = data.get(table)
+    if not isinstance(raw, list) or not raw:
+        raise ContentError(path, None, f"no [[{table}]] tables")
+    seen: set[str] = set()
+    for position, item in enumerate(raw, 1):
+        if not isinstance(item, dict):
+            raise ContentError(path, f"#{position}", f"each [[{table}]] must be a table")
+        item_id = item.get("id")
+        if not isinstance(item_id, str) or not id_pattern.match(item_id):
+            raise ContentError(path, f"#{position}", f"id must be {id_rule}")
+        if item_id in seen:
+            raise ContentError(path, item_id, "duplicate id")
+        seen.add(item_id)
+        yield item_id, item
+
+
 def bilingual(path: Path, entry: str, value: Any, what: str, *, required: bool = True) -> dict[str, str]:
     """A {th, en} table of non-empty strings; both languages are required (Thai first, English second)."""
     if value is None and not required:

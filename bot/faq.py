@@ -27,7 +27,7 @@ from pythainlp.util import Trie
 from rapidfuzz import fuzz, process
 
 from . import textnorm
-from .content import ContentError, bilingual, read_toml
+from .content import ContentError, bilingual, keyed_tables, read_toml
 from .replies import QUICK_REPLY_TITLE, units
 
 ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
@@ -66,18 +66,8 @@ class Faq:
         synonyms = data.get("synonyms", {})
         if not isinstance(synonyms, dict) or not all(isinstance(v, str) for v in synonyms.values()):
             raise ContentError(path, "synonyms", "synonyms must map words to words")
-        raw = data.get("entry")
-        if not isinstance(raw, list) or not raw:
-            raise ContentError(path, None, "no [[entry]] tables")
         entries: dict[str, Entry] = {}
-        for position, item in enumerate(raw, 1):
-            if not isinstance(item, dict):
-                raise ContentError(path, f"#{position}", "an entry must be a table")
-            entry_id = item.get("id")
-            if not isinstance(entry_id, str) or not ID.match(entry_id):
-                raise ContentError(path, f"#{position}", "id must be lower-case words joined by _")
-            if entry_id in entries:
-                raise ContentError(path, entry_id, "duplicate id")
+        for entry_id, item in keyed_tables(path, data, "entry", ID, "lower-case words joined by _"):
             questions = item.get("questions")
             if not isinstance(questions, dict):
                 raise ContentError(path, entry_id, "questions must be a table with th and en lists")
