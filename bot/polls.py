@@ -1,0 +1,128 @@
+"""Polls and votes: the data, and the rules the database enforces.
+
+One vote per person per poll per channel (Messenger, live comments) is a UNIQUE constraint: a vote is an
+`INSERT ... ON CONFLICT`, so concurrent or redelivered votes can never be counted twice, and a tally is a
+`count(*)`, exact by construction. A poll lets voters change their vote or not (`allow_change`).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+
+MIN_OPTIONS, MAX_OPTIONS = 2, 10
+STATES = ("draft", "open", "closed")
+
+
+def schema(db) -> None:
+    db.execute("""
+        CREATE TABLE IF NOT EXISTS polls (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            question_th TEXT NOT NULL,
+            question_en TEXT NOT NULL,
+            options TEXT NOT NULL,          -- JSON list of {"th": ..., "en": ...}
+            state TEXT NOT NULL DEFAULT 'draft',
+            session_id TEXT,
+            video_id TEXT,
+            allow_change INTEGER NOT NULL DEFAULT 1,
+            close_after_minutes REAL,
+            created_at REAL NOT NULL,
+            opened_at REAL,
+            closed_at REAL
+        )""")
+    db.execute("""
+        CREATE TABLE IF NOT EXISTS votes (
+            id INTEGER PRIMARY KEY,
+            poll_id INTEGER NOT NULL REFERENCES polls(id),
+            channel TEXT NOT NULL,          -- messenger | comment
+            voter TEXT,                     -- PSID or commenter id; NULL once the person deleted their data
+            option INTEGER NOT NULL,        -- 1-based
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )""")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS votes_one_each ON votes(poll_id, channel, voter)")
+    db.execute("CREATE INDEX IF NOT EXISTS votes_by_poll ON votes(poll_id, option)")
+
+
+@dataclass(frozen=True)
+class Poll:
+    id: int
+    question: dict[str, str]
+    options: tuple[dict[str, str], ...]
+    state: str
+    session_id: str | None
+    video_id: str | None
+    allow_change: bool
+    close_after_minutes: float | None
+    opened_at: float | None
+    closed_at: float | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Poll":
+        return cls(row["id"], {"th": row["question_th"], "en": row["question_en"]},
+                   tuple(json.loads(row["options"])), row["state"], row["session_id"], row["video_id"],
+                   bool(row["allow_change"]), row["close_after_minutes"], row["opened_at"], row["closed_at"])
+
+
+def bilingual_text(text: str) -> dict[str, str]:
+    """"ไทย | English" -> both; a text without "|" is used for both languages."""
+    th, _, en = text.partition("|")
+    th, en = th.strip(), en.strip()
+    return {"th": th, "en": en or th}
+
+
+def create(conn: sqlite3.Connection, question: dict[str, str], options: list[dict[str, str]], *,
+           session_id: str | None = None, video_id: str | None = None, allow_change: bool = True,
+           close_after_minutes: float | None = None) -> int:
+    if not (MIN_OPTIONS <= len(options) <= MAX_OPTIONS):
+        raise ValueError(f"a poll needs {MIN_OPTIONS} to {MAX_OPTIONS} options, got {len(options)}")
+    if not question["th"] or any(not o["th"] for o in options):
+        raise ValueError("the question and every option need text")
+    return conn.execute(
+        "INSERT INTO polls (question_th, question_en, options, session_id, video_id, allow_change, close_after_minutes, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (question["th"], question["en"], json.dumps(options, ensure_ascii=False), session_id, video_id,
+         int(allow_change), close_after_minutes, time.time())).lastrowid
+
+
+def get(conn: sqlite3.Connection, poll_id: int) -> Poll | None:
+    row = conn.execute("SELECT * FROM polls WHERE id = ?", (poll_id,)).fetchone()
+    return Poll.from_row(row) if row else None
+
+
+def open_polls(conn: sqlite3.Connection) -> list[Poll]:
+    return [Poll.from_row(r) for r in conn.execute("SELECT * FROM polls WHERE state = 'open' ORDER BY id")]
+
+
+def set_state(conn: sqlite3.Connection, poll_id: int, state: str) -> bool:
+    """draft -> open -> closed; returns False when the poll is not in the state before."""
+    before = {"open": "draft", "closed": "open"}[state]
+    stamp = "opened_at" if state == "open" else "closed_at"
+    return conn.execute(f"UPDATE polls SET state = ?, {stamp} = ? WHERE id = ? AND state = ?",
+                        (state, time.time(), poll_id, before)).rowcount == 1
+
+
+def vote(conn: sqlite3.Connection, poll: Poll, channel: str, voter: str, option: int) -> str:
+    """Record a vote; returns 'counted', 'changed', 'unchanged' (a repeat, or a change the poll does not allow)."""
+    if not (1 <= option <= len(poll.options)):
+        raise ValueError(f"option {option} is not in poll {poll.id}")
+    now = time.time()
+    before = conn.execute("SELECT option FROM votes WHERE poll_id = ? AND channel = ? AND voter = ?",
+                          (poll.id, channel, voter)).fetchone()
+    update = "DO UPDATE SET option = excluded.option, updated_at = excluded.updated_at" if poll.allow_change else "DO NOTHING"
+    conn.execute(f"INSERT INTO votes (poll_id, channel, voter, option, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+                 f"ON CONFLICT(poll_id, channel, voter) {update}", (poll.id, channel, voter, option, now, now))
+    if before is None:
+        return "counted"
+    return "changed" if poll.allow_change and before[0] != option else "unchanged"
+
+
+def tally(conn: sqlite3.Connection, poll: Poll) -> list[int]:
+    counts = dict(conn.execute("SELECT option, count(*) FROM votes WHERE poll_id = ? GROUP BY option", (poll.id,)).fetchall())
+    return [counts.get(i, 0) for i in range(1, len(poll.options) + 1)]
+
+
+def unlink(conn: sqlite3.Connection, voter: str) -> None:
+    """A person deleted their data: their votes stay counted, no longer linked to them."""
+    conn.execute("UPDATE votes SET voter = NULL WHERE voter = ?", (voter,))

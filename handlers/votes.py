@@ -1,0 +1,192 @@
+"""Live votes in Messenger, and the moderators' poll commands.
+
+Takes: "โหวต" / "vote" typed and the `VOTE` menu entry (the open polls, options as quick replies), the
+`VOTE:<poll>:<option>` taps (one vote per person per poll, enforced by the database; a change where the poll
+allows it; a polite "closed" with the results after closing), and, from people in MODERATOR_PSIDS only,
+"/poll open ID", "/poll close ID", "/poll results ID" (anyone else typing them gets an ordinary reply).
+Opening a poll sends it to the people who asked for reminders of its session or of everything, inside their
+24-hour window and never under a message tag (Facebook forbids polls in tagged messages).
+Operators: `flask --app app poll create|open|close|results|list`.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from bot import polls
+from bot.dispatcher import COMMANDS, Context, MenuItem, PayloadHandler, TextHandler
+from bot.outbox import enqueue
+from bot.replies import Outgoing, QuickReply, Text
+
+VOTE, PREFIX = "VOTE", "VOTE:"
+VOTE_WORDS = r"โหวต|ลงคะแนน|ร่วมโหวต|vote|voting|poll|polls"
+MODERATOR_COMMAND = re.compile(r"poll (open|close|results) (\d+)", re.IGNORECASE)
+
+
+def results_text(poll: polls.Poll, counts: list[int], lang: str) -> str:
+    total = sum(counts) or 1
+    return "\n".join(f"{i}. {o[lang]}: {n} ({n * 100 / total:.0f}%)" for i, (o, n) in enumerate(zip(poll.options, counts), 1))
+
+
+def ballot(texts, poll: polls.Poll, lang: str) -> Text:
+    options = "\n".join(f"{i}. {o[lang]}" for i, o in enumerate(poll.options, 1))
+    return Text(texts.get("vote_prompt", lang, question=poll.question[lang], options=options),
+                quick_replies=[QuickReply(f"{i}. {o[lang]}", f"{PREFIX}{poll.id}:{i}") for i, o in enumerate(poll.options, 1)])
+
+
+def open_poll(conn, content, poll_id: int) -> int:
+    """Open a draft poll and queue it for the people who opted in; returns how many it was queued for."""
+    if not polls.set_state(conn, poll_id, "open"):
+        raise ValueError(f"poll {poll_id} is not a draft")
+    poll = polls.get(conn, poll_id)
+    rows = conn.execute(
+        "SELECT DISTINCT s.psid, u.language FROM subscriptions s LEFT JOIN users u ON u.psid = s.psid "
+        "WHERE s.kind = 'all' OR (s.kind = 'session' AND s.target = ?)", (poll.session_id or "",)).fetchall()
+    queued = 0
+    for row in rows:
+        reply = ballot(content.texts, poll, row["language"] or "th")
+        # UPDATE and no tag: outside the window the outbox records it as not sendable, as Facebook requires.
+        queued += enqueue(conn, row["psid"], [Outgoing(reply, intent="UPDATE", dedup_key=f"poll:{poll_id}:{row['psid']}")],
+                          batch=f"poll:{poll_id}")
+    return queued
+
+
+def show_open(ctx: Context):
+    open_now = polls.open_polls(ctx.conn)
+    if not open_now:
+        return Text(ctx.t("vote_none_open"), quick_replies=ctx.menu())
+    return [ballot(ctx.content.texts, poll, ctx.lang) for poll in open_now[:3]]
+
+
+def cast(ctx: Context) -> Text:
+    try:
+        poll_id, option = (int(x) for x in ctx.event.payload[len(PREFIX):].split(":"))
+    except ValueError:
+        return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
+    poll = polls.get(ctx.conn, poll_id)
+    if poll is None or not (1 <= option <= len(poll.options)) or poll.state == "draft":
+        return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
+    if poll.state == "closed":
+        return Text(ctx.t("vote_closed", results=results_text(poll, polls.tally(ctx.conn, poll), ctx.lang)))
+    outcome = polls.vote(ctx.conn, poll, "messenger", ctx.user.psid, option)
+    current = ctx.conn.execute("SELECT option FROM votes WHERE poll_id = ? AND channel = 'messenger' AND voter = ?",
+                               (poll.id, ctx.user.psid)).fetchone()[0]
+    key = {"counted": "vote_counted", "changed": "vote_changed", "unchanged": "vote_unchanged"}[outcome]
+    return Text(ctx.t(key, option=poll.options[current - 1][ctx.lang]))
+
+
+def moderator_command(ctx: Context) -> Text:
+    action, poll_id = MODERATOR_COMMAND.fullmatch(simplified(ctx)).groups()
+    poll_id = int(poll_id)
+    poll = polls.get(ctx.conn, poll_id)
+    if poll is None:
+        return Text(f"poll {poll_id} not found")
+    if action == "open":
+        try:
+            queued = open_poll(ctx.conn, ctx.content, poll_id)
+        except ValueError as exc:
+            return Text(str(exc))
+        return Text(f"poll {poll_id} is open; sent to {queued} people")
+    if action == "close":
+        return Text(f"poll {poll_id} closed" if polls.set_state(ctx.conn, poll_id, "closed") else f"poll {poll_id} is not open")
+    return Text(f"{poll.question[ctx.lang]} ({poll.state})\n" + results_text(poll, polls.tally(ctx.conn, poll), ctx.lang))
+
+
+def simplified(ctx: Context) -> str:
+    return " ".join(ctx.event.text.strip().lstrip("/").split()).lower()
+
+
+def is_moderator_command(text: str, ctx: Context) -> bool:
+    return ctx.is_moderator and MODERATOR_COMMAND.fullmatch(simplified(ctx)) is not None
+
+
+def register(bot) -> None:
+    from . import privacy
+
+    bot.store.add_migration(polls.schema)
+    bot.content.require_texts("vote_none_open", "vote_prompt", "vote_counted", "vote_closed")
+    bot.dispatcher.add(TextHandler(moderator_command, predicate=is_moderator_command, name="poll_command"), group=COMMANDS)
+    bot.dispatcher.add(PayloadHandler(PREFIX, cast), group=20)
+    bot.dispatcher.add(PayloadHandler(VOTE, show_open), group=20)
+    bot.dispatcher.add(TextHandler(show_open, patterns=[VOTE_WORDS], name="vote_words"), group=20)
+    bot.dispatcher.add_menu_item(MenuItem(VOTE, {"th": "🗳️ โหวต", "en": "🗳️ Vote"}, order=40))
+    privacy.add_eraser(lambda conn, psid, now: polls.unlink(conn, psid))
+    bot.commands.append(poll_command)
+
+
+@click.group("poll")
+def poll_command() -> None:
+    """Polls for the live streams."""
+
+
+@poll_command.command("create")
+@click.option("--question", required=True, help='The question: "ไทย | English" (or one text for both).')
+@click.option("--option", "options", multiple=True, required=True, help="An option (2 to 10), same format.")
+@click.option("--session", "session_id", default=None, help="The agenda session it belongs to.")
+@click.option("--video-id", default=None, help="The live video whose comments count as votes.")
+@click.option("--no-change", is_flag=True, help="A vote cannot be changed once cast.")
+@with_appcontext
+def create_poll(question, options, session_id, video_id, no_change) -> None:
+    bot = current_app.extensions["bot"]
+    try:
+        with bot.store.write() as conn:
+            poll_id = polls.create(conn, polls.bilingual_text(question), [polls.bilingual_text(o) for o in options],
+                                   session_id=session_id, video_id=video_id, allow_change=not no_change)
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(poll_id)
+
+
+@poll_command.command("open")
+@click.argument("poll_id", type=int)
+@with_appcontext
+def open_command(poll_id: int) -> None:
+    bot = current_app.extensions["bot"]
+    try:
+        with bot.store.write() as conn:
+            queued = open_poll(conn, bot.content, poll_id)
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"poll {poll_id} is open; queued for {queued} people")
+
+
+@poll_command.command("close")
+@click.argument("poll_id", type=int)
+@with_appcontext
+def close_command(poll_id: int) -> None:
+    bot = current_app.extensions["bot"]
+    with bot.store.write() as conn:
+        if not polls.set_state(conn, poll_id, "closed"):
+            raise click.ClickException(f"poll {poll_id} is not open")
+    click.echo(f"poll {poll_id} is closed")
+
+
+@poll_command.command("results")
+@click.argument("poll_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def results_command(poll_id: int, as_json: bool) -> None:
+    bot = current_app.extensions["bot"]
+    poll = polls.get(bot.store.conn, poll_id)
+    if poll is None:
+        raise click.ClickException(f"poll {poll_id} not found")
+    counts = polls.tally(bot.store.conn, poll)
+    if as_json:
+        click.echo(json.dumps({"poll": poll.id, "state": poll.state, "question": poll.question,
+                               "options": [{**o, "votes": n} for o, n in zip(poll.options, counts)],
+                               "total": sum(counts)}, ensure_ascii=False))
+    else:
+        click.echo(f"{poll.question['th']} / {poll.question['en']} ({poll.state}, {sum(counts)} votes)")
+        click.echo(results_text(poll, counts, "th"))
+
+
+@poll_command.command("list")
+@with_appcontext
+def list_command() -> None:
+    bot = current_app.extensions["bot"]
+    for row in bot.store.conn.execute("SELECT id, state, question_th FROM polls ORDER BY id"):
+        click.echo(f"{row['id']:>4}  {row['state']:<7} {row['question_th']}")

@@ -1,0 +1,102 @@
+"""Votes in Messenger: polls opened by moderators, one vote per person, changes, closed polls, exact tallies."""
+from __future__ import annotations
+
+import json
+
+from bot import simulator
+
+
+def texts(messages):
+    return simulator.texts_of(messages)
+
+
+def cli(bot, *args):
+    return bot.app.test_cli_runner().invoke(args=list(args))
+
+
+def make_poll(bot, *extra) -> int:
+    result = cli(bot, "poll", "create", "--question", "ทีมไหนควรได้ทุนก่อน | Which team should be funded first?",
+                 "--option", "AI Doctor", "--option", "QR ถุงข้าว | QR rice bag", "--option", "Ocard", *extra)
+    assert result.exit_code == 0, result.output
+    return int(result.output.strip())
+
+
+def test_a_poll_needs_two_to_ten_options(bot):
+    result = cli(bot, "poll", "create", "--question", "ถามอะไร", "--option", "เดียว")
+    assert result.exit_code != 0 and "2 to 10 options" in result.output
+
+
+def test_opening_sends_the_poll_to_people_who_opted_in_inside_their_window_never_tagged(bot):
+    for psid in ("9101", "9102"):
+        bot.tap(psid, "🔔 ทุกช่วง", "REMIND:ALL")
+    bot.say("9103", "สวัสดี")  # did not opt in
+    with bot.db() as conn:
+        conn.execute("UPDATE users SET last_interaction_at = last_interaction_at - 90000 WHERE psid = '9102'")
+    poll_id = make_poll(bot)
+    assert "queued for 2 people" in cli(bot, "poll", "open", str(poll_id)).output
+    bot.wait_idle()
+    ballot = bot.graph.messages("9101")[-1]["body"]
+    assert ballot["messaging_type"] == "UPDATE" and "tag" not in ballot
+    assert [q["payload"] for q in ballot["message"]["quick_replies"]] == [f"VOTE:{poll_id}:{i}" for i in (1, 2, 3)]
+    assert not any("ทีมไหน" in t for t in texts(bot.graph.messages("9103")))
+    with bot.db() as conn:
+        statuses = [r[0] for r in conn.execute("SELECT status FROM outbox WHERE batch = ?", (f"poll:{poll_id}",))]
+    assert sorted(statuses) == ["outside_window", "sent"]
+
+
+def test_a_vote_is_counted_once_can_be_changed_and_after_closing_gets_the_results(bot):
+    poll_id = make_poll(bot)
+    cli(bot, "poll", "open", str(poll_id))
+    ballot = bot.say("9110", "โหวต")
+    assert "ทีมไหนควรได้ทุนก่อน" in texts(ballot)[0]
+    assert "บันทึกคะแนนโหวต \"AI Doctor\"" in texts(bot.tap("9110", "1. AI Doctor", f"VOTE:{poll_id}:1"))[0]
+    assert "เปลี่ยนคะแนนโหวตเป็น \"QR ถุงข้าว\"" in texts(bot.tap("9110", "2", f"VOTE:{poll_id}:2"))[0]
+    bot.tap("9111", "2", f"VOTE:{poll_id}:2")
+    results = json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)
+    assert [o["votes"] for o in results["options"]] == [0, 2, 0] and results["total"] == 2
+    cli(bot, "poll", "close", str(poll_id))
+    late = texts(bot.tap("9112", "3", f"VOTE:{poll_id}:3"))[0]
+    assert "ปิดโหวตแล้ว" in late and "QR ถุงข้าว: 2 (100%)" in late
+
+
+def test_a_poll_that_forbids_changes_keeps_the_first_vote(bot):
+    poll_id = make_poll(bot, "--no-change")
+    cli(bot, "poll", "open", str(poll_id))
+    bot.tap("9120", "1", f"VOTE:{poll_id}:1")
+    assert "โหวตโพลนี้ไปแล้วค่ะ (\"AI Doctor\")" in texts(bot.tap("9120", "3", f"VOTE:{poll_id}:3"))[0]
+    assert json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)["options"][0]["votes"] == 1
+
+
+def test_a_burst_of_votes_with_redeliveries_is_tallied_exactly(bot):
+    poll_id = make_poll(bot)
+    cli(bot, "poll", "open", str(poll_id))
+    events = [simulator.quick_reply(f"92{i:03d}", "x", f"VOTE:{poll_id}:{i % 3 + 1}", mid=f"m_vote_{i}") for i in range(150)]
+    for start in range(0, 150, 10):
+        bot.webhook.send(*events[start:start + 10])
+        bot.webhook.send(*events[start:start + 5])  # Facebook delivers some twice
+    bot.wait_idle(timeout=30)
+    counts = [o["votes"] for o in json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)["options"]]
+    assert counts == [50, 50, 50]
+
+
+def test_only_moderators_run_poll_commands_in_messenger(start_bot):
+    bot = start_bot(moderator_psids=frozenset({"9130"}))
+    poll_id = make_poll(bot)
+    reply = texts(bot.say("9131", f"/poll open {poll_id}"))[0]
+    assert "is open" not in reply
+    assert "draft" in cli(bot, "poll", "list").output
+    assert f"poll {poll_id} is open" in texts(bot.say("9130", f"/poll open {poll_id}"))[0]
+    bot.tap("9131", "1", f"VOTE:{poll_id}:1")
+    assert "AI Doctor: 1 (100%)" in texts(bot.say("9130", f"/poll results {poll_id}"))[0]
+    assert "closed" in texts(bot.say("9130", f"/poll close {poll_id}"))[0]
+
+
+def test_deleting_my_data_keeps_my_vote_counted_but_unlinked(bot):
+    poll_id = make_poll(bot)
+    cli(bot, "poll", "open", str(poll_id))
+    bot.tap("9140", "1", f"VOTE:{poll_id}:1")
+    bot.say("9140", "ลบข้อมูล")
+    bot.tap("9140", "🗑️ ลบเลย", "DATA:DELETE:yes")
+    with bot.db() as conn:
+        rows = conn.execute("SELECT voter, option FROM votes WHERE poll_id = ?", (poll_id,)).fetchall()
+    assert [tuple(r) for r in rows] == [(None, 1)]
