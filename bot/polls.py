@@ -16,6 +16,7 @@ STATES = ("draft", "open", "closed")
 
 
 def schema(db) -> None:
+    """Tables, and for databases from before live-comment votes, their new column."""
     db.execute("""
         CREATE TABLE IF NOT EXISTS polls (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -39,9 +40,13 @@ def schema(db) -> None:
             voter TEXT,                     -- PSID or commenter id; NULL once the person deleted their data
             option INTEGER NOT NULL,        -- 1-based
             created_at REAL NOT NULL,
-            updated_at REAL NOT NULL
+            updated_at REAL NOT NULL,
+            comment_id TEXT                 -- the comment that cast it (live-comment votes)
         )""")
+    if "comment_id" not in db["votes"].columns_dict:
+        db["votes"].add_column("comment_id", str)
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS votes_one_each ON votes(poll_id, channel, voter)")
+    db.execute("CREATE INDEX IF NOT EXISTS votes_by_comment ON votes(comment_id) WHERE comment_id IS NOT NULL")
     db.execute("CREATE INDEX IF NOT EXISTS votes_by_poll ON votes(poll_id, option)")
 
 
@@ -103,19 +108,34 @@ def set_state(conn: sqlite3.Connection, poll_id: int, state: str) -> bool:
                         (state, time.time(), poll_id, before)).rowcount == 1
 
 
-def vote(conn: sqlite3.Connection, poll: Poll, channel: str, voter: str, option: int) -> str:
+def vote(conn: sqlite3.Connection, poll: Poll, channel: str, voter: str, option: int, comment_id: str | None = None) -> str:
     """Record a vote; returns 'counted', 'changed', 'unchanged' (a repeat, or a change the poll does not allow)."""
     if not (1 <= option <= len(poll.options)):
         raise ValueError(f"option {option} is not in poll {poll.id}")
     now = time.time()
     before = conn.execute("SELECT option FROM votes WHERE poll_id = ? AND channel = ? AND voter = ?",
                           (poll.id, channel, voter)).fetchone()
-    update = "DO UPDATE SET option = excluded.option, updated_at = excluded.updated_at" if poll.allow_change else "DO NOTHING"
-    conn.execute(f"INSERT INTO votes (poll_id, channel, voter, option, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
-                 f"ON CONFLICT(poll_id, channel, voter) {update}", (poll.id, channel, voter, option, now, now))
+    update = ("DO UPDATE SET option = excluded.option, updated_at = excluded.updated_at, comment_id = excluded.comment_id"
+              if poll.allow_change else "DO NOTHING")
+    conn.execute(f"INSERT INTO votes (poll_id, channel, voter, option, created_at, updated_at, comment_id) "
+                 f"VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(poll_id, channel, voter) {update}",
+                 (poll.id, channel, voter, option, now, now, comment_id))
     if before is None:
         return "counted"
     return "changed" if poll.allow_change and before[0] != option else "unchanged"
+
+
+def withdraw_comment(conn: sqlite3.Connection, comment_id: str) -> int:
+    """A deleted comment (or one edited into something that is not a vote) no longer counts."""
+    return conn.execute("DELETE FROM votes WHERE channel = 'comment' AND comment_id = ?", (comment_id,)).rowcount
+
+
+def polls_for_video(conn: sqlite3.Connection, ids: set[str]) -> list[Poll]:
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    return [Poll.from_row(r) for r in conn.execute(
+        f"SELECT * FROM polls WHERE state = 'open' AND video_id IN ({marks}) ORDER BY id", list(ids))]
 
 
 def tally(conn: sqlite3.Connection, poll: Poll) -> list[int]:

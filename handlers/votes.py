@@ -17,8 +17,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bot import polls
-from bot.dispatcher import COMMANDS, Context, MenuItem, PayloadHandler, TextHandler
+from bot import polls, textnorm
+from bot.dispatcher import COMMANDS, Context, EventHandler, MenuItem, PayloadHandler, TextHandler
 from bot.outbox import enqueue
 from bot.replies import Outgoing, QuickReply, Text
 
@@ -104,6 +104,53 @@ def is_moderator_command(text: str, ctx: Context) -> bool:
     return ctx.is_moderator and MODERATOR_COMMAND.fullmatch(simplified(ctx)) is not None
 
 
+# "1", "#2", "ข้อ 3", "no. 4", "option 5", "A", "๒": a comment that is only an option is a vote.
+COMMENT_VOTE = re.compile(r"^(?:#|ข้อ|ข้อที่|เลือก|เบอร์|no\.?|number|option|opt\.?)?\s*([0-9]{1,2}|[a-j])$", re.IGNORECASE)
+
+
+def comment_option(text: str, poll: polls.Poll) -> int | None:
+    words = " ".join(text.translate(textnorm.THAI_DIGITS).strip().strip("!.,").split())
+    match = COMMENT_VOTE.match(words)
+    if not match:
+        return None
+    token = match.group(1).lower()
+    option = int(token) if token.isdigit() else ord(token) - ord("a") + 1
+    return option if 1 <= option <= len(poll.options) else None
+
+
+def video_ids(value: dict) -> set[str]:
+    """The ids a comment's video or post goes by (Facebook writes post ids as PAGEID_POSTID)."""
+    ids = set()
+    for key in ("video_id", "post_id", "parent_id"):
+        if value.get(key):
+            ids.add(str(value[key]))
+            ids.add(str(value[key]).split("_")[-1])
+    return ids
+
+
+def comment_polls(ctx: Context) -> bool:
+    value = ctx.event.raw.get("value") or {}
+    return bool(value.get("comment_id")) and bool(polls.polls_for_video(ctx.conn, video_ids(value)))
+
+
+def vote_by_comment(ctx: Context) -> None:
+    """Votes from live comments: added, edited (the new text counts) and removed (it no longer counts)."""
+    value = ctx.event.raw["value"]
+    comment_id, verb = str(value["comment_id"]), value.get("verb")
+    voter = str((value.get("from") or {}).get("id") or ctx.event.psid)
+    for poll in polls.polls_for_video(ctx.conn, video_ids(value)):
+        if verb == "remove":
+            polls.withdraw_comment(ctx.conn, comment_id)
+            continue
+        option = comment_option(ctx.event.text, poll)
+        if option is None:
+            if verb == "edited":
+                polls.withdraw_comment(ctx.conn, comment_id)
+            continue
+        polls.vote(ctx.conn, poll, "comment", voter, option, comment_id=comment_id)
+    return None
+
+
 def register(bot) -> None:
     from . import privacy
 
@@ -111,6 +158,8 @@ def register(bot) -> None:
     bot.content.require_texts("vote_none_open", "vote_prompt", "vote_counted", "vote_closed")
     bot.dispatcher.add(TextHandler(moderator_command, predicate=is_moderator_command, name="poll_command"), group=COMMANDS)
     bot.dispatcher.add(PayloadHandler(PREFIX, cast), group=20)
+    # Before comment invitations (group 0): a comment under a poll's video that is an option is a vote.
+    bot.dispatcher.add(EventHandler({"comment"}, vote_by_comment, predicate=comment_polls, name="comment_vote"), group=-1)
     bot.dispatcher.add(PayloadHandler(VOTE, show_open), group=20)
     bot.dispatcher.add(TextHandler(show_open, patterns=[VOTE_WORDS], name="vote_words"), group=20)
     bot.dispatcher.add_menu_item(MenuItem(VOTE, {"th": "🗳️ โหวต", "en": "🗳️ Vote"}, order=40))

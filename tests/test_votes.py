@@ -100,3 +100,28 @@ def test_deleting_my_data_keeps_my_vote_counted_but_unlinked(bot):
     with bot.db() as conn:
         rows = conn.execute("SELECT voter, option FROM votes WHERE poll_id = ?", (poll_id,)).fetchall()
     assert [tuple(r) for r in rows] == [(None, 1)]
+
+
+def comment(comment_id, video, commenter, words, verb="add"):
+    return {"field": "feed", "value": {"item": "comment", "verb": verb, "comment_id": comment_id,
+                                       "post_id": f"100000000000001_{video}", "message": words,
+                                       "from": {"id": commenter, "name": "Viewer"}, "created_time": 1595656800}}
+
+
+def test_comments_on_the_polls_live_video_are_votes_and_edits_and_deletions_count(bot):
+    poll_id = make_poll(bot, "--video-id", "777")
+    cli(bot, "poll", "open", str(poll_id))
+    changes = [
+        comment("c1", "777", "u1", "1"), comment("c2", "777", "u2", "#2"), comment("c3", "777", "u3", "ข้อ 2"),
+        comment("c4", "777", "u4", "ไลฟ์สนุกมาก!"), comment("c5", "888", "u5", "2"),
+        comment("c1", "777", "u1", "3", verb="edited"), comment("c3", "777", "u3", "", verb="remove"),
+        comment("c6", "777", "u6", "B"),
+    ]
+    for change in changes:
+        body = simulator.page_body(changes=[change])
+        bot.webhook.post(body)
+        bot.webhook.post(body)  # redelivered
+    bot.wait_idle()
+    results = json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)
+    assert [o["votes"] for o in results["options"]] == [0, 2, 1]  # u2 "#2", u6 "B"; u1 edited 1 -> 3; u3 removed
+    assert bot.graph.messages() == [] or all("comment:" not in m["recipient"] for m in bot.graph.messages())
