@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from schedules import reminders as reminder_jobs
 
-from . import (comments, fallback, faq, greeting, handover, language, media, privacy, registration, reminders, schedule,
-               votes)
+from . import (comments, fallback, faq, greeting, handover, language, live_results, media, privacy, registration,
+               reminders, schedule, votes)
 
 MODULES = (handover, language, greeting, registration, privacy, comments, schedule, reminders, reminder_jobs, votes,
-           media, faq, fallback)
+           live_results, media, faq, fallback)
 
 
 def register_all(bot) -> None:

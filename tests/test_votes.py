@@ -125,3 +125,26 @@ def test_comments_on_the_polls_live_video_are_votes_and_edits_and_deletions_coun
     results = json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)
     assert [o["votes"] for o in results["options"]] == [0, 2, 1]  # u2 "#2", u6 "B"; u1 edited 1 -> 3; u3 removed
     assert bot.graph.messages() == [] or all("comment:" not in m["recipient"] for m in bot.graph.messages())
+
+
+def test_the_results_page_json_csv_and_live_stream(bot):
+    import requests
+
+    poll_id = make_poll(bot)
+    cli(bot, "poll", "open", str(poll_id))
+    bot.tap("9150", "1", f"VOTE:{poll_id}:1")
+    snap = requests.get(f"{bot.url}/live/{poll_id}.json").json()
+    assert [o["votes"] for o in snap["options"]] == [1, 0, 0] and snap["options"][0]["percent"] == 100.0
+    page = requests.get(f"{bot.url}/live/{poll_id}?overlay=1")
+    assert page.status_code == 200 and "ทีมไหนควรได้ทุนก่อน" in page.text and "background: transparent" in page.text
+    assert "Which team should be funded first?" in requests.get(f"{bot.url}/live/{poll_id}?lang=en").text
+    csv_text = requests.get(f"{bot.url}/live/{poll_id}.csv").content
+    assert csv_text.startswith(b"\xef\xbb\xbf") and "AI Doctor,AI Doctor,1,100.0".encode() in csv_text
+    assert requests.get(f"{bot.url}/live/99999.json").status_code == 404
+    with requests.get(f"{bot.url}/live/{poll_id}/events", stream=True, timeout=10) as stream:
+        lines = stream.iter_lines(decode_unicode=True)
+        first = json.loads(next(line for line in lines if line.startswith("data:"))[5:])
+        assert first["total"] == 1
+        bot.webhook.send(simulator.quick_reply("9151", "2", f"VOTE:{poll_id}:2"))
+        update = json.loads(next(line for line in lines if line.startswith("data:"))[5:])  # pushed, not reloaded
+        assert update["total"] == 2 and [o["votes"] for o in update["options"]] == [1, 1, 0]
