@@ -178,13 +178,15 @@ def poll_command() -> None:
 @click.option("--session", "session_id", default=None, help="The agenda session it belongs to.")
 @click.option("--video-id", default=None, help="The live video whose comments count as votes.")
 @click.option("--no-change", is_flag=True, help="A vote cannot be changed once cast.")
+@click.option("--close-after", type=click.FloatRange(min=0.01), default=None, help="Close by itself N minutes after opening.")
 @with_appcontext
-def create_poll(question, options, session_id, video_id, no_change) -> None:
+def create_poll(question, options, session_id, video_id, no_change, close_after) -> None:
     bot = current_app.extensions["bot"]
     try:
         with bot.store.write() as conn:
             poll_id = polls.create(conn, polls.bilingual_text(question), [polls.bilingual_text(o) for o in options],
-                                   session_id=session_id, video_id=video_id, allow_change=not no_change)
+                                   session_id=session_id, video_id=video_id, allow_change=not no_change,
+                                   close_after_minutes=close_after)
     except ValueError as exc:
         raise click.ClickException(str(exc))
     click.echo(poll_id)

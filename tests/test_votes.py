@@ -148,3 +148,16 @@ def test_the_results_page_json_csv_and_live_stream(bot):
         bot.webhook.send(simulator.quick_reply("9151", "2", f"VOTE:{poll_id}:2"))
         update = json.loads(next(line for line in lines if line.startswith("data:"))[5:])  # pushed, not reloaded
         assert update["total"] == 2 and [o["votes"] for o in update["options"]] == [1, 1, 0]
+
+
+def test_a_poll_opened_with_close_after_closes_by_itself(bot):
+    import time
+
+    poll_id = make_poll(bot, "--close-after", "0.03")  # about 2 seconds
+    cli(bot, "poll", "open", str(poll_id))
+    bot.tap("9160", "1", f"VOTE:{poll_id}:1")
+    deadline = time.time() + 10
+    while "closed" not in cli(bot, "poll", "list").output and time.time() < deadline:
+        time.sleep(0.2)
+    assert f"{poll_id:>4}  closed" in cli(bot, "poll", "list").output
+    assert "ปิดโหวตแล้ว" in texts(bot.tap("9161", "2", f"VOTE:{poll_id}:2"))[0]

@@ -1,0 +1,48 @@
+"""Closing polls that were opened with `--close-after N` minutes, in the lease holder.
+
+A sweep every second (an APScheduler interval job) closes every open poll whose time is up, so a poll due to
+close while no process ran is closed at the next start, never forgotten.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.logs import event as log_event
+
+log = logging.getLogger(__name__)
+
+
+def close_due(store, now: float | None = None) -> int:
+    now = time.time() if now is None else now
+    with store.write() as conn:
+        closed = conn.execute(
+            "UPDATE polls SET state = 'closed', closed_at = ? WHERE state = 'open' AND close_after_minutes IS NOT NULL "
+            "AND opened_at + close_after_minutes * 60 <= ?", (now, now)).rowcount
+    if closed:
+        log_event(log, "polls.auto_closed", polls=closed)
+    return closed
+
+
+class PollCloser:
+    every = 1.0
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self.scheduler: BackgroundScheduler | None = None
+
+    def start(self) -> None:
+        self.scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
+        self.scheduler.add_job(close_due, "interval", seconds=self.every, args=(self.runtime.store,), id="close-polls")
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+
+
+def register(bot) -> None:
+    bot.services.append(PollCloser(bot))
