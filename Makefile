@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/ingest.py
+	$(PY) bench/votes.py
 	$(PY) bench/faq.py
 	$(PY) bench/faq.py --compare
 

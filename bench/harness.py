@@ -41,9 +41,9 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or busy starting
             time.sleep(0.05)
     raise RuntimeError(f"{url} did not come up")
 

@@ -25,7 +25,7 @@ def schema(db) -> None:
 def subscribe(ctx: Context):
     kind, _, target = ctx.event.payload[len(REMIND):].partition(":")
     agenda = ctx.content["agenda"]
-    if kind == "SESSION" and agenda.get(target) is None or kind not in ("SESSION", "TOPIC", "ALL"):
+    if kind == "SESSION" and agenda.get(target) is None or kind not in ("SESSION", "TOPIC", "ALL", "POLLS"):
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
     ctx.conn.execute("INSERT INTO subscriptions (psid, kind, target, created_at) VALUES (?, ?, ?, ?) "
                      "ON CONFLICT DO NOTHING", (ctx.user.psid, kind.lower(), target or "*", ctx.now))
@@ -39,6 +39,8 @@ def subscribe(ctx: Context):
         return Text(ctx.t("remind_session_set", title=session.title[ctx.lang], offsets=offsets), quick_replies=more)
     if kind == "TOPIC":
         return Text(ctx.t("remind_topic_set", topic=ctx.t(f"topic_{target}")), quick_replies=ctx.menu())
+    if kind == "POLLS":
+        return Text(ctx.t("vote_notify_set"), quick_replies=ctx.menu())
     return Text(ctx.t("remind_all_set"), quick_replies=ctx.menu())
 
 
@@ -48,6 +50,8 @@ def label(ctx: Context, kind: str, target: str) -> str:
         return session.title[ctx.lang] if session else target
     if kind == "topic":
         return ctx.t(f"topic_{target}")
+    if kind == "polls":
+        return ctx.t("vote_notify_button")
     return ctx.t("remind_all_label")
 
 

@@ -4,8 +4,8 @@ Takes: "โหวต" / "vote" typed and the `VOTE` menu entry (the open polls, 
 `VOTE:<poll>:<option>` taps (one vote per person per poll, enforced by the database; a change where the poll
 allows it; a polite "closed" with the results after closing), and, from people in MODERATOR_PSIDS only,
 "/poll open ID", "/poll close ID", "/poll results ID" (anyone else typing them gets an ordinary reply).
-Opening a poll sends it to the people who asked for reminders of its session or of everything, inside their
-24-hour window and never under a message tag (Facebook forbids polls in tagged messages).
+Opening a poll sends it to the people who asked to be told of votes ("🔔 Tell me when open"), or for reminders of
+its session or of everything, inside their 24-hour window and never under a message tag (Facebook forbids polls in tagged messages).
 Operators: `flask --app app poll create|open|close|results|list`.
 """
 from __future__ import annotations
@@ -45,7 +45,7 @@ def open_poll(conn, content, poll_id: int) -> int:
     poll = polls.get(conn, poll_id)
     rows = conn.execute(
         "SELECT DISTINCT s.psid, u.language FROM subscriptions s LEFT JOIN users u ON u.psid = s.psid "
-        "WHERE s.kind = 'all' OR (s.kind = 'session' AND s.target = ?)", (poll.session_id or "",)).fetchall()
+        "WHERE s.kind IN ('all', 'polls') OR (s.kind = 'session' AND s.target = ?)", (poll.session_id or "",)).fetchall()
     queued = 0
     for row in rows:
         reply = ballot(content.texts, poll, row["language"] or "th")
@@ -58,7 +58,8 @@ def open_poll(conn, content, poll_id: int) -> int:
 def show_open(ctx: Context):
     open_now = polls.open_polls(ctx.conn)
     if not open_now:
-        return Text(ctx.t("vote_none_open"), quick_replies=ctx.menu())
+        return Text(ctx.t("vote_none_open"), quick_replies=[QuickReply(ctx.t("vote_notify_button"), "REMIND:POLLS")]
+                    + ctx.menu())
     return [ballot(ctx.content.texts, poll, ctx.lang) for poll in open_now[:3]]
 
 

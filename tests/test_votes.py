@@ -27,8 +27,11 @@ def test_a_poll_needs_two_to_ten_options(bot):
 
 
 def test_opening_sends_the_poll_to_people_who_opted_in_inside_their_window_never_tagged(bot):
-    for psid in ("9101", "9102"):
-        bot.tap(psid, "🔔 ทุกช่วง", "REMIND:ALL")
+    no_vote_yet = bot.say("9101", "โหวต")
+    assert "ยังไม่มีโหวตที่เปิดอยู่" in texts(no_vote_yet)[0]
+    assert "REMIND:POLLS" in [q["payload"] for q in simulator.quick_replies_of(no_vote_yet[-1])]
+    bot.tap("9101", "🔔 แจ้งเมื่อเปิดโหวต", "REMIND:POLLS")
+    bot.tap("9102", "🔔 ทุกช่วง", "REMIND:ALL")
     bot.say("9103", "สวัสดี")  # did not opt in
     with bot.db() as conn:
         conn.execute("UPDATE users SET last_interaction_at = last_interaction_at - 90000 WHERE psid = '9102'")
