@@ -15,7 +15,7 @@ from typing import Mapping
 from flask import Flask
 
 import handlers
-from bot import cli, logs, ops, webhook
+from bot import cli, console, logs, ops, webhook
 from bot.config import ConfigError, Settings
 from bot.content import Content, ContentError
 from bot.dispatcher import Dispatcher
@@ -64,6 +64,7 @@ def _create_app(settings: Settings) -> Flask:
     bot.fake_graph = fake
     try:
         handlers.register_all(bot)
+        store.add_migration(console.schema)
         store.migrate()
         staging.migrate()
         content.load()
@@ -78,6 +79,7 @@ def _create_app(settings: Settings) -> Flask:
     app.register_blueprint(webhook.bp)
     app.register_blueprint(ops.bp)
     cli.register(app)
+    console.install(app, bot)
     for command in bot.commands:
         app.cli.add_command(command)
     for blueprint in bot.blueprints:

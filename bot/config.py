@@ -40,6 +40,7 @@ class Settings:
     log_level: str = "INFO"
     content_dir: Path = Path("content")
     public_url: str = ""  # where people reach the bot over the web (calendar links); default http://HOST:PORT
+    console_secret_key: str | None = None  # signs console sessions; default: a key kept in instance/console.key
     registration_capacity: int = 0  # 0: no limit; past it, people join a waitlist
     reminder_offsets: tuple[float, ...] = (30.0, 5.0)  # minutes before a session; "live now" is sent at the start
     comment_keywords: tuple[str, ...] = ("ลงทะเบียน", "สมัคร", "register")
@@ -71,7 +72,7 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
-        return [s for s in (self.page_access_token, self.app_secret, self.verify_token) if s]
+        return [s for s in (self.page_access_token, self.app_secret, self.verify_token, self.console_secret_key) if s]
 
     def with_overrides(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -139,6 +140,7 @@ class Settings:
             log_level=level,
             content_dir=Path(get("CONTENT_DIR") or "content"),
             public_url=(get("PUBLIC_URL") or "").rstrip("/"),
+            console_secret_key=get("CONSOLE_SECRET_KEY"),
             reminder_offsets=_offsets(get("REMINDER_OFFSETS")),
             registration_capacity=int(_number(get, "REGISTRATION_CAPACITY", 0, minimum=0, maximum=10_000_000, integer=True)),
             comment_keywords=tuple(k.strip().lower() for k in (get("COMMENT_KEYWORDS") or "ลงทะเบียน,สมัคร,register").split(",")
