@@ -9,11 +9,11 @@ from __future__ import annotations
 from schedules import poll_closer
 from schedules import reminders as reminder_jobs
 
-from . import (comments, fallback, faq, greeting, handover, language, live_results, media, privacy, registration,
-               reminders, schedule, votes)
+from . import (comments, fallback, faq, greeting, handover, language, live_results, media, moderator_stats, privacy,
+               registration, reminders, schedule, votes)
 
 MODULES = (handover, language, greeting, registration, privacy, comments, schedule, reminders, reminder_jobs, votes,
-           poll_closer, live_results, media, faq, fallback)
+           poll_closer, live_results, moderator_stats, media, faq, fallback)
 
 
 def register_all(bot) -> None:

@@ -92,3 +92,13 @@ def test_the_dashboard_counts_what_happened(bot):
     log_in(bot, http)
     page = http.get(f"{bot.url}/console/").text
     assert re.search(r'id="registered">1<', page) and "student: 1" in page
+
+
+def test_moderators_get_stats_in_messenger_and_others_an_ordinary_reply(start_bot):
+    from bot import simulator
+
+    bot = start_bot(moderator_psids=frozenset({"9400"}))
+    bot.tap("9401", "🔔 ทุกช่วง", "REMIND:ALL")
+    stats = simulator.texts_of(bot.say("9400", "/stats"))[0]
+    assert stats.startswith("📊 Registered 0") and "Subscribers 1" in stats
+    assert not simulator.texts_of(bot.say("9401", "/stats"))[0].startswith("📊")
