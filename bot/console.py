@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import click
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, session, url_for
 from flask.cli import with_appcontext
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -142,6 +142,37 @@ def dashboard_figures(conn) -> dict:
 def dashboard():
     figures = dashboard_figures(current_app.extensions["bot"].store.conn)
     return render_template("console/dashboard.html", f=figures, moderator=session["moderator"])
+
+
+@bp.get("/registrations")
+@login_required
+def registrations():
+    from handlers.registration import registration_rows
+
+    search = request.args.get("q", "")[:100]
+    rows = registration_rows(current_app.extensions["bot"].store.conn, search)
+    return render_template("console/registrations.html", rows=rows[:500], total=len(rows), q=search,
+                           moderator=session["moderator"])
+
+
+@bp.get("/registrations.csv")
+@login_required
+def registrations_export():
+    from handlers.registration import registration_rows, registrations_csv
+
+    rows = registration_rows(current_app.extensions["bot"].store.conn)
+    audit(session["moderator"], "export_registrations", f"{len(rows)} rows")
+    return Response(registrations_csv(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="registrations.csv"'})
+
+
+@bp.get("/faq-misses")
+@login_required
+def faq_misses():
+    from handlers.faq import frequent_misses
+
+    rows = frequent_misses(current_app.extensions["bot"].store.conn, days=7, limit=100)
+    return render_template("console/faq_misses.html", rows=rows, moderator=session["moderator"])
 
 
 @click.command("add-moderator")

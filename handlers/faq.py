@@ -106,6 +106,15 @@ def register(bot) -> None:
     bot.commands.append(faq_misses)
 
 
+def frequent_misses(conn, days: int = 7, limit: int = 20) -> list:
+    """Unanswered or unsure questions of the last `days`, the most frequent first (same wording counts once)."""
+    return conn.execute(
+        "SELECT normalised, count(*) AS n, max(text) AS example, max(at) AS last, "
+        "group_concat(DISTINCT outcome) AS outcomes, max(best_entry) AS guess, max(score) AS score "
+        "FROM faq_misses WHERE at > ? GROUP BY normalised ORDER BY n DESC, last DESC LIMIT ?",
+        (time.time() - days * 86400, limit)).fetchall()
+
+
 @click.command("faq-misses")
 @click.option("--days", default=7, show_default=True, help="Look back this many days.")
 @click.option("--limit", default=20, show_default=True)
@@ -113,11 +122,7 @@ def register(bot) -> None:
 def faq_misses(days: int, limit: int) -> None:
     """The questions the bot could not answer (or was unsure of), most frequent first."""
     bot = current_app.extensions["bot"]
-    rows = bot.store.conn.execute(
-        "SELECT normalised, count(*) AS n, max(text) AS example, max(at) AS last, "
-        "group_concat(DISTINCT outcome) AS outcomes, max(best_entry) AS guess, max(score) AS score "
-        "FROM faq_misses WHERE at > ? GROUP BY normalised ORDER BY n DESC, last DESC LIMIT ?",
-        (time.time() - days * 86400, limit)).fetchall()
+    rows = frequent_misses(bot.store.conn, days, limit)
     if not rows:
         click.echo(f"no unanswered questions in the last {days} days")
         return

@@ -340,6 +340,23 @@ EXPORT_COLUMNS = ("number", "status", "full_name", "contact_kind", "contact", "r
                   "consent_at", "created_at", "updated_at")
 
 
+def registration_rows(conn, search: str = "") -> list[dict]:
+    """Registrations in order, optionally those whose number, name, contact or team contain `search`."""
+    like = f"%{search.strip()}%"
+    return [dict(row) for row in conn.execute(
+        f"SELECT {', '.join(EXPORT_COLUMNS)} FROM registrations WHERE ? = '%%' OR number LIKE ? OR full_name LIKE ? "
+        "OR contact LIKE ? OR coalesce(team, '') LIKE ? ORDER BY id", (like, like, like, like, like))]
+
+
+def registrations_csv(rows: list[dict]) -> str:
+    """CSV in UTF-8 with a BOM, so Excel shows Thai."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return "\ufeff" + buffer.getvalue()
+
+
 @click.command("export-registrations")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), default="-",
@@ -348,16 +365,8 @@ EXPORT_COLUMNS = ("number", "status", "full_name", "contact_kind", "contact", "r
 def export_registrations(fmt: str, output: str) -> None:
     """All registrations: CSV in UTF-8 with a BOM (Excel shows Thai), or JSON."""
     bot = current_app.extensions["bot"]
-    rows = [dict(r) for r in bot.store.conn.execute(
-        f"SELECT {', '.join(EXPORT_COLUMNS)} FROM registrations ORDER BY id")]
-    if fmt == "json":
-        data = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-    else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-        data = "\ufeff" + buffer.getvalue()
+    rows = registration_rows(bot.store.conn)
+    data = json.dumps(rows, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else registrations_csv(rows)
     if output == "-":
         sys.stdout.buffer.write(data.encode("utf-8"))
         sys.stdout.flush()

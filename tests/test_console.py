@@ -102,3 +102,35 @@ def test_moderators_get_stats_in_messenger_and_others_an_ordinary_reply(start_bo
     stats = simulator.texts_of(bot.say("9400", "/stats"))[0]
     assert stats.startswith("📊 Registered 0") and "Subscribers 1" in stats
     assert not simulator.texts_of(bot.say("9401", "/stats"))[0].startswith("📊")
+
+
+def test_registrations_are_searchable_and_exported_with_an_audit_entry(bot):
+    add_moderator(bot)
+    for psid, name in (("9501", "สมชาย ใจดี"), ("9502", "John Smith")):
+        bot.say(psid, "ลงทะเบียน")
+        bot.tap(psid, "✅", "REG:CONSENT:yes")
+        bot.say(psid, name)
+        bot.say(psid, "0812345678")
+        bot.tap(psid, "r", "REG:ROLE:citizen")
+        bot.tap(psid, "t", "REG:TOPIC:1")
+        bot.tap(psid, "s", "REG:TEAM:skip")
+        bot.tap(psid, "ok", "REG:CONFIRM")
+    http = requests.Session()
+    log_in(bot, http)
+    page = http.get(f"{bot.url}/console/registrations").text
+    assert "สมชาย ใจดี" in page and "John Smith" in page
+    found = http.get(f"{bot.url}/console/registrations", params={"q": "สมชาย"}).text
+    assert "สมชาย ใจดี" in found and "John Smith" not in found
+    export = http.get(f"{bot.url}/console/registrations.csv")
+    assert export.content.startswith(b"\xef\xbb\xbf") and "John Smith" in export.content.decode("utf-8-sig")
+    with bot.db() as conn:
+        assert conn.execute("SELECT detail FROM audit_log WHERE action = 'export_registrations'").fetchone()[0] == "2 rows"
+    assert requests.get(f"{bot.url}/console/registrations.csv", allow_redirects=False).status_code == 302
+
+
+def test_faq_misses_page_lists_unanswered_questions(bot):
+    add_moderator(bot)
+    bot.say("9510", "ร้านก๋วยเตี๋ยวอร่อยแถวนี้")
+    http = requests.Session()
+    log_in(bot, http)
+    assert "ร้านก๋วยเตี๋ยวอร่อยแถวนี้" in http.get(f"{bot.url}/console/faq-misses").text
