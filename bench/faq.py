@@ -59,7 +59,7 @@ print(json.dumps({"import_s": t1 - t0, "dictionary_s": t2 - t1, "index_s": t3 - 
 def grown_faq(size: int):
     from pythainlp.corpus import thai_words
 
-    from bot.faq import Entry, Faq
+    from bot.faq import Faq
 
     faq = Faq.load(ROOT / "content")
     words = sorted(thai_words())

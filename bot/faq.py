@@ -144,9 +144,9 @@ def syllables(words: tuple[str, ...]) -> tuple[str, ...]:
 def _idf(groups: list[tuple[str, tuple[str, ...]]], n: int) -> dict[str, float]:
     """Inverse entry frequency: log(1 + entries / entries containing the unit)."""
     containing: dict[str, set[str]] = {}
-    for entry_id, units in groups:
-        for u in units:
-            containing.setdefault(u, set()).add(entry_id)
+    for entry_id, pieces in groups:
+        for piece in pieces:
+            containing.setdefault(piece, set()).add(entry_id)
     return {u: math.log(1 + n / len(ids)) for u, ids in containing.items()}
 
 

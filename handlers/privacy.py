@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
+from bot.contact import parse_contact
 from bot.dispatcher import COMMANDS, Context, MenuItem, PayloadHandler, TextHandler
 from bot.replies import QuickReply, Text
 
@@ -38,8 +39,6 @@ def show(ctx: Context) -> Text:
     profile = " ".join(p for p in (user["first_name"], user["last_name"]) if p) if user else ""
     registration = ctx.t("data_none")
     if reg is not None:
-        from .registration import parse_contact  # the same normalised display as the form
-
         registration = ctx.t(
             "data_registration", number=reg["number"], status=ctx.t(f"status_{reg['status']}"), name=reg["full_name"],
             contact=parse_contact(reg["contact"]).display, role=ctx.t(f"role_{reg['role']}"),
