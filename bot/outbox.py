@@ -138,6 +138,10 @@ class OutboxSender:
         self._results: list[_Result] = []
         self._results_lock = threading.Lock()
         self._in_flight = 0
+        # Rows claimed by this process whose result is not yet in the database (in flight or awaiting _settle).
+        # Claims are bounded by this, not by requests in flight: a kill -9 can then re-send at most
+        # `concurrency` messages, the promise the module docstring makes.
+        self._unsettled = 0
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._recovered_at = 0.0
@@ -218,7 +222,7 @@ class OutboxSender:
                     self._stop.wait(min(1.0, throttled_until - time.time()))
                     continue
                 # Small claims: another sender (a takeover in progress) gets its share, and rows go out as claimed.
-                claimed, wait = self._claim(min(CLAIM_BATCH, self.concurrency - self._in_flight))
+                claimed, wait = self._claim(min(CLAIM_BATCH, self.concurrency - self._unsettled))
                 for row in claimed:
                     self._dispatch(row)
                 if not claimed:
@@ -285,6 +289,7 @@ class OutboxSender:
     def _dispatch(self, row: _Claimed) -> None:
         with self._results_lock:
             self._in_flight += 1
+            self._unsettled += 1
         assert self._pool is not None
         self._pool.submit(self._send, row)
 
@@ -366,6 +371,20 @@ class OutboxSender:
             results, self._results = self._results, []
         if not results:
             return
+        try:
+            self._record(results)
+        except Exception:
+            # Keep the results for the next try rather than leave their rows `sending` until a restart.
+            with self._results_lock:
+                self._results[:0] = results
+            raise
+        with self._results_lock:
+            self._unsettled -= len(results)
+        for r in results:
+            if r.status not in ("sent", "requeue"):
+                log_event(log, "outbox.not_sent", logging.WARNING, outbox_id=r.row.id, status=r.status, error=r.error)
+
+    def _record(self, results: list[_Result]) -> None:
         now = time.time()
         unreachable: list[tuple[str, float, str]] = []
         with self.store.write() as conn:
@@ -392,6 +411,3 @@ class OutboxSender:
                     if r.status in (graph.USER_UNAVAILABLE, graph.NO_MATCHING_USER) and r.row.psid:
                         unreachable.append((r.status, now, r.row.psid))
             conn.executemany("UPDATE users SET unreachable = ?, unreachable_at = ? WHERE psid = ?", unreachable)
-        for r in results:
-            if r.status not in ("sent", "requeue"):
-                log_event(log, "outbox.not_sent", logging.WARNING, outbox_id=r.row.id, status=r.status, error=r.error)
