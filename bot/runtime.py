@@ -20,6 +20,7 @@ from .content import Content
 from .dispatcher import Dispatcher
 from .graph import GraphClient
 from .inbox import Inbox
+from .job_queue import JobQueue
 from .leadership import Lease
 from .logs import event as log_event
 from .outbox import PAUSE_KEY, OutboxSender
@@ -75,7 +76,8 @@ class BotRuntime:
         self.sender = OutboxSender(store, client, settings.send_rate, settings.effective_send_concurrency,
                                    owner=self.lease.owner, token_recheck_seconds=settings.token_recheck_seconds)
         self.inbox = Inbox(store, staging, dispatcher, content, settings, client, on_queued=self.sender.wake)
-        self.services: list[Service] = [Checkpointer(store, staging)]  # features add theirs (the scheduler)
+        self.jobs = JobQueue(settings.tz)  # the one scheduler; features add their jobs when their service starts
+        self.services: list[Service] = [Checkpointer(store, staging)]  # features add theirs (reminders, ...)
         self.commands: list = []  # click commands features add to `flask --app app ...`
         self.blueprints: list = []  # web pages features add (the calendar feed)
         self.leading = False
@@ -147,6 +149,7 @@ class BotRuntime:
         log_event(log, "runtime.leading", owner=self.lease.owner)
         self.sender.start()
         self.inbox.start()
+        self.jobs.start()
         for service in self.services:
             service.start()
         self.leading = True
@@ -158,6 +161,7 @@ class BotRuntime:
                 service.stop()
             except Exception:
                 log.exception("runtime.service_stop_failed")
+        self.jobs.stop()
         self.inbox.stop()
         self.sender.stop()
 

@@ -1,14 +1,12 @@
 """Closing polls that were opened with `--close-after N` minutes, in the lease holder.
 
-A sweep every second (an APScheduler interval job) closes every open poll whose time is up, so a poll due to
+A sweep every second (a job of the runtime's one APScheduler job queue) closes every open poll whose time is up, so a poll due to
 close while no process ran is closed at the next start, never forgotten.
 """
 from __future__ import annotations
 
 import logging
 import time
-
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.logs import event as log_event
 
@@ -31,17 +29,12 @@ class PollCloser:
 
     def __init__(self, runtime):
         self.runtime = runtime
-        self.scheduler: BackgroundScheduler | None = None
 
     def start(self) -> None:
-        self.scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
-        self.scheduler.add_job(close_due, "interval", seconds=self.every, args=(self.runtime.store,), id="close-polls")
-        self.scheduler.start()
+        self.runtime.jobs.run_repeating(close_due, self.every, "close-polls", args=(self.runtime.store,))
 
     def stop(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
-            self.scheduler = None
+        self.runtime.jobs.remove("close-polls")
 
 
 def register(bot) -> None:

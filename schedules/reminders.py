@@ -18,17 +18,16 @@ import logging
 from datetime import datetime, timedelta
 
 import click
-from apscheduler.schedulers.background import BackgroundScheduler
 from flask import current_app
 from flask.cli import with_appcontext
 
 from bot.agenda import Agenda, Session, span
+from bot.job_queue import GRACE
 from bot.logs import event as log_event
 from bot.outbox import enqueue
 from bot.replies import Buttons, Outgoing, Text, UrlButton
 
 log = logging.getLogger(__name__)
-GRACE = timedelta(minutes=15)
 TAG = "CONFIRMED_EVENT_UPDATE"
 
 
@@ -56,35 +55,30 @@ class ReminderScheduler:
 
     def __init__(self, runtime):
         self.runtime = runtime
-        self.scheduler: BackgroundScheduler | None = None
+        self.jobs = runtime.jobs
         self._agenda: Agenda | None = None
 
     def start(self) -> None:
-        settings = self.runtime.settings
-        self.scheduler = BackgroundScheduler(timezone=settings.tz, job_defaults={
-            "coalesce": True, "misfire_grace_time": int(GRACE.total_seconds()), "max_instances": 1})
-        self.scheduler.start()
+        self._agenda = None
         self._rebuild(self.runtime.content["agenda"], announce_moves=False)
-        self.scheduler.add_job(self._watch_content, "interval", seconds=self.check_content_every, id="watch-content")
+        self.jobs.run_repeating(self._watch_content, self.check_content_every, "reminders:watch-content")
 
     def stop(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
-            self.scheduler = None
+        for name in self.jobs.names("reminder"):
+            self.jobs.remove(name)
 
     # -- jobs -------------------------------------------------------------------------------------------------
     def _rebuild(self, agenda: Agenda, announce_moves: bool) -> None:
         old, self._agenda = self._agenda, agenda
-        assert self.scheduler is not None
-        for job in self.scheduler.get_jobs():
-            if job.id != "watch-content":
-                job.remove()
+        for name in self.jobs.names("reminder:"):
+            self.jobs.remove(name)
         now = datetime.now(agenda.tz)
         for at, session, minutes in planned(agenda, self.runtime.settings.reminder_offsets):
             if at < now - GRACE:
                 continue  # long past
-            self.scheduler.add_job(self.fire, "date", run_date=max(at, now), args=(session.id, minutes, session.start.timestamp()),
-                                   id=f"{session.id}:{minutes:g}:{session.start.timestamp():.0f}")
+            start_ts = session.start.timestamp()
+            self.jobs.run_once(self.fire, at, f"reminder:{session.id}:{minutes:g}:{start_ts:.0f}",
+                               args=(session.id, minutes, start_ts))
         if announce_moves and old is not None:
             for session in agenda.sessions:
                 before = old.get(session.id)
