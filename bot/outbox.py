@@ -47,7 +47,7 @@ THROTTLE_KEY = "sender_throttled_until"
 
 def enqueue(conn: sqlite3.Connection, psid: str | None, replies: Iterable[Reply | Outgoing], *,
             intent: str = "RESPONSE", source_event_id: int | None = None, batch: str | None = None,
-            now: float | None = None) -> int:
+            now: float | None = None, priority: int = 0) -> int:
     """Queue replies for `psid` (or each Outgoing's own recipient) inside the caller's transaction.
 
     Returns how many rows were queued. An Outgoing with a `dedup_key` already queued is skipped: that is how
@@ -72,9 +72,9 @@ def enqueue(conn: sqlite3.Connection, psid: str | None, replies: Iterable[Reply 
             body = {"recipient": recipient, **request}
             cursor = conn.execute(
                 "INSERT INTO outbox (recipient_key, psid, request, intent, tag, created_at, source_event_id, "
-                "dedup_key, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                "dedup_key, batch, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (key, window_psid, json.dumps(body, ensure_ascii=False), row_intent, tag, now, source_event_id,
-                 f"{dedup}#{index}" if dedup else None, batch),
+                 f"{dedup}#{index}" if dedup else None, batch, priority),
             )
             queued += cursor.rowcount
     return queued
@@ -258,7 +258,7 @@ class OutboxSender:
                 WHERE o.status = 'queued' AND o.next_attempt_at <= :now
                   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.recipient_key = o.recipient_key
                                   AND p.status IN ('queued', 'sending') AND p.id < o.id)
-                ORDER BY o.id LIMIT :limit
+                ORDER BY o.priority, o.id LIMIT :limit
                 """,
                 {"now": now, "limit": allowed},
             ).fetchall()

@@ -239,10 +239,11 @@ def core_schema(db: sqlite_utils.Database) -> None:
             "batch": str,  # optional: the broadcast or job that made it
             "claimed_by": str,  # the process sending it (while `sending`)
             "claimed_at": float,
+            "priority": int,  # 0: conversation, reminders, polls; 1: broadcasts, which yield to replies
         },
         pk="id",
         not_null={"recipient_key", "request", "intent", "status", "created_at"},
-        defaults={"status": "queued", "attempts": 0, "next_attempt_at": 0},
+        defaults={"status": "queued", "attempts": 0, "next_attempt_at": 0, "priority": 0},
     )
     ensure_table(
         db, "leases",
@@ -258,7 +259,9 @@ def core_schema(db: sqlite_utils.Database) -> None:
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS outbox_dedup ON outbox(dedup_key) WHERE dedup_key IS NOT NULL")
     # SQLite uses a partial index only when the query repeats its condition: one index per status queried.
     db.execute("CREATE INDEX IF NOT EXISTS outbox_open ON outbox(id) WHERE status IN ('queued', 'sending')")
-    db.execute("CREATE INDEX IF NOT EXISTS outbox_queued ON outbox(id) WHERE status = 'queued'")
+    # The sender takes queued rows by priority, then in order: a citizen's reply does not wait behind a broadcast.
+    db.execute("DROP INDEX IF EXISTS outbox_queued")
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_queued_by_priority ON outbox(priority, id) WHERE status = 'queued'")
     db.execute("CREATE INDEX IF NOT EXISTS outbox_sending ON outbox(claimed_by) WHERE status = 'sending'")
     db.execute("CREATE INDEX IF NOT EXISTS outbox_failed ON outbox(finished_at) WHERE status = 'failed'")
     db.execute(

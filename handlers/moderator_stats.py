@@ -4,7 +4,7 @@ Takes: "/stats" (or "stats") typed by a PSID in MODERATOR_PSIDS; from anyone els
 """
 from __future__ import annotations
 
-from bot.console import dashboard_figures
+from bot.console.dashboard import dashboard_figures
 from bot.dispatcher import COMMANDS, Context, TextHandler
 from bot.replies import Text
 

@@ -1,4 +1,4 @@
-"""The moderators' web console: accounts, log-in, and the dashboard.
+"""The moderators' web console: accounts, log-in, the audit log; the pages are modules of this package.
 
 Security: passwords hashed with werkzeug.security (scrypt); a signed session cookie (HttpOnly, SameSite=Lax,
 Secure when PUBLIC_URL is https) whose key lives in instance/console.key (or CONSOLE_SECRET_KEY); CSRF tokens on
@@ -15,9 +15,11 @@ import time
 from pathlib import Path
 
 import click
-from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
 from flask.cli import with_appcontext
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import audit as audit_log
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 FAILED_LOGIN_LIMIT = 5
@@ -27,8 +29,7 @@ FAILED_LOGIN_WINDOW = 15 * 60
 def schema(db) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS moderators (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
                "password_hash TEXT NOT NULL, created_at REAL NOT NULL, last_login_at REAL)")
-    db.execute("CREATE TABLE IF NOT EXISTS audit_log (id INTEGER PRIMARY KEY, at REAL NOT NULL, moderator TEXT, "
-               "action TEXT NOT NULL, detail TEXT, address TEXT)")
+    audit_log.schema(db)
     db.execute("CREATE TABLE IF NOT EXISTS login_failures (id INTEGER PRIMARY KEY, at REAL NOT NULL, name TEXT, address TEXT)")
     db.execute("CREATE INDEX IF NOT EXISTS login_failures_at ON login_failures(at)")
 
@@ -48,11 +49,18 @@ def secret_key(settings) -> str:
     return path.read_text().strip()
 
 
-def audit(moderator: str | None, action: str, detail: str = "") -> None:
-    store = current_app.extensions["bot"].store
-    with store.write() as conn:
-        conn.execute("INSERT INTO audit_log (at, moderator, action, detail, address) VALUES (?, ?, ?, ?, ?)",
-                     (time.time(), moderator, action, detail[:500], request.remote_addr if request else None))
+def audit(moderator: str | None, action: str, detail: str = "", conn=None) -> None:
+    """Record a console action: inside the caller's transaction when given `conn`, else in one of its own."""
+    if conn is not None:
+        audit_log.record(conn, moderator, action, detail, request.remote_addr)
+        return
+    with current_app.extensions["bot"].store.write() as own:
+        audit_log.record(own, moderator, action, detail, request.remote_addr)
+
+
+def bot():
+    """The BotRuntime of the app serving this request."""
+    return current_app.extensions["bot"]
 
 
 def login_required(view):
@@ -111,70 +119,6 @@ def logout():
     return redirect(url_for("console.login"))
 
 
-def dashboard_figures(conn) -> dict:
-    now = time.time()
-    day_start = now - (now % 86400)
-    one = lambda sql, *a: conn.execute(sql, a).fetchone()[0]  # noqa: E731
-    poll = conn.execute("SELECT id, question_th FROM polls WHERE state = 'open' ORDER BY id DESC LIMIT 1").fetchone()
-    poll_counts = []
-    if poll is not None:
-        from . import polls
-
-        p = polls.get(conn, poll["id"])
-        poll_counts = list(zip([o["th"] for o in p.options], polls.tally(conn, p)))
-    return {
-        "registered": one("SELECT count(*) FROM registrations WHERE status = 'registered'"),
-        "waitlisted": one("SELECT count(*) FROM registrations WHERE status = 'waitlisted'"),
-        "by_role": conn.execute("SELECT role, count(*) AS n FROM registrations GROUP BY role ORDER BY n DESC").fetchall(),
-        "by_topic": conn.execute("SELECT topic, count(*) AS n FROM registrations GROUP BY topic ORDER BY topic").fetchall(),
-        "subscribers": one("SELECT count(DISTINCT psid) FROM subscriptions"),
-        "in_window": one("SELECT count(*) FROM users WHERE last_interaction_at > ?", now - 86400),
-        "outbox_backlog": one("SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')"),
-        "outbox_failed": one("SELECT count(*) FROM outbox WHERE status = 'failed' AND finished_at > ?", now - 86400),
-        "misses_today": one("SELECT count(*) FROM faq_misses WHERE at > ?", day_start),
-        "poll": poll, "poll_counts": poll_counts,
-        "waiting_for_person": one("SELECT count(*) FROM handover WHERE released_at IS NULL AND until > ?", now),
-    }
-
-
-@bp.get("/")
-@login_required
-def dashboard():
-    figures = dashboard_figures(current_app.extensions["bot"].store.conn)
-    return render_template("console/dashboard.html", f=figures, moderator=session["moderator"])
-
-
-@bp.get("/registrations")
-@login_required
-def registrations():
-    from handlers.registration import registration_rows
-
-    search = request.args.get("q", "")[:100]
-    rows = registration_rows(current_app.extensions["bot"].store.conn, search)
-    return render_template("console/registrations.html", rows=rows[:500], total=len(rows), q=search,
-                           moderator=session["moderator"])
-
-
-@bp.get("/registrations.csv")
-@login_required
-def registrations_export():
-    from handlers.registration import registration_rows, registrations_csv
-
-    rows = registration_rows(current_app.extensions["bot"].store.conn)
-    audit(session["moderator"], "export_registrations", f"{len(rows)} rows")
-    return Response(registrations_csv(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="registrations.csv"'})
-
-
-@bp.get("/faq-misses")
-@login_required
-def faq_misses():
-    from handlers.faq import frequent_misses
-
-    rows = frequent_misses(current_app.extensions["bot"].store.conn, days=7, limit=100)
-    return render_template("console/faq_misses.html", rows=rows, moderator=session["moderator"])
-
-
 @click.command("add-moderator")
 @click.argument("name")
 @click.password_option(help="Asked for when not given (never put it on a command line others can see).")
@@ -187,8 +131,7 @@ def add_moderator(name: str, password: str) -> None:
     with store.write() as conn:
         conn.execute("INSERT INTO moderators (name, password_hash, created_at) VALUES (?, ?, ?) ON CONFLICT(name) "
                      "DO UPDATE SET password_hash = excluded.password_hash", (name, generate_password_hash(password), time.time()))
-        conn.execute("INSERT INTO audit_log (at, moderator, action, detail) VALUES (?, ?, 'account', 'created or reset')",
-                     (time.time(), name))
+        audit_log.record(conn, name, "account", "created or reset (flask add-moderator)")
     click.echo(f"moderator {name} can log in at /console")
 
 
@@ -199,7 +142,7 @@ def install(app: Flask, bot) -> None:
     """Wire the console into the app: cookies, CSRF, the blueprint, the CLI command."""
     from flask_wtf.csrf import CSRFProtect
 
-    from . import webhook
+    from .. import webhook
 
     settings = bot.settings
     app.config.update(
@@ -212,5 +155,6 @@ def install(app: Flask, bot) -> None:
     )
     csrf = CSRFProtect(app)
     csrf.exempt(webhook.bp)  # Facebook signs its posts; it cannot send our token
+    from . import dashboard  # noqa: F401  (the page modules add their views to `bp`)
     app.register_blueprint(bp)
     app.cli.add_command(add_moderator)

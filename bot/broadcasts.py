@@ -1,0 +1,377 @@
+"""Broadcasts: one announcement, in each person's language, to a segment of the people who wrote to the Page.
+
+Life of a broadcast: `draft` (composed, previewed) -> `scheduled` (send now = scheduled for now) -> `sending`
+(fanned out into the outbox in chunks) -> `done`; or `cancelled` at any point before `done`, or `missed` when
+a scheduled time passed more than the job queue's grace while no process ran (a stale "starts in 10 minutes"
+is worse than none).
+
+Why it is exactly-once and resumable after kill -9:
+- the fan-out writes one outbox row per person in chunks, each chunk with its cursor (the last PSID done) in the
+  same transaction, and every row has the dedup key `broadcast:<id>:<psid>`; a restart resumes after the
+  cursor, and a chunk written twice queues nothing new;
+- delivery is the outbox's: at SEND_RATE, one result per row (sent, failed, outside_window, cancelled, ...),
+  broadcasts after conversation (priority 1), so a citizen's answer never waits behind 10,000 announcements.
+
+Messenger's rules: everyone inside their 24-hour window gets it as UPDATE. Outside the window, only
+registered participants, and only when the broadcast is marked an event update, under CONFIRMED_EVENT_UPDATE
+(Facebook forbids promotions, polls and surveys in tagged messages). Everyone else outside the window is
+recorded as `outside_window` at fan-out, without a Send API call. People Facebook refused for good (they
+blocked the Page, deleted their account) are not in any audience.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from .logs import event as log_event
+from .outbox import WINDOW_SECONDS, Outgoing, enqueue
+from .replies import Buttons, Text, UrlButton
+from .store import ensure_table
+
+log = logging.getLogger(__name__)
+
+TAG = "CONFIRMED_EVENT_UPDATE"
+BULK_PRIORITY = 1
+FANOUT_CHUNK = 500  # rows per transaction: short enough that replies to citizens are not held up
+TEXT_LIMIT = 2000  # one Messenger message
+TEXT_WITH_LINK_LIMIT = 640  # a button template's text
+LINK_TITLE_LIMIT = 20
+SEGMENT_KINDS = ("everyone", "registered", "topic", "session", "language")
+ACTIVE = ("draft", "scheduled", "sending")
+FINISHED_STATUSES = {"sent": "sent", "failed": "failed", "user_unavailable": "failed", "no_matching_user": "failed",
+                     "outside_window": "skipped", "cancelled": "skipped"}
+
+
+class BroadcastError(ValueError):
+    """A broadcast that cannot be made or changed as asked; the message says why, for a person."""
+
+
+def schema(db) -> None:
+    ensure_table(
+        db, "broadcasts",
+        {
+            "id": int,
+            "created_at": float,
+            "created_by": str,  # "console:<name>", "messenger:<psid>", "cli"
+            "text_th": str,
+            "text_en": str,
+            "link_url": str,
+            "link_title_th": str,
+            "link_title_en": str,
+            "segment": str,  # everyone | registered | topic:<1-4> | session:<id> | language:<th|en>
+            "event_update": int,  # 1: registered participants outside the window get it under CONFIRMED_EVENT_UPDATE
+            "state": str,  # draft | scheduled | sending | done | cancelled | missed
+            "scheduled_at": float,
+            "started_at": float,
+            "cursor": str,  # the last PSID fanned out
+            "fanned_out": int,  # outbox rows written so far (one per person)
+            "fanned_out_at": float,  # the fan-out reached the end of the audience
+            "finished_at": float,
+            "cancelled_by": str,
+        },
+        pk="id",
+        not_null={"created_at", "text_th", "segment", "state"},
+        defaults={"state": "draft", "fanned_out": 0, "event_update": 0},
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS broadcasts_active ON broadcasts(state) WHERE state IN ('scheduled', 'sending')")
+
+
+# -- segments ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Segment:
+    kind: str
+    value: str = ""
+
+    @classmethod
+    def parse(cls, text: str, session_ids: set[str] | None = None) -> "Segment":
+        kind, _, value = (text or "everyone").strip().partition(":")
+        kind = kind.lower()
+        if kind not in SEGMENT_KINDS:
+            raise BroadcastError(f"unknown segment {text!r}: use everyone, registered, topic:1-4, session:ID or language:th|en")
+        if kind in ("everyone", "registered"):
+            if value:
+                raise BroadcastError(f"segment {kind} takes no value")
+        elif kind == "topic" and value not in ("1", "2", "3", "4"):
+            raise BroadcastError("segment topic needs a topic number 1 to 4, for example topic:2")
+        elif kind == "language" and value not in ("th", "en"):
+            raise BroadcastError("segment language needs th or en, for example language:en")
+        elif kind == "session" and (not value or (session_ids is not None and value not in session_ids)):
+            raise BroadcastError(f"segment session needs a session id of the agenda, got {value!r}")
+        return cls(kind, value)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}" if self.value else self.kind
+
+    def where(self, agenda=None) -> tuple[str, dict]:
+        """SQL condition on `u` (users) for this segment, with its parameters."""
+        if self.kind == "everyone":
+            return "1", {}
+        if self.kind == "registered":
+            return "u.psid IN (SELECT psid FROM registrations WHERE status = 'registered')", {}
+        if self.kind == "language":
+            return "coalesce(u.language, 'th') = :value", {"value": self.value}
+        if self.kind == "topic":
+            # Those who chose the topic when registering, and those who asked for its reminders.
+            return ("(u.psid IN (SELECT psid FROM registrations WHERE topic = :value) OR u.psid IN "
+                    "(SELECT psid FROM subscriptions WHERE kind = 'topic' AND target = :value))"), {"value": self.value}
+        session = agenda.get(self.value) if agenda is not None else None
+        topic = session.topic if session is not None else ""
+        # The people reminders for this session go to: its subscribers, its topic's, and "everything".
+        return ("u.psid IN (SELECT psid FROM subscriptions WHERE (kind = 'session' AND target = :value) "
+                "OR (kind = 'topic' AND target = :topic) OR kind = 'all')"), {"value": self.value, "topic": topic}
+
+
+def _audience_sql(segment: Segment, agenda, extra: str = "") -> tuple[str, dict]:
+    condition, params = segment.where(agenda)
+    sql = (
+        "SELECT u.psid, coalesce(u.language, 'th') AS language, u.last_interaction_at, "
+        "EXISTS (SELECT 1 FROM registrations r WHERE r.psid = u.psid AND r.status = 'registered') AS registered "
+        f"FROM users u WHERE u.unreachable IS NULL AND ({condition}) {extra}"
+    )
+    return sql, params
+
+
+@dataclass(frozen=True)
+class Estimate:
+    total: int  # people in the segment Facebook still lets us reach
+    in_window: int  # inside their 24-hour window now: they get it
+    tagged: int  # registered, outside the window, get it as CONFIRMED_EVENT_UPDATE (event updates only)
+    outside: int  # outside the window and not allowed a tag: skipped
+    unreachable: int  # in the segment, but Facebook refused them for good earlier
+
+    @property
+    def reachable(self) -> int:
+        return self.in_window + self.tagged
+
+
+def estimate(conn, segment: Segment, event_update: bool, agenda=None, now: float | None = None) -> Estimate:
+    now = time.time() if now is None else now
+    sql, params = _audience_sql(segment, agenda)
+    row = conn.execute(
+        f"SELECT count(*), coalesce(sum(last_interaction_at > :since), 0), "
+        f"coalesce(sum(coalesce(last_interaction_at, 0) <= :since AND registered), 0) FROM ({sql})",
+        {**params, "since": now - WINDOW_SECONDS}).fetchone()
+    total, in_window, registered_outside = row[0], row[1], row[2]
+    tagged = registered_outside if event_update else 0
+    condition, params = segment.where(agenda)
+    unreachable = conn.execute(f"SELECT count(*) FROM users u WHERE u.unreachable IS NOT NULL AND ({condition})",
+                               params).fetchone()[0]
+    return Estimate(total, in_window, tagged, total - in_window - tagged, unreachable)
+
+
+# -- the record -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Broadcast:
+    id: int
+    text: dict[str, str]
+    link_url: str | None
+    link_title: dict[str, str]
+    segment: Segment
+    event_update: bool
+    state: str
+    created_by: str | None
+    created_at: float
+    scheduled_at: float | None
+    started_at: float | None
+    fanned_out: int
+    fanned_out_at: float | None
+    finished_at: float | None
+    cursor: str | None
+
+    @classmethod
+    def from_row(cls, row) -> "Broadcast":
+        return cls(row["id"], {"th": row["text_th"], "en": row["text_en"] or row["text_th"]}, row["link_url"] or None,
+                   {"th": row["link_title_th"] or "", "en": row["link_title_en"] or row["link_title_th"] or ""},
+                   Segment.parse(row["segment"]), bool(row["event_update"]), row["state"], row["created_by"],
+                   row["created_at"], row["scheduled_at"], row["started_at"], row["fanned_out"] or 0,
+                   row["fanned_out_at"], row["finished_at"], row["cursor"])
+
+    def message(self, lang: str):
+        """What a person reading `lang` gets."""
+        lang = lang if lang in ("th", "en") else "th"
+        if self.link_url:
+            return Buttons(self.text[lang], [UrlButton(self.link_title[lang], self.link_url)])
+        return Text(self.text[lang])
+
+
+def get(conn, broadcast_id: int) -> Broadcast | None:
+    row = conn.execute("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()
+    return Broadcast.from_row(row) if row else None
+
+
+def recent(conn, limit: int = 50) -> list[Broadcast]:
+    return [Broadcast.from_row(r) for r in conn.execute("SELECT * FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def create(conn, *, text_th: str, text_en: str = "", segment: Segment, event_update: bool = False,
+           link_url: str = "", link_title_th: str = "", link_title_en: str = "", created_by: str) -> int:
+    """Save a draft, checked against Messenger's limits. Returns its id."""
+    text_th, text_en = (text_th or "").strip(), (text_en or "").strip()
+    link_url, link_title_th, link_title_en = (link_url or "").strip(), (link_title_th or "").strip(), (link_title_en or "").strip()
+    if not text_th:
+        raise BroadcastError("the Thai text is required (English readers get it too when there is no English text)")
+    limit = TEXT_WITH_LINK_LIMIT if link_url else TEXT_LIMIT
+    for name, text in (("Thai", text_th), ("English", text_en)):
+        if len(text) > limit:
+            raise BroadcastError(f"the {name} text has {len(text)} characters; Messenger allows {limit}"
+                                 + (" with a link button" if link_url else ""))
+    if link_url:
+        if not link_url.startswith(("https://", "http://")):
+            raise BroadcastError("the link must start with https://")
+        link_title_th = link_title_th or "เปิดลิงก์"
+        link_title_en = link_title_en or "Open link"
+        for title in (link_title_th, link_title_en):
+            if len(title) > LINK_TITLE_LIMIT:
+                raise BroadcastError(f"a button title has at most {LINK_TITLE_LIMIT} characters: {title!r}")
+    elif link_title_th or link_title_en:
+        raise BroadcastError("a button title needs a link")
+    cursor = conn.execute(
+        "INSERT INTO broadcasts (created_at, created_by, text_th, text_en, link_url, link_title_th, link_title_en, "
+        "segment, event_update, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft')",
+        (time.time(), created_by, text_th, text_en or None, link_url or None, link_title_th or None,
+         link_title_en or None, str(segment), int(event_update)))
+    return int(cursor.lastrowid)
+
+
+def schedule(conn, broadcast_id: int, at: float | None = None) -> None:
+    """Send a draft now (`at` None) or at `at`. Only a draft or a scheduled broadcast can be (re)scheduled."""
+    now = time.time()
+    when = now if at is None else float(at)
+    if at is not None and when < now - 60:
+        raise BroadcastError("that time has passed")
+    updated = conn.execute("UPDATE broadcasts SET state = 'scheduled', scheduled_at = ? WHERE id = ? AND state IN "
+                           "('draft', 'scheduled')", (when, broadcast_id)).rowcount
+    if not updated:
+        raise BroadcastError(_not_changeable(conn, broadcast_id))
+
+
+def cancel(conn, broadcast_id: int, by: str) -> int:
+    """Stop a broadcast: no further fan-out, queued messages cancelled (those in flight finish). Returns how many
+    messages were cancelled."""
+    updated = conn.execute("UPDATE broadcasts SET state = 'cancelled', cancelled_by = ?, finished_at = ? WHERE id = ? "
+                           "AND state IN ('draft', 'scheduled', 'sending')", (by, time.time(), broadcast_id)).rowcount
+    if not updated:
+        raise BroadcastError(_not_changeable(conn, broadcast_id))
+    return conn.execute("UPDATE outbox SET status = 'cancelled', finished_at = ?, error = 'broadcast cancelled' "
+                        "WHERE batch = ? AND status = 'queued'", (time.time(), batch_name(broadcast_id))).rowcount
+
+
+def _not_changeable(conn, broadcast_id: int) -> str:
+    row = conn.execute("SELECT state FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()
+    return f"broadcast {broadcast_id} not found" if row is None else f"broadcast {broadcast_id} is {row[0]}"
+
+
+def batch_name(broadcast_id: int) -> str:
+    return f"broadcast:{broadcast_id}"
+
+
+# -- progress ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Progress:
+    state: str
+    audience: int  # people fanned out to so far (all of them once the fan-out is complete)
+    complete_audience: bool
+    sent: int
+    failed: int
+    skipped: int
+    pending: int
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.skipped
+
+    @property
+    def percent(self) -> int:
+        if self.state in ("done", "cancelled", "missed"):
+            return 100
+        if not self.audience or not self.complete_audience:
+            return 0
+        return min(100, int(self.done * 100 / self.audience))
+
+    def as_dict(self) -> dict:
+        return {"state": self.state, "audience": self.audience, "sent": self.sent, "failed": self.failed,
+                "skipped": self.skipped, "pending": self.pending, "percent": self.percent}
+
+
+def progress(conn, broadcast_id: int) -> Progress | None:
+    row = conn.execute("SELECT state, fanned_out, fanned_out_at FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()
+    if row is None:
+        return None
+    counts = {"sent": 0, "failed": 0, "skipped": 0, "pending": 0}
+    for status, n in conn.execute("SELECT status, count(*) FROM outbox WHERE batch = ? GROUP BY status",
+                                  (batch_name(broadcast_id),)):
+        counts[FINISHED_STATUSES.get(status, "pending")] += n
+    return Progress(row["state"], row["fanned_out"] or 0, row["fanned_out_at"] is not None, **counts)
+
+
+# -- the engine (runs in the lease holder) ----------------------------------------------------------------------
+def fan_out_chunk(store, broadcast_id: int, agenda=None, chunk: int = FANOUT_CHUNK, now: float | None = None) -> bool:
+    """Queue the next `chunk` people of a broadcast in one transaction. Returns True while there is more to do."""
+    now = time.time() if now is None else now
+    with store.write() as conn:
+        row = conn.execute("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()
+        if row is None or row["state"] not in ("scheduled", "sending") or row["fanned_out_at"] is not None:
+            return False  # cancelled meanwhile, or already complete
+        b = Broadcast.from_row(row)
+        if b.state == "scheduled":
+            conn.execute("UPDATE broadcasts SET state = 'sending', started_at = ? WHERE id = ?", (now, b.id))
+        sql, params = _audience_sql(b.segment, agenda, "AND u.psid > :cursor ORDER BY u.psid LIMIT :limit")
+        people = conn.execute(sql, {**params, "cursor": b.cursor or "", "limit": chunk}).fetchall()
+        messages = {lang: b.message(lang) for lang in ("th", "en")}
+        batch = batch_name(b.id)
+        since = now - WINDOW_SECONDS
+        skipped = []
+        for person in people:
+            in_window = (person["last_interaction_at"] or 0) > since
+            tag = TAG if (b.event_update and person["registered"] and not in_window) else None
+            if not in_window and tag is None:
+                skipped.append(person)
+                continue
+            enqueue(conn, person["psid"], [Outgoing(messages[person["language"]], intent="UPDATE", tag=tag,
+                                                    dedup_key=f"{batch}:{person['psid']}")],
+                    batch=batch, priority=BULK_PRIORITY, now=now)
+        # Outside the window with no tag allowed: a result without a Send API call (the rule is Facebook's).
+        conn.executemany(
+            "INSERT INTO outbox (recipient_key, psid, request, intent, status, created_at, finished_at, error, "
+            "dedup_key, batch, priority) VALUES (?, ?, ?, 'UPDATE', 'outside_window', ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            [(p["psid"], p["psid"], json.dumps({"recipient": {"id": p["psid"]}, "skipped": True}), now, now,
+              "outside the 24-hour window and no permitted tag", f"{batch}:{p['psid']}#0", batch, BULK_PRIORITY)
+             for p in skipped])
+        last = people[-1]["psid"] if people else b.cursor
+        finished = len(people) < chunk
+        conn.execute("UPDATE broadcasts SET cursor = ?, fanned_out = fanned_out + ?, fanned_out_at = ? WHERE id = ?",
+                     (last, len(people), now if finished else None, b.id))
+    return not finished
+
+
+def finish_completed(store) -> list[int]:
+    """Mark `done` every sending broadcast whose fan-out is complete and whose messages all have a result."""
+    with store.write() as conn:
+        done = [r[0] for r in conn.execute(
+            "SELECT b.id FROM broadcasts b WHERE b.state = 'sending' AND b.fanned_out_at IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM outbox o WHERE o.batch = 'broadcast:' || b.id AND o.status IN ('queued', 'sending'))")]
+        now = time.time()
+        for broadcast_id in done:
+            conn.execute("UPDATE broadcasts SET state = 'done', finished_at = ? WHERE id = ?", (now, broadcast_id))
+    return done
+
+
+def mark_missed(store, grace_seconds: float, now: float | None = None) -> list[int]:
+    """Scheduled broadcasts whose time passed more than the grace ago (no process ran): not sent, said so."""
+    now = time.time() if now is None else now
+    with store.write() as conn:
+        missed = [r[0] for r in conn.execute(
+            "SELECT id FROM broadcasts WHERE state = 'scheduled' AND scheduled_at < ?", (now - grace_seconds,))]
+        for broadcast_id in missed:
+            conn.execute("UPDATE broadcasts SET state = 'missed', finished_at = ? WHERE id = ?", (now, broadcast_id))
+    for broadcast_id in missed:
+        log_event(log, "broadcast.missed", logging.WARNING, broadcast=broadcast_id)
+    return missed
+
+
+def describe_time(ts: float | None, tz) -> str:
+    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M") if ts else "-"

@@ -1,0 +1,73 @@
+"""The console's read-only pages: the dashboard (its figures are also "/stats" in Messenger), registrations with
+search and CSV export, and the most frequent FAQ misses."""
+from __future__ import annotations
+
+import time
+
+from flask import Response, current_app, render_template, request, session
+
+from . import audit, bp, login_required
+
+
+def dashboard_figures(conn) -> dict:
+    now = time.time()
+    day_start = now - (now % 86400)
+    one = lambda sql, *a: conn.execute(sql, a).fetchone()[0]  # noqa: E731
+    poll = conn.execute("SELECT id, question_th FROM polls WHERE state = 'open' ORDER BY id DESC LIMIT 1").fetchone()
+    poll_counts = []
+    if poll is not None:
+        from . import polls
+
+        p = polls.get(conn, poll["id"])
+        poll_counts = list(zip([o["th"] for o in p.options], polls.tally(conn, p)))
+    return {
+        "registered": one("SELECT count(*) FROM registrations WHERE status = 'registered'"),
+        "waitlisted": one("SELECT count(*) FROM registrations WHERE status = 'waitlisted'"),
+        "by_role": conn.execute("SELECT role, count(*) AS n FROM registrations GROUP BY role ORDER BY n DESC").fetchall(),
+        "by_topic": conn.execute("SELECT topic, count(*) AS n FROM registrations GROUP BY topic ORDER BY topic").fetchall(),
+        "subscribers": one("SELECT count(DISTINCT psid) FROM subscriptions"),
+        "in_window": one("SELECT count(*) FROM users WHERE last_interaction_at > ?", now - 86400),
+        "outbox_backlog": one("SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')"),
+        "outbox_failed": one("SELECT count(*) FROM outbox WHERE status = 'failed' AND finished_at > ?", now - 86400),
+        "misses_today": one("SELECT count(*) FROM faq_misses WHERE at > ?", day_start),
+        "poll": poll, "poll_counts": poll_counts,
+        "waiting_for_person": one("SELECT count(*) FROM handover WHERE released_at IS NULL AND until > ?", now),
+    }
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    figures = dashboard_figures(current_app.extensions["bot"].store.conn)
+    return render_template("console/dashboard.html", f=figures, moderator=session["moderator"])
+
+
+@bp.get("/registrations")
+@login_required
+def registrations():
+    from handlers.registration import registration_rows
+
+    search = request.args.get("q", "")[:100]
+    rows = registration_rows(current_app.extensions["bot"].store.conn, search)
+    return render_template("console/registrations.html", rows=rows[:500], total=len(rows), q=search,
+                           moderator=session["moderator"])
+
+
+@bp.get("/registrations.csv")
+@login_required
+def registrations_export():
+    from handlers.registration import registration_rows, registrations_csv
+
+    rows = registration_rows(current_app.extensions["bot"].store.conn)
+    audit(session["moderator"], "export_registrations", f"{len(rows)} rows")
+    return Response(registrations_csv(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="registrations.csv"'})
+
+
+@bp.get("/faq-misses")
+@login_required
+def faq_misses():
+    from handlers.faq import frequent_misses
+
+    rows = frequent_misses(current_app.extensions["bot"].store.conn, days=7, limit=100)
+    return render_template("console/faq_misses.html", rows=rows, moderator=session["moderator"])
