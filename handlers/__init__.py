@@ -6,14 +6,15 @@ The order of MODULES does not decide priority: handler groups do (lower first).
 """
 from __future__ import annotations
 
+from schedules import broadcasts as broadcast_jobs
 from schedules import poll_closer
 from schedules import reminders as reminder_jobs
 
-from . import (comments, fallback, faq, greeting, handover, language, live_results, media, moderator_stats, privacy,
-               registration, reminders, schedule, votes)
+from . import (broadcast_command, comments, fallback, faq, greeting, handover, language, live_results, media,
+               moderator_stats, privacy, registration, reminders, schedule, votes)
 
 MODULES = (handover, language, greeting, registration, privacy, comments, schedule, reminders, reminder_jobs, votes,
-           poll_closer, live_results, moderator_stats, media, faq, fallback)
+           poll_closer, broadcast_jobs, broadcast_command, live_results, moderator_stats, media, faq, fallback)
 
 
 def register_all(bot) -> None:

@@ -1,0 +1,84 @@
+"""Moderators' "/broadcast TEXT" in Messenger: announce to everyone, after a confirmation that shows the audience.
+
+Takes: "/broadcast TEXT" and "/broadcast status ID" typed by a PSID in MODERATOR_PSIDS (from anyone else it is
+ordinary text), and the confirmation payloads `BROADCAST:SEND:<id>` / `BROADCAST:DROP:<id>` from moderators.
+The broadcast is saved as a draft first; "ส่งเลย/Send" schedules it for now, and the lease holder's job queue
+fans it out (schedules/broadcasts.py). Segments, links and scheduling are in the console and the CLI.
+"""
+from __future__ import annotations
+
+import re
+
+from bot import audit, broadcasts
+from bot.broadcasts import BroadcastError, Segment
+from bot.dispatcher import COMMANDS, Context, PayloadHandler, TextHandler
+from bot.replies import QuickReply, Text
+
+PREFIX = "BROADCAST:"
+COMMAND = re.compile(r"/?broadcast\s+(.+)", re.IGNORECASE | re.DOTALL)
+STATUS = re.compile(r"status\s+#?(\d+)", re.IGNORECASE)
+
+
+def _command_text(ctx: Context) -> str | None:
+    match = COMMAND.fullmatch((ctx.event.text or "").strip())
+    return match.group(1).strip() if match else None
+
+
+def compose(ctx: Context) -> Text:
+    body = _command_text(ctx) or ""
+    status = STATUS.fullmatch(body)
+    if status:
+        return show_status(ctx, int(status.group(1)))
+    who = f"messenger:{ctx.user.psid}"
+    segment = Segment("everyone")
+    try:
+        broadcast_id = broadcasts.create(ctx.conn, text_th=body, segment=segment, created_by=who)
+    except BroadcastError as exc:
+        return Text(ctx.t("broadcast_not_changeable", reason=str(exc)))
+    audit.record(ctx.conn, who, "broadcast_draft", f"#{broadcast_id} {segment}")
+    e = broadcasts.estimate(ctx.conn, segment, False, ctx.content["agenda"], now=ctx.now)
+    return Text(ctx.t("broadcast_confirm", id=broadcast_id, total=e.total, reachable=e.reachable, outside=e.outside,
+                      text=body[:500]),
+                quick_replies=[QuickReply(ctx.t("broadcast_send_button"), f"{PREFIX}SEND:{broadcast_id}"),
+                               QuickReply(ctx.t("broadcast_drop_button"), f"{PREFIX}DROP:{broadcast_id}")])
+
+
+def show_status(ctx: Context, broadcast_id: int) -> Text:
+    p = broadcasts.progress(ctx.conn, broadcast_id)
+    if p is None:
+        return Text(ctx.t("broadcast_not_changeable", reason=f"broadcast {broadcast_id} not found"))
+    return Text(ctx.t("broadcast_status", id=broadcast_id, **p.as_dict()))
+
+
+def confirm(ctx: Context) -> Text:
+    if not ctx.is_moderator:
+        return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
+    action, _, number = ctx.event.payload[len(PREFIX):].partition(":")
+    who = f"messenger:{ctx.user.psid}"
+    try:
+        broadcast_id = int(number)
+        if action == "SEND":
+            broadcasts.schedule(ctx.conn, broadcast_id)
+            audit.record(ctx.conn, who, "broadcast_send", f"#{broadcast_id}")
+            return Text(ctx.t("broadcast_started", id=broadcast_id))
+        broadcasts.cancel(ctx.conn, broadcast_id, who)
+        audit.record(ctx.conn, who, "broadcast_cancel", f"#{broadcast_id}")
+        return Text(ctx.t("broadcast_dropped", id=broadcast_id))
+    except (BroadcastError, ValueError) as exc:
+        return Text(ctx.t("broadcast_not_changeable", reason=str(exc)))
+
+
+def usage(ctx: Context) -> Text:
+    return Text(ctx.t("broadcast_usage"))
+
+
+def register(bot) -> None:
+    bot.content.require_texts("broadcast_confirm", "broadcast_send_button", "broadcast_drop_button", "broadcast_started",
+                              "broadcast_dropped", "broadcast_not_changeable", "broadcast_status", "broadcast_usage")
+    bot.dispatcher.add(TextHandler(compose, name="broadcast_command",
+                                   predicate=lambda text, ctx: ctx.is_moderator and _command_text(ctx) is not None),
+                       group=COMMANDS)
+    bot.dispatcher.add(TextHandler(usage, name="broadcast_usage",
+                                   predicate=lambda text, ctx: ctx.is_moderator and text in ("broadcast", "/broadcast")),
+                       group=COMMANDS)
+    bot.dispatcher.add(PayloadHandler(PREFIX, confirm), group=COMMANDS)

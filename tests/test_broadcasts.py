@@ -1,0 +1,190 @@
+"""Broadcasts: segments, each person's language, Messenger's window and tag rules, scheduling, cancelling,
+progress, "/broadcast" for Messenger moderators, and replies to citizens not waiting behind a broadcast."""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta
+
+from bot import simulator
+from test_registration import fill_in
+
+BANGKOK_FMT = "%Y-%m-%d %H:%M:%S"
+
+
+def cli(bot, *args):
+    return bot.app.test_cli_runner().invoke(args=list(args))
+
+
+def texts(messages):
+    return simulator.texts_of(messages)
+
+
+def status(bot, broadcast_id) -> dict:
+    return json.loads(cli(bot, "broadcast-status", str(broadcast_id), "--json").stdout)
+
+
+def wait_for_state(bot, broadcast_id, states=("done",), timeout=20.0) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        current = status(bot, broadcast_id)
+        if current["state"] in states:
+            return current
+        time.sleep(0.1)
+    raise AssertionError(f"broadcast {broadcast_id} still {current}")
+
+
+def wait_until_sending(bot, broadcast_id, at_least=1, timeout=10.0) -> None:
+    deadline = time.time() + timeout
+    while status(bot, broadcast_id)["sent"] < at_least:
+        assert time.time() < deadline, "the broadcast did not start"
+        time.sleep(0.05)
+
+
+def announce(bot, *args) -> int:
+    result = cli(bot, "broadcast", *args)
+    assert result.exit_code == 0, result.output + (result.stderr or "")
+    return int(result.stdout.strip())
+
+
+def age_window(bot, psid, hours=30):
+    """`psid` last wrote `hours` ago (outside the 24-hour window when over 24)."""
+    with bot.db() as conn:
+        conn.execute("UPDATE users SET last_interaction_at = ? WHERE psid = ?", (time.time() - hours * 3600, psid))
+
+
+def bodies(bot, psid, words):
+    return [m["body"] for m in bot.graph.messages(psid) if words in json.dumps(m["body"], ensure_ascii=False)]
+
+
+def test_everyone_gets_it_in_their_language_and_outside_the_window_only_registered_under_the_event_tag(bot):
+    bot.say("8001", "สวัสดี")  # Thai, inside the window
+    bot.say("8002", "English")  # switches to English
+    bot.say("8003", "สวัสดี")  # outside the window, not registered: skipped
+    fill_in(bot, "8004")
+    bot.tap("8004", "✅ ยืนยัน", "REG:CONFIRM")  # registered, then outside the window
+    age_window(bot, "8003")
+    age_window(bot, "8004")
+    broadcast_id = announce(bot, "--text", "ไลฟ์เริ่มแล้ว", "--text-en", "We are live", "--event-update")
+    done = wait_for_state(bot, broadcast_id)
+    assert (done["audience"], done["sent"], done["skipped"], done["failed"], done["percent"]) == (4, 3, 1, 0, 100)
+    assert bodies(bot, "8001", "ไลฟ์เริ่มแล้ว")[0]["messaging_type"] == "UPDATE"
+    english = bodies(bot, "8002", "We are live")
+    assert english and english[0]["messaging_type"] == "UPDATE" and not bodies(bot, "8002", "ไลฟ์เริ่มแล้ว")
+    tagged = bodies(bot, "8004", "ไลฟ์เริ่มแล้ว")[0]
+    assert tagged["messaging_type"] == "MESSAGE_TAG" and tagged["tag"] == "CONFIRMED_EVENT_UPDATE"
+    assert not bodies(bot, "8003", "ไลฟ์เริ่มแล้ว")
+    with bot.db() as conn:  # a recorded result for every recipient
+        results = dict(conn.execute("SELECT psid, status FROM outbox WHERE batch = ?", (f"broadcast:{broadcast_id}",)))
+    assert results == {"8001": "sent", "8002": "sent", "8003": "outside_window", "8004": "sent"}
+
+
+def test_without_the_event_update_mark_nobody_outside_the_window_gets_it(bot):
+    fill_in(bot, "8011")
+    bot.tap("8011", "✅ ยืนยัน", "REG:CONFIRM")
+    age_window(bot, "8011")
+    preview = cli(bot, "broadcast", "--segment", "registered", "--text", "โปรโมชันพิเศษ", "--draft")
+    assert "0 inside the 24-hour window" in preview.stderr and "1 outside it (skipped)" in preview.stderr
+    broadcast_id = announce(bot, "--segment", "registered", "--text", "โปรโมชันพิเศษ")
+    assert wait_for_state(bot, broadcast_id)["skipped"] == 1
+    assert not bodies(bot, "8011", "โปรโมชันพิเศษ")
+
+
+def test_segments_pick_their_people(bot):
+    bot.say("8021", "สวัสดี")
+    bot.say("8022", "English")
+    bot.tap("8023", "topic", "REMIND:TOPIC:2")
+    topic_two = announce(bot, "--segment", "topic:2", "--text", "หัวข้อ 2 เท่านั้น")
+    english = announce(bot, "--segment", "language:en", "--text", "ภาษาไทย", "--text-en", "English only")
+    wait_for_state(bot, topic_two)
+    wait_for_state(bot, english)
+    assert [p for p in ("8021", "8022", "8023") if bodies(bot, p, "หัวข้อ 2 เท่านั้น")] == ["8023"]
+    assert [p for p in ("8021", "8022", "8023") if bodies(bot, p, "English only")] == ["8022"]
+    bad = cli(bot, "broadcast", "--segment", "topic:9", "--text", "x")
+    assert bad.exit_code != 0 and "topic number 1 to 4" in bad.stderr
+
+
+def test_a_link_goes_as_a_button_and_messenger_limits_are_checked_first(bot):
+    bot.say("8031", "สวัสดี")
+    broadcast_id = announce(bot, "--text", "ตอบแบบสอบถามหน่อยนะคะ", "--link", "https://example.org/survey",
+                            "--link-title", "ทำแบบสอบถาม")
+    wait_for_state(bot, broadcast_id)
+    body = bodies(bot, "8031", "ตอบแบบสอบถาม")[0]
+    button = body["message"]["attachment"]["payload"]["buttons"][0]
+    assert button == {"type": "web_url", "title": "ทำแบบสอบถาม", "url": "https://example.org/survey"}
+    too_long = cli(bot, "broadcast", "--text", "ก" * 700, "--link", "https://example.org")
+    assert too_long.exit_code != 0 and "Messenger allows 640" in too_long.stderr
+    assert cli(bot, "broadcast", "--text", "ก" * 2001).exit_code != 0
+
+
+def test_a_scheduled_broadcast_goes_at_its_time_and_a_cancelled_one_never(bot):
+    bot.say("8041", "สวัสดี")
+    tz = bot.settings.tz
+    soon = (datetime.now(tz) + timedelta(seconds=2)).strftime(BANGKOK_FMT)
+    later = (datetime.now(tz) + timedelta(seconds=2)).strftime(BANGKOK_FMT)
+    on_time = announce(bot, "--text", "ตรงเวลา", "--at", soon)
+    cancelled = announce(bot, "--text", "ถูกยกเลิก", "--at", later)
+    assert status(bot, on_time)["state"] == "scheduled"
+    assert "cancelled" in cli(bot, "broadcast-cancel", str(cancelled)).stdout
+    wait_for_state(bot, on_time, timeout=10)
+    time.sleep(1.5)
+    assert bodies(bot, "8041", "ตรงเวลา") and not bodies(bot, "8041", "ถูกยกเลิก")
+    assert status(bot, cancelled)["state"] == "cancelled"
+    assert cli(bot, "broadcast-cancel", str(on_time)).exit_code != 0  # done: nothing to cancel
+    listing = cli(bot, "broadcasts").stdout
+    assert f"#{on_time}" in listing and "done" in listing and "cancelled" in listing
+
+
+def test_cancelling_mid_way_stops_the_rest_and_counts_them_skipped(start_bot):
+    bot = start_bot(send_rate=20)
+    people = [f"805{i:02d}" for i in range(60)]
+    bot.webhook.send(*[simulator.text(p, "สวัสดี") for p in people])
+    bot.wait_idle(timeout=20)
+    broadcast_id = announce(bot, "--text", "ยาวนาน")
+    wait_until_sending(bot, broadcast_id, at_least=5)
+    assert cli(bot, "broadcast-cancel", broadcast_id.__str__()).exit_code == 0
+    time.sleep(1.0)
+    final = status(bot, broadcast_id)
+    assert final["state"] == "cancelled" and final["pending"] == 0
+    received = sum(1 for p in people if bodies(bot, p, "ยาวนาน"))
+    assert 0 < received < 60 and final["sent"] == received and final["skipped"] == 60 - received
+
+
+def test_a_citizens_answer_does_not_wait_behind_a_broadcast(start_bot):
+    bot = start_bot(send_rate=25)
+    people = [f"806{i:02d}" for i in range(100)]
+    bot.webhook.send(*[simulator.text(p, "สวัสดี") for p in people])
+    bot.wait_idle(timeout=20)
+    broadcast_id = announce(bot, "--text", "ประกาศถึงทุกคน")
+    wait_until_sending(bot, broadcast_id, at_least=5)
+    asked = time.time()
+    answer = bot.say("80999", "งานจัดวันไหน")
+    waited = time.time() - asked
+    assert "ก.ค." in texts(answer)[0] or "กรกฎาคม" in texts(answer)[0]
+    assert status(bot, broadcast_id)["pending"] > 30  # the broadcast (4 s at 25/s) is far from done
+    assert waited < 2.0
+
+
+def test_messenger_moderators_broadcast_after_seeing_the_audience(start_bot):
+    bot = start_bot(moderator_psids=frozenset({"8070"}))
+    bot.say("8071", "สวัสดี")
+    bot.say("8072", "สวัสดี")
+    age_window(bot, "8072")
+    ordinary = texts(bot.say("8071", "/broadcast ทุกคนมาโหวต"))
+    assert not any("ประกาศ #" in t for t in ordinary)  # not a moderator: a normal reply
+    confirm = bot.say("8070", "/broadcast ไลฟ์เริ่มแล้วค่ะ")
+    question = texts(confirm)[0]
+    assert "ถึงทุกคน 3 คน" in question and "ส่งถึงได้ตอนนี้ 2 คน" in question and "1 คน (จะข้าม)" in question
+    payloads = [q["payload"] for q in simulator.quick_replies_of(confirm[-1])]
+    assert payloads[0].startswith("BROADCAST:SEND:")
+    assert not bodies(bot, "8071", "ไลฟ์เริ่มแล้วค่ะ")  # nothing goes before the confirmation
+    assert "กำลังส่งประกาศ" in texts(bot.tap("8070", "ส่งเลย", payloads[0]))[0]
+    broadcast_id = int(payloads[0].rsplit(":", 1)[1])
+    wait_for_state(bot, broadcast_id)
+    assert bodies(bot, "8071", "ไลฟ์เริ่มแล้วค่ะ") and not bodies(bot, "8072", "ไลฟ์เริ่มแล้วค่ะ")
+    assert "ส่งแล้ว 2" in texts(bot.say("8070", f"/broadcast status {broadcast_id}"))[0]
+    spoofed = bot.tap("8071", "ส่งเลย", payloads[0])  # a payload from someone else changes nothing
+    assert not any("กำลังส่งประกาศ" in t for t in texts(spoofed))
+    with bot.db() as conn:
+        actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE moderator = 'messenger:8070'")]
+    assert actions == ["broadcast_draft", "broadcast_send"]
