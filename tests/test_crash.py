@@ -1,14 +1,17 @@
 """Crashes: a kill -9 between acknowledging and sending loses nothing and sends nothing twice."""
 from __future__ import annotations
 
+import json
 import sqlite3
+import subprocess
+import sys
 import time
 from collections import Counter
 
 import requests
 
 from bot import simulator
-from conftest import SECRET
+from conftest import ROOT, SECRET
 
 
 def db_counts(path) -> dict:
@@ -89,3 +92,40 @@ def test_a_second_process_takes_over_when_the_one_running_the_workers_is_killed(
     assert wait_until(lambda: requests.get(f"{standby.url}/healthz").json()["this_process_leads"], timeout=10)
     simulator.Webhook(standby.url, SECRET).send(simulator.text("3201", "สวัสดี"))
     assert wait_until(lambda: replies_per_person(fake_graph)["3201"] == 1, timeout=10)
+
+
+def test_kill_9_in_the_middle_of_a_broadcast_resumes_it_without_repeating_or_losing_anyone(bot_process, fake_graph,
+                                                                                           tmp_path):
+    people = [f"33{i:03d}" for i in range(200)]
+    first = bot_process(SEND_CONCURRENCY="4", SEND_RATE="100").start()
+    hook = simulator.Webhook(first.url, SECRET)
+    for i in range(0, 200, 20):
+        hook.send(*[simulator.text(p, "สวัสดี") for p in people[i:i + 20]])
+    assert wait_until(lambda: set(replies_per_person(fake_graph)) >= set(people), timeout=30)
+    greetings = sum(replies_per_person(fake_graph).values())
+    simulator.FakeGraph(fake_graph.url).configure(latency=0.02)
+    made = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "broadcast", "--text", "ประกาศสำคัญ"],
+                          env=first.env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+
+    def announcements() -> int:
+        return sum(replies_per_person(fake_graph).values()) - greetings
+
+    assert wait_until(lambda: announcements() >= 40, timeout=20)
+    first.kill9()  # mid-broadcast: 200 people at 100/s take 2 seconds
+    assert announcements() < len(people)
+    bot_process(SEND_CONCURRENCY="4", SEND_RATE="100").start()
+    assert wait_until(lambda: announcements() >= len(people), timeout=30)
+    time.sleep(1.0)
+    received = Counter(m["recipient"] for m in fake_graph.state.messages
+                       if "ประกาศสำคัญ" in json.dumps(m["body"], ensure_ascii=False))
+    assert set(received) == set(people)  # nobody lost
+    assert sum(received.values()) - len(people) <= 4  # at most the requests in flight at the kill went twice
+    conn = sqlite3.connect(tmp_path / "bot.sqlite3", timeout=10)
+    try:
+        assert wait_until(lambda: conn.execute("SELECT state FROM broadcasts").fetchone()[0] == "done", timeout=10)
+        per_person = conn.execute("SELECT fanned_out, (SELECT count(DISTINCT psid) FROM outbox WHERE status = 'sent' "
+                                  "AND batch LIKE 'broadcast:%') FROM broadcasts").fetchone()
+    finally:
+        conn.close()
+    assert per_person == (200, 200)  # one recorded result per person
