@@ -24,6 +24,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/ingest.py
 	$(PY) bench/votes.py
+	$(PY) bench/broadcast.py
 	$(PY) bench/faq.py
 	$(PY) bench/faq.py --compare
 

@@ -65,10 +65,11 @@ class Process:
         self.log.close()
 
 
-def fake_graph(latency: float = 0.0) -> tuple[Process, str]:
+def fake_graph(latency: float = 0.0, threads: int = 64) -> tuple[Process, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    args = [sys.executable, "-m", "bot.fake_graph", "--port", str(port), "--latency", str(latency)]
+    args = [sys.executable, "-m", "bot.fake_graph", "--port", str(port), "--latency", str(latency),
+            "--threads", str(threads)]
     return Process(args, ready_url=f"{url}/_fake/stats"), url
 
 

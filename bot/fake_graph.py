@@ -288,8 +288,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--token", default=None, help="the only access token accepted (default: any)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds to wait before every answer")
+    parser.add_argument("--threads", type=int, default=64, help="requests answered at once (latency x rate needs)")
     args = parser.parse_args()
-    server = FakeGraphServer(args.host, args.port, args.token, args.latency)
+    server = FakeGraphServer(args.host, args.port, args.token, args.latency, threads=args.threads)
     print(f"fake Graph API on {server.url}", flush=True)
     server.server.serve_forever()
 
