@@ -270,3 +270,4 @@ def core_schema(db: sqlite_utils.Database) -> None:
     )
     db.execute("CREATE INDEX IF NOT EXISTS outbox_batch ON outbox(batch, status) WHERE batch IS NOT NULL")
     db.execute("CREATE INDEX IF NOT EXISTS outbox_source ON outbox(source_event_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_psid ON outbox(psid, id)")  # a person's history (hand-over inbox)

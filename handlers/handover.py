@@ -14,6 +14,7 @@ import click
 from flask.cli import with_appcontext
 from flask import current_app
 
+from bot import audit
 from bot.dispatcher import COMMANDS, GUARDS, Context, EventHandler, PayloadHandler, TextHandler
 from bot.outbox import enqueue
 from bot.store import ensure_table
@@ -64,9 +65,31 @@ def hand_over(ctx: Context) -> Text:
         last_text = (json.loads(last[0]).get("message") or {}).get("text") or ""
     name = " ".join(p for p in (ctx.user.first_name, ctx.user.last_name) if p) or "-"
     for moderator in sorted(ctx.settings.moderator_psids - {psid}):
-        alert = ctx.content.texts.get("handover_moderator_alert", "th", name=name, psid=psid, last=last_text[:300] or "-")
+        alert = ctx.content.texts.get("handover_moderator_alert", "th", name=name, psid=psid, last=last_text[:300] or "-",
+                                      console=f"{ctx.settings.base_url}/console/handover/{psid}")
         ctx.send(Outgoing(Text(alert), recipient={"id": moderator}, intent="UPDATE"))
     return Text(ctx.t("handover_started"))
+
+
+def waiting(conn, now: float) -> list:
+    """People waiting for a person, longest first, with their name and when they asked."""
+    return conn.execute(
+        "SELECT h.psid, h.requested_at, h.until, u.first_name, u.last_name, u.language, u.last_interaction_at "
+        "FROM handover h LEFT JOIN users u ON u.psid = h.psid "
+        "WHERE h.released_at IS NULL AND h.until > ? ORDER BY h.requested_at", (now,)).fetchall()
+
+
+def release_conversation(conn, texts, psid: str, by: str) -> bool:
+    """Hand `psid` back to the bot and tell them, in their language; False when they were not waiting."""
+    now = time.time()
+    released = conn.execute(
+        "UPDATE handover SET released_at = ?, released_by = ? WHERE psid = ? AND released_at IS NULL AND until > ?",
+        (now, by, psid, now)).rowcount
+    if released:
+        row = conn.execute("SELECT language FROM users WHERE psid = ?", (psid,)).fetchone()
+        lang = row["language"] if row and row["language"] else "th"
+        enqueue(conn, psid, [Outgoing(Text(texts.get("handover_ended", lang)), intent="UPDATE")])
+    return bool(released)
 
 
 def register(bot) -> None:
@@ -91,9 +114,7 @@ def list_handovers() -> None:
     """Who is waiting for a person (the bot is quiet for them)."""
     bot = current_app.extensions["bot"]
     now = time.time()
-    rows = bot.store.conn.execute(
-        "SELECT h.psid, h.requested_at, h.until, u.first_name FROM handover h LEFT JOIN users u ON u.psid = h.psid "
-        "WHERE h.released_at IS NULL AND h.until > ? ORDER BY h.requested_at", (now,)).fetchall()
+    rows = waiting(bot.store.conn, now)
     if not rows:
         click.echo("nobody is waiting for a person")
     for row in rows:
@@ -109,15 +130,10 @@ def list_handovers() -> None:
 def release(psid: str, by: str) -> None:
     """Hand PSID's conversation back to the bot and tell them."""
     bot = current_app.extensions["bot"]
-    now = time.time()
     with bot.store.write() as conn:
-        released = conn.execute(
-            "UPDATE handover SET released_at = ?, released_by = ? WHERE psid = ? AND released_at IS NULL AND until > ?",
-            (now, by, psid, now)).rowcount
+        released = release_conversation(conn, bot.content.texts, psid, by)
         if released:
-            row = conn.execute("SELECT language FROM users WHERE psid = ?", (psid,)).fetchone()
-            lang = row["language"] if row and row["language"] else "th"
-            enqueue(conn, psid, [Outgoing(Text(bot.content.texts.get("handover_ended", lang)), intent="UPDATE")])
+            audit.record(conn, by, "handover_release", psid)
     if not released:
         raise click.ClickException(f"{psid} is not waiting for a person")
     click.echo(f"{psid} is back with the bot")

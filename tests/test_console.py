@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import re
+import time
 
 import requests
+
+from bot import simulator
 
 PASSWORD = "correct horse battery"
 
@@ -23,9 +26,24 @@ def log_in(bot, http, name="somsri", password=PASSWORD, token=True):
     return http.post(f"{bot.url}/console/login", data=form, allow_redirects=False)
 
 
-def test_every_console_page_needs_a_logged_in_moderator(bot):
-    answer = requests.get(f"{bot.url}/console/", allow_redirects=False)
-    assert answer.status_code == 302 and "/console/login" in answer.headers["Location"]
+def test_every_console_page_and_action_needs_a_logged_in_moderator(bot):
+    rules = [r for r in bot.app.url_map.iter_rules() if r.rule.startswith("/console") and r.endpoint != "console.login"]
+    assert len(rules) >= 15
+    http = requests.Session()
+    for rule in rules:
+        path = re.sub(r"<(?:int:)?(\w+)>", lambda m: "1" if "int:" in m.group(0) else "8999", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            answer = http.request(method, f"{bot.url}{path}", allow_redirects=False)
+            if method == "POST":  # no session, no CSRF token: refused before anything happens
+                assert answer.status_code in (302, 400), (method, path, answer.status_code)
+            else:
+                assert answer.status_code == 302 and "/console/login" in answer.headers["Location"], (method, path)
+    # Logged in, a POST without the CSRF token is still refused.
+    add_moderator(bot)
+    log_in(bot, http)
+    assert http.post(f"{bot.url}/console/broadcasts", data={"text_th": "x"}).status_code == 400
+    with bot.db() as conn:
+        assert conn.execute("SELECT count(*) FROM broadcasts").fetchone()[0] == 0
 
 
 def test_accounts_need_a_real_password_and_store_only_a_hash(bot):
@@ -134,3 +152,99 @@ def test_faq_misses_page_lists_unanswered_questions(bot):
     http = requests.Session()
     log_in(bot, http)
     assert "ร้านก๋วยเตี๋ยวอร่อยแถวนี้" in http.get(f"{bot.url}/console/faq-misses").text
+
+
+# -- broadcasts, polls and the hand-over inbox from the console ---------------------------------------------------
+def logged_in(bot):
+    add_moderator(bot)
+    http = requests.Session()
+    assert log_in(bot, http).status_code == 302
+    return http
+
+
+def post_form(bot, http, page: str, action: str, **form):
+    """Submit a form the way a browser does: the CSRF token from the page it is on."""
+    form["csrf_token"] = csrf_of(http.get(f"{bot.url}{page}").text)
+    return http.post(f"{bot.url}{action}", data=form)
+
+
+def test_a_broadcast_from_the_console_previews_its_reach_then_sends_and_reports_progress(bot):
+    bot.say("8101", "สวัสดี")
+    bot.say("8102", "English")
+    bot.say("8103", "สวัสดี")
+    with bot.db() as conn:
+        conn.execute("UPDATE users SET last_interaction_at = last_interaction_at - 90000 WHERE psid = '8103'")
+    http = logged_in(bot)
+    preview = post_form(bot, http, "/console/broadcasts", "/console/broadcasts", text_th="ไลฟ์เริ่มแล้ว",
+                        text_en="We are live", segment="everyone", link_url="https://www.facebook.com/Opengovthailand",
+                        link_title_th="ดูไลฟ์", link_title_en="Watch")
+    assert preview.status_code == 200 and "/console/broadcasts/" in preview.url
+    page = preview.text
+    assert "ไลฟ์เริ่มแล้ว" in page and "We are live" in page and "ดูไลฟ์" in page
+    assert re.search(r'id="reachable">2<', page) and re.search(r'id="outside">1<', page)
+    assert not bot.graph.messages("8101")[1:]  # a preview sends nothing
+    broadcast_id = int(preview.url.rsplit("/", 1)[1])
+    sent = post_form(bot, http, f"/console/broadcasts/{broadcast_id}", f"/console/broadcasts/{broadcast_id}/send")
+    assert "กำลังส่ง" in sent.text
+    progress = {}
+    for _ in range(100):
+        progress = http.get(f"{bot.url}/console/broadcasts/{broadcast_id}.json").json()
+        if progress["state"] == "done":
+            break
+        time.sleep(0.1)
+    assert progress == {"state": "done", "audience": 3, "sent": 2, "failed": 0, "skipped": 1, "pending": 0, "percent": 100}
+    english = bot.graph.messages("8102")[-1]["body"]["message"]["attachment"]["payload"]
+    assert english["text"] == "We are live" and english["buttons"][0]["title"] == "Watch"
+    with bot.db() as conn:
+        actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE moderator = 'somsri' ORDER BY id")]
+    assert actions == ["account", "login", "broadcast_draft", "broadcast_send"]
+
+
+def test_a_broadcast_over_messenger_limits_is_refused_with_the_reason_and_the_form_kept(bot):
+    http = logged_in(bot)
+    answer = post_form(bot, http, "/console/broadcasts", "/console/broadcasts", text_th="ก" * 700,
+                       link_url="https://example.org", segment="everyone")
+    assert answer.status_code == 400 and "Messenger allows 640" in answer.text and "ก" * 700 in answer.text
+
+
+def test_polls_are_created_opened_and_closed_from_the_console_with_live_counts_and_the_overlay_link(bot):
+    http = logged_in(bot)
+    made = post_form(bot, http, "/console/polls", "/console/polls", question_th="ทีมไหนดีที่สุด",
+                     question_en="Which team is best?", options="AI Doctor\nQR ถุงข้าว | QR rice bag", allow_change="1")
+    assert "Poll #1 created" in made.text and "/live/1?overlay=1" in made.text
+    opened = post_form(bot, http, "/console/polls", "/console/polls/1/open")
+    assert "Poll #1 open" in opened.text
+    bot.tap("8111", "2", "VOTE:1:2")
+    page = http.get(f"{bot.url}/console/polls").text
+    assert re.search(r'QR rice bag</span> — <strong class="count">1<', page)
+    closed = post_form(bot, http, "/console/polls", "/console/polls/1/close")
+    assert "Poll #1 closed" in closed.text
+    assert "ปิดโหวตแล้ว" in simulator.texts_of(bot.tap("8112", "1", "VOTE:1:1"))[0]
+
+
+def test_the_hand_over_inbox_shows_the_conversation_replies_as_the_page_and_hands_back(bot):
+    bot.say("8121", "ขอคุยกับเจ้าหน้าที่")
+    bot.say("8121", "อยากถามเรื่องทุนค่ะ")
+    http = logged_in(bot)
+    waiting = http.get(f"{bot.url}/console/handover").text
+    assert "/console/handover/8121" in waiting and "อยากถามเรื่องทุนค่ะ" in waiting
+    conversation = http.get(f"{bot.url}/console/handover/8121").text
+    assert "ขอคุยกับเจ้าหน้าที่" in conversation and "อยากถามเรื่องทุนค่ะ" in conversation
+    before = len(bot.graph.messages("8121"))
+    post_form(bot, http, "/console/handover/8121", "/console/handover/8121/reply", text="สวัสดีค่ะ เจ้าหน้าที่ ก.พ.ร. ค่ะ")
+    reply = bot.graph.wait_for(before + 1, "8121")[-1]["body"]
+    assert reply["message"]["text"] == "สวัสดีค่ะ เจ้าหน้าที่ ก.พ.ร. ค่ะ" and reply["messaging_type"] == "RESPONSE"
+    with bot.db() as conn:  # two days later, the moderator may still answer, under HUMAN_AGENT
+        conn.execute("UPDATE users SET last_interaction_at = last_interaction_at - 2 * 86400 WHERE psid = '8121'")
+    post_form(bot, http, "/console/handover/8121", "/console/handover/8121/reply", text="ตามมาตอบค่ะ")
+    late = bot.graph.wait_for(before + 2, "8121")[-1]["body"]
+    assert late["messaging_type"] == "MESSAGE_TAG" and late["tag"] == "HUMAN_AGENT"
+    with bot.db() as conn:
+        conn.execute("UPDATE users SET last_interaction_at = ? WHERE psid = '8121'", (time.time(),))
+    released = post_form(bot, http, "/console/handover/8121", "/console/handover/8121/release")
+    assert "Back with the bot" in released.text and "/console/handover/8121" not in released.text
+    assert bot.graph.wait_for(before + 3, "8121")  # the person is told the bot is back
+    assert simulator.texts_of(bot.say("8121", "งานจัดวันไหน"))  # and the bot answers again
+    with bot.db() as conn:
+        actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE moderator = 'somsri' ORDER BY id")]
+    assert actions == ["account", "login", "handover_reply", "handover_reply", "handover_release"]

@@ -12,6 +12,7 @@ import functools
 import os
 import secrets
 import time
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -138,6 +139,10 @@ def add_moderator(name: str, password: str) -> None:
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 
 
+def _localtime(ts: float | None, tz) -> str:
+    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M:%S") if ts else "-"
+
+
 def install(app: Flask, bot) -> None:
     """Wire the console into the app: cookies, CSRF, the blueprint, the CLI command."""
     from flask_wtf.csrf import CSRFProtect
@@ -155,6 +160,7 @@ def install(app: Flask, bot) -> None:
     )
     csrf = CSRFProtect(app)
     csrf.exempt(webhook.bp)  # Facebook signs its posts; it cannot send our token
-    from . import dashboard  # noqa: F401  (the page modules add their views to `bp`)
+    from . import broadcasts, dashboard, handover, polls  # noqa: F401  (the page modules add their views to `bp`)
     app.register_blueprint(bp)
+    app.add_template_filter(_localtime, "localtime")
     app.cli.add_command(add_moderator)

@@ -71,3 +71,12 @@ def faq_misses():
 
     rows = frequent_misses(current_app.extensions["bot"].store.conn, days=7, limit=100)
     return render_template("console/faq_misses.html", rows=rows, moderator=session["moderator"])
+
+
+@bp.get("/audit")
+@login_required
+def audit_log():
+    from .. import audit as audit_records
+
+    rows = audit_records.recent(current_app.extensions["bot"].store.conn, limit=300)
+    return render_template("console/audit.html", rows=rows, tz=current_app.extensions["bot"].settings.tz)
