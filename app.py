@@ -15,7 +15,7 @@ from typing import Mapping
 from flask import Flask
 
 import handlers
-from bot import cli, console, logs, ops, webhook
+from bot import cli, console, logs, ops, web_simulator, webhook
 from bot.config import ConfigError, Settings
 from bot.content import Content, ContentError
 from bot.dispatcher import Dispatcher
@@ -84,6 +84,8 @@ def _create_app(settings: Settings) -> Flask:
         app.cli.add_command(command)
     for blueprint in bot.blueprints:
         app.register_blueprint(blueprint)
+    if settings.local_mode:
+        app.register_blueprint(web_simulator.bp)
 
     @app.before_request
     def _ensure_running() -> None:

@@ -142,7 +142,7 @@ def test_talking_to_a_person_quiets_the_bot_until_a_moderator_hands_back(start_b
     answer = bot.say("6010", "ขอคุยกับเจ้าหน้าที่ครับ")
     assert "เจ้าหน้าที่" in texts(answer)[0]
     alert = texts(bot.graph.wait_for(2, "6999"))[-1]
-    assert "6010" in alert and "handover release 6010" in alert and "จัดที่ไหน" in alert
+    assert "6010" in alert and "/console/handover/6010" in alert and "จัดที่ไหน" in alert
     with bot.db() as conn:  # the other moderator never wrote: Messenger's window rule holds for moderators too
         assert conn.execute("SELECT status FROM outbox WHERE recipient_key = '6998'").fetchone()[0] == "outside_window"
     # While with a person: kept, not answered.

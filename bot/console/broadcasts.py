@@ -2,6 +2,7 @@
 progress, cancel it. The engine is bot/broadcasts.py; the lease holder's job queue sends (schedules/broadcasts.py)."""
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
@@ -63,7 +64,7 @@ def broadcast_page(broadcast_id: int):
     labels = dict(segment_choices())
     return render_template("console/broadcast.html", b=b, p=broadcasts.progress(conn, b.id), e=estimate,
                            segment_label=labels.get(str(b.segment), str(b.segment)), tz=bot().settings.tz,
-                           describe_time=broadcasts.describe_time)
+                           describe_time=broadcasts.describe_time, now=time.time())
 
 
 @bp.get("/broadcasts/<int:broadcast_id>.json")
