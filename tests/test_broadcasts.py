@@ -6,7 +6,7 @@ import json
 import time
 from datetime import datetime, timedelta
 
-from bot import simulator
+from bot import broadcasts, simulator
 from test_registration import fill_in
 
 BANGKOK_FMT = "%Y-%m-%d %H:%M:%S"
@@ -188,3 +188,25 @@ def test_messenger_moderators_broadcast_after_seeing_the_audience(start_bot):
     with bot.db() as conn:
         actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE moderator = 'messenger:8070'")]
     assert actions == ["broadcast_draft", "broadcast_send"]
+
+
+def test_a_fan_out_interrupted_after_its_first_chunk_resumes_where_it_stopped(start_bot):
+    """As after a kill -9 mid fan-out: the cursor and the dedup keys let the next leader finish it exactly."""
+    people = [f"809{i:02d}" for i in range(25)]
+
+    def interrupted_fan_out(runtime):
+        now = time.time()
+        with runtime.store.write() as conn:
+            conn.executemany("INSERT INTO users (psid, first_seen, last_seen, last_interaction_at) VALUES (?, ?, ?, ?)",
+                             [(p, now, now, now) for p in people])
+            broadcast_id = broadcasts.create(conn, text_th="ต่อจากเดิม", segment=broadcasts.Segment("everyone"),
+                                             created_by="test")
+            broadcasts.schedule(conn, broadcast_id)
+        assert broadcasts.fan_out_chunk(runtime.store, broadcast_id, chunk=10)  # 10 queued, then the "crash"
+        with runtime.store.write() as conn:  # a chunk written again (the crash came before the cursor moved)
+            conn.execute("UPDATE broadcasts SET cursor = NULL, fanned_out = 0 WHERE id = ?", (broadcast_id,))
+
+    bot = start_bot(setup=interrupted_fan_out)
+    done = wait_for_state(bot, 1)
+    assert (done["audience"], done["sent"]) == (25, 25)
+    assert all(len(bodies(bot, p, "ต่อจากเดิม")) == 1 for p in people)

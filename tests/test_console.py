@@ -248,3 +248,20 @@ def test_the_hand_over_inbox_shows_the_conversation_replies_as_the_page_and_hand
     with bot.db() as conn:
         actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE moderator = 'somsri' ORDER BY id")]
     assert actions == ["account", "login", "handover_reply", "handover_reply", "handover_release"]
+
+
+def test_the_web_simulator_exists_only_in_local_mode(start_bot):
+    production = start_bot()
+    assert requests.get(f"{production.url}/simulator").status_code == 404
+    assert requests.post(f"{production.url}/simulator/send", json={"psid": "1", "text": "x"}).status_code in (400, 404)
+    local = start_bot(page_access_token=None)
+    http = requests.Session()
+    page = http.get(f"{local.url}/simulator?psid=8601")
+    assert page.status_code == 200 and "Messenger simulator" in page.text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+    assert http.post(f"{local.url}/simulator/send", json={"psid": "8601", "kind": "text", "text": "สวัสดี"}).status_code == 400
+    sent = http.post(f"{local.url}/simulator/send", json={"psid": "8601", "kind": "text", "text": "สวัสดี"},
+                     headers={"X-CSRFToken": token})
+    assert sent.status_code == 200
+    answer = http.get(f"{local.url}/simulator/messages", params={"psid": "8601", "wait": 5}).json()["messages"]
+    assert any("ยินดีต้อนรับ" in m["body"].get("message", {}).get("text", "") for m in answer)  # the greeting
