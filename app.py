@@ -74,6 +74,11 @@ def _create_app(settings: Settings) -> Flask:
         raise
 
     app = Flask(__name__)
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.config["MAX_CONTENT_LENGTH"] = webhook.MAX_BODY
     app.extensions["bot"] = bot
     app.register_blueprint(webhook.bp)

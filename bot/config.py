@@ -44,6 +44,9 @@ class Settings:
     registration_capacity: int = 0  # 0: no limit; past it, people join a waitlist
     reminder_offsets: tuple[float, ...] = (30.0, 5.0)  # minutes before a session; "live now" is sent at the start
     comment_keywords: tuple[str, ...] = ("ลงทะเบียน", "สมัคร", "register")
+    # Reverse proxies in front of the app (nginx, a load balancer): their X-Forwarded-For/-Proto are trusted, so
+    # log-in limits and the audit log see the person's address, not the proxy's. 0: none (the default).
+    trusted_proxies: int = 0
     # Advanced tuning; the defaults suit one Page on a 2-core machine.
     inbox_workers: int = 4
     send_concurrency: int = 0  # 0: derived from send_rate so the rate holds at Facebook's 300 ms latency
@@ -143,6 +146,7 @@ class Settings:
             console_secret_key=get("CONSOLE_SECRET_KEY"),
             reminder_offsets=_offsets(get("REMINDER_OFFSETS")),
             registration_capacity=int(_number(get, "REGISTRATION_CAPACITY", 0, minimum=0, maximum=10_000_000, integer=True)),
+            trusted_proxies=int(_number(get, "TRUSTED_PROXIES", 0, minimum=0, maximum=5, integer=True)),
             comment_keywords=tuple(k.strip().lower() for k in (get("COMMENT_KEYWORDS") or "ลงทะเบียน,สมัคร,register").split(",")
                                    if k.strip()),
             inbox_workers=int(_number(get, "INBOX_WORKERS", 4, minimum=1, maximum=64, integer=True)),

@@ -16,6 +16,9 @@ class BackgroundServer:
         self.server = waitress.create_server(
             app, host=host, port=port, threads=threads, connection_limit=2000, asyncore_use_poll=True,
             channel_timeout=300, ident="opengov-bot",
+            # Leave X-Forwarded-* to the app: it trusts them only with TRUSTED_PROXIES (werkzeug's ProxyFix), the
+            # same under waitress and gunicorn. Without that setting the app ignores them.
+            clear_untrusted_proxy_headers=False,
         )
         self.host = host
         self.port = self.server.effective_port

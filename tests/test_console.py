@@ -90,10 +90,26 @@ def test_forms_without_the_csrf_token_are_refused(bot):
 def test_log_ins_are_rate_limited(bot):
     add_moderator(bot)
     http = requests.Session()
-    for _ in range(5):
-        assert log_in(bot, http, password="guess").status_code == 401
+    for i in range(5):
+        http.headers["X-Forwarded-For"] = f"203.0.113.{i}"  # no trusted proxy: a made-up address changes nothing
+        assert log_in(bot, http, name=f"guess{i}", password="guess").status_code == 401
     answer = log_in(bot, http)  # even the right password waits now
     assert answer.status_code == 429 and "too many" in answer.text
+
+
+def test_behind_a_trusted_proxy_the_limits_and_the_audit_log_see_the_persons_address(start_bot):
+    bot = start_bot(trusted_proxies=1)
+    add_moderator(bot)
+    attacker = requests.Session()
+    attacker.headers["X-Forwarded-For"] = "203.0.113.9"
+    for _ in range(5):
+        assert log_in(bot, attacker, name="nobody", password="guess").status_code == 401
+    assert log_in(bot, attacker, name="nobody").status_code == 429
+    colleague = requests.Session()  # same proxy, another person: not locked out by the attacker
+    colleague.headers["X-Forwarded-For"] = "198.51.100.7"
+    assert log_in(bot, colleague).status_code == 302
+    with bot.db() as conn:
+        assert conn.execute("SELECT address FROM audit_log WHERE action = 'login'").fetchone()[0] == "198.51.100.7"
 
 
 def test_the_dashboard_counts_what_happened(bot):
