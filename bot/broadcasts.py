@@ -307,6 +307,17 @@ def progress(conn, broadcast_id: int) -> Progress | None:
     return Progress(row["state"], row["fanned_out"] or 0, row["fanned_out_at"] is not None, **counts)
 
 
+def recipient_results(conn, broadcast_id: int):
+    """One row per recipient: PSID, language, result (sent, failed, skipped, pending), the outbox status, when,
+    Facebook's message id or the error."""
+    for row in conn.execute(
+            "SELECT o.psid, coalesce(u.language, 'th') AS language, o.status, o.finished_at, o.message_id, o.error, o.tag "
+            "FROM outbox o LEFT JOIN users u ON u.psid = o.psid WHERE o.batch = ? ORDER BY o.id", (batch_name(broadcast_id),)):
+        yield {"psid": row["psid"], "language": row["language"], "result": FINISHED_STATUSES.get(row["status"], "pending"),
+               "status": row["status"], "tag": row["tag"] or "", "finished_at": row["finished_at"],
+               "message_id": row["message_id"] or "", "error": row["error"] or ""}
+
+
 # -- the engine (runs in the lease holder) ----------------------------------------------------------------------
 def fan_out_chunk(store, broadcast_id: int, agenda=None, chunk: int = FANOUT_CHUNK, now: float | None = None) -> bool:
     """Queue the next `chunk` people of a broadcast in one transaction. Returns True while there is more to do."""

@@ -211,9 +211,13 @@ def test_a_broadcast_from_the_console_previews_its_reach_then_sends_and_reports_
     assert progress == {"state": "done", "audience": 3, "sent": 2, "failed": 0, "skipped": 1, "pending": 0, "percent": 100}
     english = bot.graph.messages("8102")[-1]["body"]["message"]["attachment"]["payload"]
     assert english["text"] == "We are live" and english["buttons"][0]["title"] == "Watch"
+    report = http.get(f"{bot.url}/console/broadcasts/{broadcast_id}.csv")
+    assert report.text.startswith("\ufeffpsid,language,result")
+    rows = {line.split(",")[0]: line.split(",")[1:3] for line in report.text.splitlines()[1:]}
+    assert rows == {"8101": ["th", "sent"], "8102": ["en", "sent"], "8103": ["th", "skipped"]}
     with bot.db() as conn:
         actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE moderator = 'somsri' ORDER BY id")]
-    assert actions == ["account", "login", "broadcast_draft", "broadcast_send"]
+    assert actions == ["account", "login", "broadcast_draft", "broadcast_send", "broadcast_export"]
 
 
 def test_a_broadcast_over_messenger_limits_is_refused_with_the_reason_and_the_form_kept(bot):

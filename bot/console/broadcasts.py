@@ -2,10 +2,12 @@
 progress, cancel it. The engine is bot/broadcasts.py; the lease holder's job queue sends (schedules/broadcasts.py)."""
 from __future__ import annotations
 
+import csv
+import io
 import time
 from datetime import datetime
 
-from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, session, url_for
 
 from .. import broadcasts
 from ..broadcasts import BroadcastError, Segment
@@ -74,6 +76,27 @@ def broadcast_progress(broadcast_id: int):
     if p is None:
         abort(404)
     return jsonify(p.as_dict())
+
+
+@bp.get("/broadcasts/<int:broadcast_id>.csv")
+@login_required
+def broadcast_results_csv(broadcast_id: int):
+    """Every recipient's result, for the organisers' report (UTF-8 with a BOM so Excel reads it)."""
+    conn = bot().store.conn
+    if broadcasts.get(conn, broadcast_id) is None:
+        abort(404)
+    tz = bot().settings.tz
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["psid", "language", "result", "status", "tag", "finished_at", "message_id", "error"])
+    count = 0
+    for r in broadcasts.recipient_results(conn, broadcast_id):
+        writer.writerow([r["psid"], r["language"], r["result"], r["status"], r["tag"],
+                         broadcasts.describe_time(r["finished_at"], tz), r["message_id"], r["error"]])
+        count += 1
+    audit(session["moderator"], "broadcast_export", f"#{broadcast_id}, {count} rows")
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="broadcast-{broadcast_id}.csv"'})
 
 
 @bp.post("/broadcasts/<int:broadcast_id>/send")
