@@ -289,7 +289,8 @@ class Progress:
             return 100
         if not self.audience or not self.complete_audience:
             return 0
-        return min(100, int(self.done * 100 / self.audience))
+        # 100 means finished: the last results may be in a moment before the broadcast is marked done.
+        return min(99, int(self.done * 100 / self.audience))
 
     def as_dict(self) -> dict:
         return {"state": self.state, "audience": self.audience, "sent": self.sent, "failed": self.failed,

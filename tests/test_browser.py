@@ -128,13 +128,18 @@ def test_a_poll_opened_in_the_console_shows_a_vote_on_the_results_page(bot, brow
     results.goto(f"{bot.url}/live/1")
     assert "ทีมไหนควรได้ทุนก่อน" in results.content()
     shoot(results, "poll_results", "2-before-vote")
+    page.click("nav >> text=ภาพรวม / Dashboard")
+    assert page.locator("#open-poll").inner_text().count(": 0") == 3
     bot.webhook.send(simulator.quick_reply("8301", "2. QR ถุงข้าว", "VOTE:1:2"))
-    # The page updates itself through Server-Sent Events: no reload.
+    # The results page updates itself through Server-Sent Events: no reload.
     results.wait_for_function("document.body.innerText.includes('100%')", timeout=10_000)
     results.wait_for_timeout(800)  # the bars animate on the stream; let them settle for the screenshot
     shoot(results, "poll_results", "3-after-vote")
     results.close()
-    page.reload()
+    # So does the dashboard's open poll (every 2 seconds).
+    page.wait_for_function("document.querySelectorAll('#open-poll strong')[1].textContent === '1'", timeout=10_000)
+    page.shoot("4-dashboard-live-count")
+    page.click("nav >> text=โหวต / Polls")
     assert re.search(r"QR rice bag\s*— 1", page.locator("#poll-1").inner_text())
 
 

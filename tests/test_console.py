@@ -129,12 +129,14 @@ def test_the_dashboard_counts_what_happened(bot):
 
 
 def test_moderators_get_stats_in_messenger_and_others_an_ordinary_reply(start_bot):
-    from bot import simulator
-
     bot = start_bot(moderator_psids=frozenset({"9400"}))
     bot.tap("9401", "🔔 ทุกช่วง", "REMIND:ALL")
+    cli = bot.app.test_cli_runner()
+    cli.invoke(args=["poll", "create", "--question", "ชอบไหม", "--option", "ชอบ", "--option", "ไม่ชอบ"])
+    cli.invoke(args=["poll", "open", "1"])
+    bot.tap("9401", "1", "VOTE:1:1")
     stats = simulator.texts_of(bot.say("9400", "/stats"))[0]
-    assert stats.startswith("📊 Registered 0") and "Subscribers 1" in stats
+    assert stats.startswith("📊 Registered 0") and "Subscribers 1" in stats and "Open poll 1: ชอบ 1, ไม่ชอบ 0" in stats
     assert not simulator.texts_of(bot.say("9401", "/stats"))[0].startswith("📊")
 
 

@@ -6,6 +6,7 @@ import time
 
 from flask import Response, current_app, render_template, request, session
 
+from .. import polls
 from . import audit, bp, login_required
 
 
@@ -16,8 +17,6 @@ def dashboard_figures(conn) -> dict:
     poll = conn.execute("SELECT id, question_th FROM polls WHERE state = 'open' ORDER BY id DESC LIMIT 1").fetchone()
     poll_counts = []
     if poll is not None:
-        from . import polls
-
         p = polls.get(conn, poll["id"])
         poll_counts = list(zip([o["th"] for o in p.options], polls.tally(conn, p)))
     return {
