@@ -135,14 +135,20 @@ def test_a_scheduled_broadcast_goes_at_its_time_and_a_cancelled_one_never(bot):
     assert f"#{on_time}" in listing and "done" in listing and "cancelled" in listing
 
 
-def test_cancelling_mid_way_stops_the_rest_and_counts_them_skipped(start_bot):
-    bot = start_bot(send_rate=20)
-    people = [f"805{i:02d}" for i in range(60)]
+def slow_broadcast(start_bot, rate: float, people: list[str], text: str):
+    """A bot sending `rate` messages a second, `people` who wrote to it, and a broadcast to them under way."""
+    bot = start_bot(send_rate=rate)
     bot.webhook.send(*[simulator.text(p, "สวัสดี") for p in people])
     bot.wait_idle(timeout=20)
-    broadcast_id = announce(bot, "--text", "ยาวนาน")
+    broadcast_id = announce(bot, "--text", text)
     wait_until_sending(bot, broadcast_id, at_least=5)
-    assert cli(bot, "broadcast-cancel", broadcast_id.__str__()).exit_code == 0
+    return bot, broadcast_id
+
+
+def test_cancelling_mid_way_stops_the_rest_and_counts_them_skipped(start_bot):
+    people = [f"805{i:02d}" for i in range(60)]
+    bot, broadcast_id = slow_broadcast(start_bot, 20, people, "ยาวนาน")
+    assert cli(bot, "broadcast-cancel", str(broadcast_id)).exit_code == 0
     time.sleep(1.0)
     final = status(bot, broadcast_id)
     assert final["state"] == "cancelled" and final["pending"] == 0
@@ -151,12 +157,7 @@ def test_cancelling_mid_way_stops_the_rest_and_counts_them_skipped(start_bot):
 
 
 def test_a_citizens_answer_does_not_wait_behind_a_broadcast(start_bot):
-    bot = start_bot(send_rate=25)
-    people = [f"806{i:02d}" for i in range(100)]
-    bot.webhook.send(*[simulator.text(p, "สวัสดี") for p in people])
-    bot.wait_idle(timeout=20)
-    broadcast_id = announce(bot, "--text", "ประกาศถึงทุกคน")
-    wait_until_sending(bot, broadcast_id, at_least=5)
+    bot, broadcast_id = slow_broadcast(start_bot, 25, [f"806{i:02d}" for i in range(100)], "ประกาศถึงทุกคน")
     asked = time.time()
     answer = bot.say("80999", "งานจัดวันไหน")
     waited = time.time() - asked
