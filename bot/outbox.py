@@ -9,7 +9,8 @@ Messenger's rules are applied at send time, when the window is known for sure:
 - inside 24 hours of the person's last message: `RESPONSE` for replies, `UPDATE` for the bot's own messages;
 - outside it only with a permitted tag (`MESSAGE_TAG`), otherwise not sent and recorded as `outside_window`.
 
-Every row ends in a final state: sent, failed, outside_window, user_unavailable or no_matching_user. A row that
+Every row ends in a final state: sent, failed, outside_window, user_unavailable, no_matching_user, or cancelled
+(a broadcast stopped before the row's turn). A row that
 was being sent when the process died (kill -9) is the one case Facebook gives no way to settle: it goes back
 to the queue, so such a message may arrive twice rather than never (at most `SEND_CONCURRENCY` messages).
 """

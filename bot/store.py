@@ -227,7 +227,7 @@ def core_schema(db: sqlite_utils.Database) -> None:
             "request": str,  # JSON: recipient + message | sender_action, without messaging_type
             "intent": str,  # RESPONSE | UPDATE | PRIVATE_REPLY
             "tag": str,  # a MESSAGE_TAG allowed outside the window, or None
-            "status": str,  # queued | sending | sent | failed | outside_window | user_unavailable | no_matching_user
+            "status": str,  # queued | sending | sent | failed | outside_window | user_unavailable | no_matching_user | cancelled
             "attempts": int,
             "next_attempt_at": float,
             "created_at": float,

@@ -22,7 +22,12 @@ from . import audit, bot, bp, login_required
 REPLY_LIMIT = 2000
 
 
+ERASED = "[ลบตามคำขอ / erased on request]"
+
+
 def _incoming_text(kind: str, event: dict) -> str:
+    if event.get("erased"):
+        return ERASED
     if kind == "postback":
         return f"[{event.get('postback', {}).get('title') or 'ปุ่ม / button'}]"
     message = event.get("message") or {}
@@ -35,7 +40,10 @@ def _incoming_text(kind: str, event: dict) -> str:
 
 
 def _outgoing_text(request_json: str) -> str:
-    message = (json.loads(request_json).get("message")) or {}
+    body = json.loads(request_json)
+    if body.get("erased"):
+        return ERASED
+    message = body.get("message") or {}
     if "text" in message:
         return message["text"]
     payload = (message.get("attachment") or {}).get("payload") or {}
