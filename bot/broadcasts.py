@@ -24,7 +24,6 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
 
 from .logs import event as log_event
 from .outbox import WINDOW_SECONDS, Outgoing, enqueue
@@ -361,29 +360,29 @@ def fan_out_chunk(store, broadcast_id: int, agenda=None, chunk: int = FANOUT_CHU
 
 
 def finish_completed(store) -> list[int]:
-    """Mark `done` every sending broadcast whose fan-out is complete and whose messages all have a result."""
-    with store.write() as conn:
-        done = [r[0] for r in conn.execute(
-            "SELECT b.id FROM broadcasts b WHERE b.state = 'sending' AND b.fanned_out_at IS NOT NULL AND NOT EXISTS "
-            "(SELECT 1 FROM outbox o WHERE o.batch = 'broadcast:' || b.id AND o.status IN ('queued', 'sending'))")]
-        now = time.time()
-        for broadcast_id in done:
-            conn.execute("UPDATE broadcasts SET state = 'done', finished_at = ? WHERE id = ?", (now, broadcast_id))
+    """Mark `done` every sending broadcast whose fan-out is complete and whose messages all have a result.
+
+    Called every half second: it reads first and takes the write lock only when there is something to mark."""
+    done = [r[0] for r in store.conn.execute(
+        "SELECT b.id FROM broadcasts b WHERE b.state = 'sending' AND b.fanned_out_at IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM outbox o WHERE o.batch = 'broadcast:' || b.id AND o.status IN ('queued', 'sending'))")]
+    if done:
+        with store.write() as conn:
+            conn.executemany("UPDATE broadcasts SET state = 'done', finished_at = ? WHERE id = ? AND state = 'sending'",
+                             [(time.time(), broadcast_id) for broadcast_id in done])
     return done
 
 
 def mark_missed(store, grace_seconds: float, now: float | None = None) -> list[int]:
     """Scheduled broadcasts whose time passed more than the grace ago (no process ran): not sent, said so."""
     now = time.time() if now is None else now
-    with store.write() as conn:
-        missed = [r[0] for r in conn.execute(
-            "SELECT id FROM broadcasts WHERE state = 'scheduled' AND scheduled_at < ?", (now - grace_seconds,))]
-        for broadcast_id in missed:
-            conn.execute("UPDATE broadcasts SET state = 'missed', finished_at = ? WHERE id = ?", (now, broadcast_id))
+    late = now - grace_seconds
+    missed = [r[0] for r in store.conn.execute(
+        "SELECT id FROM broadcasts WHERE state = 'scheduled' AND scheduled_at < ?", (late,))]
+    if missed:
+        with store.write() as conn:  # the state is checked again: a cancel may have come in between
+            conn.executemany("UPDATE broadcasts SET state = 'missed', finished_at = ? WHERE id = ? AND state = 'scheduled' "
+                             "AND scheduled_at < ?", [(now, broadcast_id, late) for broadcast_id in missed])
     for broadcast_id in missed:
         log_event(log, "broadcast.missed", logging.WARNING, broadcast=broadcast_id)
     return missed
-
-
-def describe_time(ts: float | None, tz) -> str:
-    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M") if ts else "-"

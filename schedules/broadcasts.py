@@ -24,6 +24,7 @@ from flask.cli import with_appcontext
 
 from bot import audit, broadcasts
 from bot.broadcasts import BroadcastError, Segment
+from bot.console import local_time
 from bot.job_queue import GRACE
 from bot.logs import event as log_event
 
@@ -188,7 +189,7 @@ def list_broadcasts() -> None:
         click.echo("no broadcasts yet")
     for b in items:
         p = broadcasts.progress(conn, b.id)
-        when = broadcasts.describe_time(b.scheduled_at or b.created_at, tz)
+        when = local_time(b.scheduled_at or b.created_at, tz)
         click.echo(f"#{b.id:<4} {when}  {str(b.segment):<14} {progress_line(p)}  {b.text['th'][:40]!r}")
 
 

@@ -139,7 +139,8 @@ def add_moderator(name: str, password: str) -> None:
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 
 
-def _localtime(ts: float | None, tz) -> str:
+def local_time(ts: float | None, tz) -> str:
+    """A timestamp as moderators read it: in TIMEZONE, to the second."""
     return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M:%S") if ts else "-"
 
 
@@ -162,5 +163,5 @@ def install(app: Flask, bot) -> None:
     csrf.exempt(webhook.bp)  # Facebook signs its posts; it cannot send our token
     from . import broadcasts, dashboard, handover, polls  # noqa: F401  (the page modules add their views to `bp`)
     app.register_blueprint(bp)
-    app.add_template_filter(_localtime, "localtime")
+    app.add_template_filter(local_time, "localtime")
     app.cli.add_command(add_moderator)

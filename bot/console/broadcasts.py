@@ -11,7 +11,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 
 from .. import broadcasts
 from ..broadcasts import BroadcastError, Segment
-from . import audit, bot, bp, login_required
+from . import audit, bot, bp, local_time, login_required
 
 
 def segment_choices() -> list[tuple[str, str]]:
@@ -30,7 +30,7 @@ def broadcasts_page():
     conn = bot().store.conn
     items = [(b, broadcasts.progress(conn, b.id)) for b in broadcasts.recent(conn)]
     return render_template("console/broadcasts.html", items=items, segments=segment_choices(), form={},
-                           tz=bot().settings.tz, describe_time=broadcasts.describe_time)
+                           tz=bot().settings.tz)
 
 
 @bp.post("/broadcasts")
@@ -51,7 +51,7 @@ def broadcast_create():
         conn = bot().store.conn
         items = [(b, broadcasts.progress(conn, b.id)) for b in broadcasts.recent(conn)]
         return render_template("console/broadcasts.html", items=items, segments=segment_choices(), form=form,
-                               error=str(exc), tz=bot().settings.tz, describe_time=broadcasts.describe_time), 400
+                               error=str(exc), tz=bot().settings.tz), 400
     return redirect(url_for("console.broadcast_page", broadcast_id=broadcast_id))
 
 
@@ -66,7 +66,7 @@ def broadcast_page(broadcast_id: int):
     labels = dict(segment_choices())
     return render_template("console/broadcast.html", b=b, p=broadcasts.progress(conn, b.id), e=estimate,
                            segment_label=labels.get(str(b.segment), str(b.segment)), tz=bot().settings.tz,
-                           describe_time=broadcasts.describe_time, now=time.time())
+                           now=time.time())
 
 
 @bp.get("/broadcasts/<int:broadcast_id>.json")
@@ -92,7 +92,7 @@ def broadcast_results_csv(broadcast_id: int):
     count = 0
     for r in broadcasts.recipient_results(conn, broadcast_id):
         writer.writerow([r["psid"], r["language"], r["result"], r["status"], r["tag"],
-                         broadcasts.describe_time(r["finished_at"], tz), r["message_id"], r["error"]])
+                         local_time(r["finished_at"], tz), r["message_id"], r["error"]])
         count += 1
     audit(session["moderator"], "broadcast_export", f"#{broadcast_id}, {count} rows")
     return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
