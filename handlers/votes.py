@@ -17,7 +17,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bot import polls, textnorm
+from bot import audit, polls, textnorm
 from bot.dispatcher import COMMANDS, Context, EventHandler, MenuItem, PayloadHandler, TextHandler
 from bot.outbox import enqueue
 from bot.replies import Outgoing, QuickReply, Text
@@ -86,14 +86,19 @@ def moderator_command(ctx: Context) -> Text:
     poll = polls.get(ctx.conn, poll_id)
     if poll is None:
         return Text(f"poll {poll_id} not found")
+    who = f"messenger:{ctx.user.psid}"
     if action == "open":
         try:
             queued = open_poll(ctx.conn, ctx.content, poll_id)
         except ValueError as exc:
             return Text(str(exc))
+        audit.record(ctx.conn, who, "poll_open", f"#{poll_id}, sent to {queued}")
         return Text(f"poll {poll_id} is open; sent to {queued} people")
     if action == "close":
-        return Text(f"poll {poll_id} closed" if polls.set_state(ctx.conn, poll_id, "closed") else f"poll {poll_id} is not open")
+        if not polls.set_state(ctx.conn, poll_id, "closed"):
+            return Text(f"poll {poll_id} is not open")
+        audit.record(ctx.conn, who, "poll_close", f"#{poll_id}")
+        return Text(f"poll {poll_id} closed")
     return Text(f"{poll.question[ctx.lang]} ({poll.state})\n" + results_text(poll, polls.tally(ctx.conn, poll), ctx.lang))
 
 
@@ -188,6 +193,7 @@ def create_poll(question, options, session_id, video_id, no_change, close_after)
             poll_id = polls.create(conn, polls.bilingual_text(question), [polls.bilingual_text(o) for o in options],
                                    session_id=session_id, video_id=video_id, allow_change=not no_change,
                                    close_after_minutes=close_after)
+            audit.record(conn, "cli", "poll_create", f"#{poll_id} {question[:100]}")
     except ValueError as exc:
         raise click.ClickException(str(exc))
     click.echo(poll_id)
@@ -201,6 +207,7 @@ def open_command(poll_id: int) -> None:
     try:
         with bot.store.write() as conn:
             queued = open_poll(conn, bot.content, poll_id)
+            audit.record(conn, "cli", "poll_open", f"#{poll_id}, sent to {queued}")
     except ValueError as exc:
         raise click.ClickException(str(exc))
     click.echo(f"poll {poll_id} is open; queued for {queued} people")
@@ -214,6 +221,7 @@ def close_command(poll_id: int) -> None:
     with bot.store.write() as conn:
         if not polls.set_state(conn, poll_id, "closed"):
             raise click.ClickException(f"poll {poll_id} is not open")
+        audit.record(conn, "cli", "poll_close", f"#{poll_id}")
     click.echo(f"poll {poll_id} is closed")
 
 

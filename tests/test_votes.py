@@ -92,6 +92,9 @@ def test_only_moderators_run_poll_commands_in_messenger(start_bot):
     bot.tap("9131", "1", f"VOTE:{poll_id}:1")
     assert "AI Doctor: 1 (100%)" in texts(bot.say("9130", f"/poll results {poll_id}"))[0]
     assert "closed" in texts(bot.say("9130", f"/poll close {poll_id}"))[0]
+    with bot.db() as conn:  # who did what is in the audit log, from the shell and from Messenger alike
+        actions = [tuple(r) for r in conn.execute("SELECT moderator, action FROM audit_log ORDER BY id")]
+    assert actions == [("cli", "poll_create"), ("messenger:9130", "poll_open"), ("messenger:9130", "poll_close")]
 
 
 def test_deleting_my_data_keeps_my_vote_counted_but_unlinked(bot):
