@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime, timedelta
 
 import requests
 
@@ -287,3 +288,21 @@ def test_the_web_simulator_exists_only_in_local_mode(start_bot):
     assert sent.status_code == 200
     answer = http.get(f"{local.url}/simulator/messages", params={"psid": "8601", "wait": 5}).json()["messages"]
     assert any("ยินดีต้อนรับ" in m["body"].get("message", {}).get("text", "") for m in answer)  # the greeting
+
+
+def test_a_broadcast_scheduled_from_the_console_waits_for_its_time_and_can_be_cancelled(bot):
+    bot.say("8131", "สวัสดี")
+    http = logged_in(bot)
+    draft = post_form(bot, http, "/console/broadcasts", "/console/broadcasts", text_th="พรุ่งนี้เจอกัน", segment="everyone")
+    page = draft.url.removeprefix(bot.url)
+    tomorrow = (datetime.now(bot.settings.tz) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    scheduled = post_form(bot, http, page, f"{page}/send", at=tomorrow)
+    assert "Scheduled for" in scheduled.text and tomorrow.replace("T", " ") in scheduled.text
+    time.sleep(1.5)  # the sweep runs twice a second: nothing goes before its time
+    assert not any("พรุ่งนี้เจอกัน" in t for t in simulator.texts_of(bot.graph.messages("8131")))
+    cancelled = post_form(bot, http, page, f"{page}/cancel")
+    assert "Cancelled" in cancelled.text and 'id="state">cancelled<' in cancelled.text
+    past = post_form(bot, http, "/console/broadcasts", "/console/broadcasts", text_th="เมื่อวาน", segment="everyone")
+    late = post_form(bot, http, past.url.removeprefix(bot.url), f"{past.url.removeprefix(bot.url)}/send",
+                     at=(datetime.now(bot.settings.tz) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    assert "that time has passed" in late.text
