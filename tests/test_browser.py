@@ -158,6 +158,8 @@ def test_a_moderator_replies_from_the_hand_over_inbox_and_hands_back(bot, page):
     reply = bot.graph.wait_for(before + 1, "8401")[-1]["body"]
     assert reply["message"]["text"] == "ได้ค่ะ ส่งภายในวันอาทิตย์นะคะ" and reply["messaging_type"] == "RESPONSE"
     page.wait_for_selector("text=ได้ค่ะ ส่งภายในวันอาทิตย์นะคะ")
+    bot.webhook.send(simulator.text("8401", "ขอบคุณค่ะ"))  # the person answers: it appears without a reload
+    page.wait_for_selector("#history >> text=ขอบคุณค่ะ", timeout=10_000)
     page.shoot("2-replied")
     page.click("#release")
     assert "ไม่มีใครรอ" in page.content()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 
 from handlers.handover import release_conversation, waiting
 
@@ -92,6 +92,14 @@ def handover_conversation(psid: str):
     window = "open" if age < WINDOW_SECONDS else ("human_agent" if age < HUMAN_AGENT_SECONDS else "closed")
     return render_template("console/handover.html", user=user, items=history(conn, psid), waiting=waiting_row,
                            window=window, hours_left=max(0, int((WINDOW_SECONDS - age) // 3600)))
+
+
+@bp.get("/handover/<psid>.json")
+@login_required
+def handover_history(psid: str):
+    """The conversation for the page's script, which shows new messages without a reload (the reply box keeps
+    what the moderator is typing)."""
+    return jsonify(items=history(bot().store.conn, psid))
 
 
 @bp.post("/handover/<psid>/reply")
