@@ -8,6 +8,7 @@ and queues the replies, so either all of it happens or none of it does.
 """
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 
@@ -197,9 +198,12 @@ _EDGE_JUNK = regex.compile(r"^[^\p{L}\p{M}\p{N}]+|[^\p{L}\p{M}\p{N}]+$")
 _STRETCHED = re.compile(r"(.)\1{2,}")
 
 
+@functools.lru_cache(maxsize=4096)
 def simplify(text: str) -> str:
     """For command matching: lower-case, stretched letters shortened ("ค่าาาา" -> "ค่า", "hiiii" -> "hi"),
-    emoji and punctuation trimmed at the edges, trailing polite particles dropped."""
+    emoji and punctuation trimmed at the edges, trailing polite particles dropped.
+
+    Cached: every text handler asks for it, so one message would otherwise be simplified twenty times."""
     text = _STRETCHED.sub(r"\1", " ".join(text.split()).lower())
     text = _EDGE_JUNK.sub("", text)
     previous = None
