@@ -166,6 +166,14 @@ class FaqIndex:
         self.faq = faq
         self.word_weight, self.syllable_weight = word_weight, syllable_weight
         self.answer_at, self.unsure_at, self.min_known = answer_at, unsure_at, min_known
+        # A synonym the segmenter cuts into several tokens ("โอจีพี" -> "โอ", "จี", "พี") is matched as that
+        # sequence of tokens, longest first; one-token synonyms are a plain lookup.
+        phrases = []
+        for key, value in faq.synonyms.items():
+            key_tokens = textnorm.tokens(key)
+            if len(key_tokens) > 1:
+                phrases.append((key_tokens, textnorm.tokens(value) or (value,)))
+        self._phrase_synonyms = sorted(phrases, key=lambda kv: -len(kv[0]))
         raw = [(entry.id, q) for entry in faq.entries.values() for lang in ("th", "en") for q in entry.questions[lang]]
         # Title words count as examples too ("OGP คืออะไร").
         raw += [(entry.id, entry.title[lang]) for entry in faq.entries.values() for lang in ("th", "en")]
@@ -192,8 +200,19 @@ class FaqIndex:
                 self._by_syllable.setdefault(s, []).append(i)
 
     def _canonical(self, words: tuple[str, ...]) -> tuple[str, ...]:
-        synonyms = self.faq.synonyms
-        return tuple(synonyms.get(w, w) for w in words)
+        synonyms, phrases = self.faq.synonyms, self._phrase_synonyms
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for key, value in phrases:
+                if words[i:i + len(key)] == key:
+                    out.extend(value)
+                    i += len(key)
+                    break
+            else:
+                out.append(synonyms.get(words[i], words[i]))
+                i += 1
+        return tuple(out)
 
     def _correct(self, word: str) -> tuple[str, ...]:
         """A word the index does not know: split into known words (a Thai compound segmented differently

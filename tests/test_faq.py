@@ -56,6 +56,13 @@ def test_spelling_stretching_particles_spaces_and_width_do_not_matter(index, que
     assert verdict.kind == "answer" and verdict.best.entry.id == "dates", (question, verdict)
 
 
+def test_a_synonym_the_segmenter_cuts_into_pieces_still_counts(index):
+    """ "โอจีพี" (OGP spelled in Thai) is three tokens to the segmenter; the content's synonym still applies."""
+    assert "ogp" in index.words("โอจีพีคืออะไร")
+    verdict = index.judge("โอจีพีคืออะไรคะ")
+    assert verdict.kind == "answer" and verdict.best.entry.id == "ogp", verdict
+
+
 def test_dotted_and_undotted_abbreviations_mean_the_same(index):
     assert index.words("ก.พ.ร. คืออะไร") == index.words("กพร คืออะไร")
 
