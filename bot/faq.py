@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import regex
 from pythainlp.tokenize import syllable_tokenize, word_tokenize
 from pythainlp.util import Trie
 from rapidfuzz import fuzz, process
@@ -40,6 +41,10 @@ UNSURE_AT = 0.35  # at least this (and below ANSWER_AT): "did you mean"
 MIN_KNOWN = 0.5  # share of the question's weight the FAQ must know, or decline
 MARGIN = 0.04  # a runner-up this close to the best makes the bot ask instead of guess
 MIN_INFORMATION = 1.8  # a question of only common words ("hackathon", "ได้อะไร") is asked about, not answered
+# Questions about the current moment ("what day is today?") are not for a list of fixed facts: with one of
+# these words the FAQ answers only a very close match, and otherwise declines (with topics and a person).
+NOW_WORDS = regex.compile(r"วันนี้|พรุ่งนี้|เมื่อวาน|ตอนนี้|ขณะนี้|คืนนี้|\b(?:today|tomorrow|yesterday|tonight)\b")
+ANSWER_ABOUT_NOW_AT = 0.75
 TYPO_CUTOFF = 86  # rapidfuzz ratio to accept a known word as the correction of an unknown one
 TYPO_MIN_LENGTH = 4  # shorter words are too easily "corrected" into another word
 
@@ -168,11 +173,14 @@ class FaqIndex:
         self.answer_at, self.unsure_at, self.min_known = answer_at, unsure_at, min_known
         # A synonym the segmenter cuts into several tokens ("โอจีพี" -> "โอ", "จี", "พี") is matched as that
         # sequence of tokens, longest first; one-token synonyms are a plain lookup.
-        phrases = []
+        # Keys and values go through the same tokenizer as questions (segmentation, English stems).
+        phrases, self._synonyms = [], {}
         for key, value in faq.synonyms.items():
-            key_tokens = textnorm.tokens(key)
+            key_tokens, value_tokens = textnorm.tokens(key) or (key,), textnorm.tokens(value) or (value,)
             if len(key_tokens) > 1:
-                phrases.append((key_tokens, textnorm.tokens(value) or (value,)))
+                phrases.append((key_tokens, value_tokens))
+            else:
+                self._synonyms[key_tokens[0]] = value_tokens
         self._phrase_synonyms = sorted(phrases, key=lambda kv: -len(kv[0]))
         raw = [(entry.id, q) for entry in faq.entries.values() for lang in ("th", "en") for q in entry.questions[lang]]
         # Title words count as examples too ("OGP คืออะไร").
@@ -200,7 +208,7 @@ class FaqIndex:
                 self._by_syllable.setdefault(s, []).append(i)
 
     def _canonical(self, words: tuple[str, ...]) -> tuple[str, ...]:
-        synonyms, phrases = self.faq.synonyms, self._phrase_synonyms
+        synonyms, phrases = self._synonyms, self._phrase_synonyms
         out: list[str] = []
         i = 0
         while i < len(words):
@@ -210,7 +218,7 @@ class FaqIndex:
                     i += len(key)
                     break
             else:
-                out.append(synonyms.get(words[i], words[i]))
+                out.extend(synonyms.get(words[i], (words[i],)))
                 i += 1
         return tuple(out)
 
@@ -272,6 +280,8 @@ class FaqIndex:
     def judge(self, text: str) -> Verdict:
         ranked, known, information = self.search(text)
         if not ranked or known < self.min_known or ranked[0].score < self.unsure_at:
+            return Verdict("none", tuple(ranked[:1]), known, information)
+        if NOW_WORDS.search(textnorm.clean(text)) and ranked[0].score < ANSWER_ABOUT_NOW_AT:
             return Verdict("none", tuple(ranked[:1]), known, information)
         top = ranked[0]
         close = len(ranked) > 1 and top.score - ranked[1].score < MARGIN and ranked[1].score >= self.answer_at

@@ -15,6 +15,7 @@ import unicodedata
 from functools import lru_cache
 
 import regex
+import snowballstemmer
 from pythainlp.tokenize import word_tokenize
 from pythainlp.util import normalize as thai_normalize
 
@@ -52,15 +53,21 @@ def clean(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
+_ENGLISH_WORD = regex.compile(r"[a-z]+")
+_STEMMER = snowballstemmer.stemmer("english")
+
+
 @lru_cache(maxsize=4096)
 def tokens(text: str) -> tuple[str, ...]:
-    """Word tokens of `text` without particles; cached, as the same questions come again and again."""
+    """Word tokens of `text` without particles; cached, as the same questions come again and again.
+
+    English words are reduced to their stem (Snowball): "streamed" finds "stream", "retirees" "retire"."""
     words = []
     chunks = " ".join(_TRAILING_PARTICLES.sub("", chunk) for chunk in clean(text).split())
     for token in word_tokenize(chunks, engine="newmm", keep_whitespace=False):
         token = token.strip()
         if token and token not in PARTICLES and token not in ENGLISH_FUNCTION_WORDS:
-            words.append(token)
+            words.append(_STEMMER.stemWord(token) if _ENGLISH_WORD.fullmatch(token) else token)
     return tuple(words)
 
 

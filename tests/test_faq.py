@@ -63,6 +63,18 @@ def test_a_synonym_the_segmenter_cuts_into_pieces_still_counts(index):
     assert verdict.kind == "answer" and verdict.best.entry.id == "ogp", verdict
 
 
+@pytest.mark.parametrize("question", ["วันนี้วันอะไร", "What day is today?", "พรุ่งนี้ฝนตกไหม"])
+def test_a_question_about_today_is_not_answered_with_a_fixed_fact(index, question):
+    assert index.judge(question).kind == "none"
+
+
+def test_english_words_match_whatever_their_ending(index):
+    """Snowball stems: "streamed" finds the examples' "stream", "finalists" "finalist"."""
+    assert index.words("Where is it streamed?") == index.words("where stream")
+    verdict = index.judge("where is it streamed")
+    assert verdict.kind == "answer" and verdict.best.entry.id == "where", verdict
+
+
 def test_dotted_and_undotted_abbreviations_mean_the_same(index):
     assert index.words("ก.พ.ร. คืออะไร") == index.words("กพร คืออะไร")
 
