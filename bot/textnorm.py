@@ -29,6 +29,12 @@ _THAI = regex.compile(r"[\u0E00-\u0E7F]")
 _TRAILING_PARTICLES = regex.compile(
     r"(?:ครับผม|ครับ|คร้าบ|คับ|ค่ะ|คะ|ค่า|คร่า|จ้า|จ้ะ|จ๊ะ|ฮะ|งับ|อ่ะ|เหรอ|หรอ|นะคะ|นะครับ|น้า)+$")
 _LATIN = regex.compile(r"[A-Za-z]")
+# How people open a question ("ขอถามหน่อยค่ะ ...", "อยากทราบว่า ...", "can you tell me ..."): it says nothing
+# about what they ask, and only dilutes the words that do.
+_LEAD_IN = regex.compile(
+    r"^(?:(?:ขอ|รบกวน)?(?:ถาม|สอบถาม)(?:หน่อย|นิดนึง|นิดหนึ่ง)?|อยาก(?:ทราบ|รู้|ถาม)(?:ว่า)?|ขอทราบ(?:ว่า)?|"
+    r"(?:i )?(?:want|would like|wanna) to know|(?:can|could) you (?:tell me|let me know)|tell me|do you know|"
+    r"quick question)(?:ครับผม|ครับ|คับ|ค่ะ|คะ|ค่า|จ้า|นะคะ|นะครับ)?\s*")
 
 # English function words: in a short question they carry no topic, and unknown to the FAQ they would only
 # make a real question look out of scope. Question words (what, when, who, how, where) stay.
@@ -63,7 +69,13 @@ def tokens(text: str) -> tuple[str, ...]:
 
     English words are reduced to their stem (Snowball): "streamed" finds "stream", "retirees" "retire"."""
     words = []
-    chunks = " ".join(_TRAILING_PARTICLES.sub("", chunk) for chunk in clean(text).split())
+    text = clean(text)
+    for _ in range(3):  # "ขอถามหน่อยค่ะ อยากทราบว่า ..." opens twice
+        rest = _LEAD_IN.sub("", text, count=1)
+        if not rest or rest == text:
+            break
+        text = rest
+    chunks = " ".join(_TRAILING_PARTICLES.sub("", chunk) for chunk in text.split())
     for token in word_tokenize(chunks, engine="newmm", keep_whitespace=False):
         token = token.strip()
         if token and token not in PARTICLES and token not in ENGLISH_FUNCTION_WORDS:

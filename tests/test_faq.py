@@ -75,6 +75,12 @@ def test_english_words_match_whatever_their_ending(index):
     assert verdict.kind == "answer" and verdict.best.entry.id == "where", verdict
 
 
+def test_how_a_question_opens_does_not_dilute_it(index):
+    assert index.words("ขอถามหน่อยค่ะ งานจัดวันไหน") == index.words("งานจัดวันไหน")
+    assert index.words("อยากทราบว่างานจัดวันไหน") == index.words("งานจัดวันไหน")
+    assert index.words("Can you tell me who organises it?") == index.words("who organises it?")
+
+
 def test_dotted_and_undotted_abbreviations_mean_the_same(index):
     assert index.words("ก.พ.ร. คืออะไร") == index.words("กพร คืออะไร")
 
