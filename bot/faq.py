@@ -36,7 +36,7 @@ ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 # Chosen by measurement on tests/faq_paraphrases.tsv (see bench/faq.py --compare).
 WORD_WEIGHT = 0.5  # the blend: words, syllables, characters (the rest)
 SYLLABLE_WEIGHT = 0.3
-ANSWER_AT = 0.5  # at least this: answer
+ANSWER_AT = 0.47  # at least this: answer
 UNSURE_AT = 0.35  # at least this (and below ANSWER_AT): "did you mean"
 MIN_KNOWN = 0.5  # share of the question's weight the FAQ must know, or decline
 MARGIN = 0.04  # a runner-up this close to the best makes the bot ask instead of guess
@@ -59,10 +59,16 @@ class Entry:
     link: dict[str, Any] | None = None
 
 
+OUT_OF_SCOPE = "out_of_scope"
+
+
 @dataclass(frozen=True)
 class Faq:
     entries: dict[str, Entry]
     synonyms: dict[str, str] = field(default_factory=dict)
+    # Questions the bot must decline, as examples (Rasa's out_of_scope intent): "who won the lottery" shares
+    # "who won" with an event entry, and only a closer out-of-scope example tells them apart.
+    out_of_scope: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, directory: Path) -> "Faq":
@@ -107,7 +113,13 @@ class Faq:
             for other in entry.related:
                 if other not in entries:
                     raise ContentError(path, entry.id, f"related entry {other!r} does not exist")
-        return cls(entries=entries, synonyms={textnorm.clean(k): textnorm.clean(v) for k, v in synonyms.items()})
+        declined = data.get(OUT_OF_SCOPE, {}).get("questions", []) if isinstance(data.get(OUT_OF_SCOPE, {}), dict) else None
+        if not isinstance(declined, list) or not all(isinstance(q, str) and q.strip() for q in declined):
+            raise ContentError(path, OUT_OF_SCOPE, "out_of_scope.questions must be a list of questions")
+        if OUT_OF_SCOPE in entries:
+            raise ContentError(path, OUT_OF_SCOPE, "this id is reserved for the out_of_scope table")
+        return cls(entries=entries, synonyms={textnorm.clean(k): textnorm.clean(v) for k, v in synonyms.items()},
+                   out_of_scope=tuple(q.strip() for q in declined))
 
 
 @dataclass(frozen=True)
@@ -185,6 +197,11 @@ class FaqIndex:
         raw = [(entry.id, q) for entry in faq.entries.values() for lang in ("th", "en") for q in entry.questions[lang]]
         # Title words count as examples too ("OGP คืออะไร").
         raw += [(entry.id, entry.title[lang]) for entry in faq.entries.values() for lang in ("th", "en")]
+        raw += [(OUT_OF_SCOPE, q) for q in faq.out_of_scope]
+        self._entries = dict(faq.entries)
+        if faq.out_of_scope:
+            self._entries[OUT_OF_SCOPE] = Entry(OUT_OF_SCOPE, {"th": "", "en": ""}, {"th": faq.out_of_scope, "en": ()},
+                                                {"th": "", "en": ""})
         words_of = [(entry_id, self._canonical(textnorm.tokens(q))) for entry_id, q in raw]
         words_of = [(e, ws) for e, ws in words_of if ws]
         syllables_of = [(e, syllables(ws)) for e, ws in words_of]
@@ -274,12 +291,16 @@ class FaqIndex:
                 score += char_weight * fuzz.ratio(chars, example.chars) / 100
             if score > best.get(example.entry_id, -1.0):
                 best[example.entry_id] = score
-        ranked = sorted((Match(self.faq.entries[e], s) for e, s in best.items()), key=lambda m: -m.score)
+        ranked = sorted((Match(self._entries[e], s) for e, s in best.items()), key=lambda m: -m.score)
         return ranked, known, information
 
     def judge(self, text: str) -> Verdict:
         ranked, known, information = self.search(text)
-        if not ranked or known < self.min_known or ranked[0].score < self.unsure_at:
+        # Declined when an out-of-scope example fits clearly better than any entry.
+        declined = bool(ranked) and ranked[0].entry.id == OUT_OF_SCOPE and (
+            len(ranked) == 1 or ranked[0].score - ranked[1].score >= MARGIN)
+        ranked = [m for m in ranked if m.entry.id != OUT_OF_SCOPE]
+        if declined or not ranked or known < self.min_known or ranked[0].score < self.unsure_at:
             return Verdict("none", tuple(ranked[:1]), known, information)
         if NOW_WORDS.search(textnorm.clean(text)) and ranked[0].score < ANSWER_ABOUT_NOW_AT:
             return Verdict("none", tuple(ranked[:1]), known, information)

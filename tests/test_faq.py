@@ -75,6 +75,17 @@ def test_english_words_match_whatever_their_ending(index):
     assert verdict.kind == "answer" and verdict.best.entry.id == "where", verdict
 
 
+@pytest.mark.parametrize("question, kind", [
+    ("who won the lottery", "none"), ("ใครชนะเลือกตั้ง", "none"), ("what is the weather in Bangkok", "none"),
+    ("who won the hackathon", "answer"), ("ใครชนะ", "answer"),
+])
+def test_out_of_scope_examples_keep_lookalike_questions_from_an_event_answer(index, question, kind):
+    """ "who won ..." shares its words with the teams entry; the content's out-of-scope examples tell them apart."""
+    verdict = index.judge(question)
+    assert verdict.kind == kind, (question, verdict)
+    assert all(m.entry.id != "out_of_scope" for m in verdict.matches)  # never offered as a choice or logged
+
+
 def test_how_a_question_opens_does_not_dilute_it(index):
     assert index.words("ขอถามหน่อยค่ะ งานจัดวันไหน") == index.words("งานจัดวันไหน")
     assert index.words("อยากทราบว่างานจัดวันไหน") == index.words("งานจัดวันไหน")
