@@ -273,11 +273,11 @@ def test_the_hand_over_inbox_shows_the_conversation_replies_as_the_page_and_hand
     assert actions == ["account", "login", "handover_reply", "handover_reply", "handover_release"]
 
 
-def test_the_web_simulator_exists_only_in_local_mode(start_bot):
+def test_the_web_simulator_exists_only_in_local_mode(start_bot, tmp_path):
     production = start_bot()
     assert requests.get(f"{production.url}/simulator").status_code == 404
     assert requests.post(f"{production.url}/simulator/send", json={"psid": "1", "text": "x"}).status_code in (400, 404)
-    local = start_bot(page_access_token=None)
+    local = start_bot(page_access_token=None, database_path=tmp_path / "local.sqlite3")  # its own bot, not a standby
     http = requests.Session()
     page = http.get(f"{local.url}/simulator?psid=8601")
     assert page.status_code == 200 and "Messenger simulator" in page.text
