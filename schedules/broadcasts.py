@@ -14,6 +14,7 @@ database (any process may); the lease holder's job queue does the rest:
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 from datetime import datetime
@@ -150,8 +151,6 @@ def broadcast_command(segment, text_th, text_en, link, link_title, link_title_en
 @with_appcontext
 def broadcast_status(broadcast_id: int, watch: bool, as_json: bool) -> None:
     """Counts of one broadcast: sent, failed, skipped (outside the window, cancelled), pending."""
-    import json
-
     bot = current_app.extensions["bot"]
     while True:
         p = broadcasts.progress(bot.store.conn, broadcast_id)

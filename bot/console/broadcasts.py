@@ -27,10 +27,15 @@ def segment_choices() -> list[tuple[str, str]]:
 @bp.get("/broadcasts", endpoint="broadcasts")
 @login_required
 def broadcasts_page():
+    return _list_and_compose({})
+
+
+def _list_and_compose(form, error: str | None = None) -> str:
+    """The broadcasts page: the latest ones with their progress, and the compose form (refilled after an error)."""
     conn = bot().store.conn
     items = [(b, broadcasts.progress(conn, b.id)) for b in broadcasts.recent(conn)]
-    return render_template("console/broadcasts.html", items=items, segments=segment_choices(), form={},
-                           tz=bot().settings.tz)
+    return render_template("console/broadcasts.html", items=items, segments=segment_choices(), form=form,
+                           error=error, tz=bot().settings.tz)
 
 
 @bp.post("/broadcasts")
@@ -48,10 +53,7 @@ def broadcast_create():
                 created_by=f"console:{session['moderator']}")
             audit(session["moderator"], "broadcast_draft", f"#{broadcast_id} {segment}", conn=conn)
     except BroadcastError as exc:
-        conn = bot().store.conn
-        items = [(b, broadcasts.progress(conn, b.id)) for b in broadcasts.recent(conn)]
-        return render_template("console/broadcasts.html", items=items, segments=segment_choices(), form=form,
-                               error=str(exc), tz=bot().settings.tz), 400
+        return _list_and_compose(form, error=str(exc)), 400
     return redirect(url_for("console.broadcast_page", broadcast_id=broadcast_id))
 
 
