@@ -113,12 +113,18 @@ class Store:
         busy, wal_pages, copied = self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return wal_pages, copied
 
-    def truncate_wal(self) -> bool:
+    def truncate_wal(self, wait: float = 0.25) -> bool:
         """Copy the whole WAL into the database and empty the WAL file (TRUNCATE), so that no earlier version
-        of a page, erased content included, stays in it. Writers of this process and of the others wait on the
-        write lock meanwhile; readers are waited for (busy timeout). True when the WAL is empty."""
+        of a page, erased content included, stays in it. Writers of every process wait on the write lock
+        meanwhile; readers still on the WAL are waited for at most `wait` seconds (then False: try again
+        later, rather than hold every writer up). True when the WAL is empty."""
+        conn = self.conn
         with self._write_lock, self._process_lock():
-            busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            conn.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+            try:
+                busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         return busy == 0
 
     def db(self) -> sqlite_utils.Database:
