@@ -206,7 +206,21 @@ def test_pseudonyms_are_one_way_stable_and_scoped():
         pseudonym(None, "poll:1", "1")
 
 
-def test_the_pseudonym_key_is_kept_beside_the_database_and_never_logged(bot):
+def test_votes_kept_by_psid_before_pseudonyms_are_rekeyed_on_upgrade_and_still_count_once(bot):
+    poll_id = int(cli(bot, "poll", "create", "--question", "ชอบไหม", "--option", "ชอบ", "--option", "ไม่").output)
+    cli(bot, "poll", "open", str(poll_id))
+    with bot.db() as conn:  # a database from before: the PSID itself as the voter
+        conn.execute("INSERT INTO votes (poll_id, channel, voter, option, created_at, updated_at) "
+                     "VALUES (?, 'messenger', '8830', 1, 0, 0)", (poll_id,))
+    bot.runtime.store.migrate()  # what the next start does
+    with bot.db() as conn:
+        assert conn.execute("SELECT voter FROM votes").fetchone()[0] == pseudonym(
+            bot.runtime.settings.pseudonym_key, f"poll:{poll_id}", "8830")
+    bot.tap("8830", "2", f"VOTE:{poll_id}:2")
+    assert json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)["total"] == 1
+
+
+def test_the_pseudonym_key_is_kept_beside_the_database_and_scrubbed_from_logs(bot):
     key = (bot.settings.database_path.parent / "pseudonym.key").read_text().strip()
     assert len(key) == 64 and bot.runtime.settings.pseudonym_key == key
     assert key in bot.runtime.settings.secrets()
