@@ -162,9 +162,9 @@ class PersonalData:
         Returns rows changed per table (counts only: what the log may say). Asks for a WAL scrub, which the
         lease holder runs once this transaction has committed.
         """
-        person = Person(psid, time.time() if now is None else now, self.secret or "", inbox_id)
         if not self.secret:
-            raise ValueError("no pseudonym key")
+            raise ValueError("no pseudonym key: erasure keeps votes under the person's key")
+        person = Person(psid, time.time() if now is None else now, self.secret, inbox_id)
         counts = {}
         for declaration in self.tables.values():
             if declaration.erase is not None:

@@ -113,7 +113,9 @@ def handover_reply(psid: str):
             abort(404)
         # RESPONSE inside the window; the HUMAN_AGENT tag lets a person answer up to 7 days after.
         enqueue(conn, psid, [Outgoing(Text(text), intent="RESPONSE", tag="HUMAN_AGENT")], batch=f"console:{moderator}")
-        audit(moderator, "handover_reply", f"{psid}: {text[:200]}", conn=conn, subject=bot().privacy.pseudonym(PERSON, psid))
+        # About this person (their pseudonym): "delete my data" erases what the moderator wrote from the record.
+        subject = bot().privacy.pseudonym(PERSON, psid)
+        audit(moderator, "handover_reply", f"{psid}: {text[:200]}", conn=conn, subject=subject)
     bot().wake_sender()
     flash("ส่งแล้ว / Sent", "ok")
     return redirect(url_for("console.handover_conversation", psid=psid))
