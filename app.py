@@ -23,6 +23,7 @@ from bot.fake_graph import FakeGraphServer
 from bot.graph import GraphClient
 from bot.http_server import BackgroundServer
 from bot.inbox import staging_schema
+from bot.keyfile import kept_secret
 from bot.runtime import BotRuntime
 from bot.store import Store
 
@@ -44,6 +45,8 @@ def create_app(settings: Settings | Mapping[str, str] | None = None) -> Flask:
 
 
 def _create_app(settings: Settings) -> Flask:
+    if not settings.pseudonym_key:  # resolved before the logs are set up, so that they scrub it too
+        settings = settings.with_overrides(pseudonym_key=kept_secret(settings.database_path.parent / "pseudonym.key"))
     logs.configure(settings.log_level, settings.secrets())
 
     fake = None

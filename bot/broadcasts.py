@@ -263,6 +263,19 @@ def _not_changeable(conn, broadcast_id: int) -> str:
     return f"broadcast {broadcast_id} not found" if row is None else f"broadcast {broadcast_id} is {row[0]}"
 
 
+def erase_cursor(conn, person) -> int:
+    """A broadcast's cursor is the last PSID fanned out: if it is this person's, it becomes the PSID before
+    theirs, which resumes the fan-out at the same place (they have had it already)."""
+    return conn.execute("UPDATE broadcasts SET cursor = (SELECT max(psid) FROM users WHERE psid < :psid) "
+                        "WHERE cursor = :psid", {"psid": person.psid}).rowcount
+
+
+def forget_cursors(conn, cutoff: float, limit: int | None) -> int:
+    """Retention: the cursor of a fan-out finished before `cutoff` is no longer needed (it names a person)."""
+    return conn.execute("UPDATE broadcasts SET cursor = NULL WHERE id IN (SELECT id FROM broadcasts WHERE "
+                        "fanned_out_at < ? AND cursor IS NOT NULL LIMIT ?)", (cutoff, -1 if limit is None else limit)).rowcount
+
+
 def batch_name(broadcast_id: int) -> str:
     return f"broadcast:{broadcast_id}"
 

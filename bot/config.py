@@ -47,6 +47,12 @@ class Settings:
     # Reverse proxies in front of the app (nginx, a load balancer): their X-Forwarded-For/-Proto are trusted, so
     # log-in limits and the audit log see the person's address, not the proxy's. 0: none (the default).
     trusted_proxies: int = 0
+    # Personal data: kept at most this many days (the consent text promises "at most 1 year"), then purged.
+    retention_days: int = 365
+    # Key of the one-way pseudonymous keys votes are counted by (bot/privacy.py); default: instance/pseudonym.key.
+    pseudonym_key: str | None = None
+    # A console session with no click for this long ends (a page refreshing itself does not count).
+    console_idle_minutes: float = 30.0
     # Advanced tuning; the defaults suit one Page on a 2-core machine.
     inbox_workers: int = 4
     send_concurrency: int = 0  # 0: derived from send_rate so the rate holds at Facebook's 300 ms latency
@@ -75,7 +81,8 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
-        return [s for s in (self.page_access_token, self.app_secret, self.verify_token, self.console_secret_key) if s]
+        return [s for s in (self.page_access_token, self.app_secret, self.verify_token, self.console_secret_key,
+                            self.pseudonym_key) if s]
 
     def with_overrides(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -147,6 +154,9 @@ class Settings:
             reminder_offsets=_offsets(get("REMINDER_OFFSETS")),
             registration_capacity=int(_number(get, "REGISTRATION_CAPACITY", 0, minimum=0, maximum=10_000_000, integer=True)),
             trusted_proxies=int(_number(get, "TRUSTED_PROXIES", 0, minimum=0, maximum=5, integer=True)),
+            retention_days=int(_number(get, "RETENTION_DAYS", 365, minimum=1, maximum=3650, integer=True)),
+            pseudonym_key=get("PSEUDONYM_KEY"),
+            console_idle_minutes=_number(get, "CONSOLE_IDLE_MINUTES", 30.0, minimum=1, maximum=720),
             comment_keywords=tuple(k.strip().lower() for k in (get("COMMENT_KEYWORDS") or "ลงทะเบียน,สมัคร,register").split(",")
                                    if k.strip()),
             inbox_workers=int(_number(get, "INBOX_WORKERS", 4, minimum=1, maximum=64, integer=True)),

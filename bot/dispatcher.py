@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Sequence
 from .config import Settings
 from .content import Content
 from .events import Event
+from .privacy import PERSON, pseudonym
 from .replies import Outgoing, QuickReply, Reply
 
 Result = Reply | Outgoing | Sequence[Reply | Outgoing] | None
@@ -105,6 +106,11 @@ class Context:
 
     def menu(self) -> list[QuickReply]:
         return self.dispatcher.menu_quick_replies(self.lang)
+
+    def pseudonym(self, scope: str = PERSON, person: str | None = None) -> str:
+        """This person's (or `person`'s) one-way key in `scope`: count people once without keeping who they
+        are (bot/privacy.py). Votes use scope "poll:<id>"; PERSON is the key erasure looks rows up by."""
+        return pseudonym(self.settings.pseudonym_key, scope, self.user.psid if person is None else person)
 
     def send(self, outgoing: Outgoing) -> None:
         """Queue a message to someone else (or with a tag) in the same transaction as this event."""

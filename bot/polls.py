@@ -3,6 +3,11 @@
 One vote per person per poll per channel (Messenger, live comments) is a UNIQUE constraint: a vote is an
 `INSERT ... ON CONFLICT`, so concurrent or redelivered votes can never be counted twice, and a tally is a
 `count(*)`, exact by construction. A poll lets voters change their vote or not (`allow_change`).
+
+The voter is never stored: a vote is keyed by the voter's pseudonym for that poll (`voter_scope`, see
+bot/privacy.py), a one-way key. So a person who asks to be forgotten keeps their vote counted once, and voting
+again after the erasure finds the same key and is still one vote; the votes of different polls cannot be joined
+into one person's record without the server's secret.
 """
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ import json
 import sqlite3
 import time
 from dataclasses import dataclass
+
+from .privacy import Person, pseudonym
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 STATES = ("draft", "open", "closed")
@@ -37,7 +44,8 @@ def schema(db) -> None:
             id INTEGER PRIMARY KEY,
             poll_id INTEGER NOT NULL REFERENCES polls(id),
             channel TEXT NOT NULL,          -- messenger | comment
-            voter TEXT,                     -- PSID or commenter id; NULL once the person deleted their data
+            voter TEXT,                     -- the voter's pseudonym in voter_scope(poll_id), never the PSID;
+                                            -- NULL once a closed poll has passed the retention
             option INTEGER NOT NULL,        -- 1-based
             created_at REAL NOT NULL,
             updated_at REAL NOT NULL,
@@ -108,8 +116,21 @@ def set_state(conn: sqlite3.Connection, poll_id: int, state: str) -> bool:
                         (state, time.time(), poll_id, before)).rowcount == 1
 
 
+def voter_scope(poll_id: int) -> str:
+    """The pseudonym scope of a poll's voters: `ctx.pseudonym(voter_scope(poll.id))` is the `voter` of `vote`."""
+    return f"poll:{poll_id}"
+
+
+def pseudonymise_voters(db, secret: str | None) -> None:
+    """Migration: votes stored by PSID (before pseudonyms) get their voter's key; the tallies do not change."""
+    rows = db.execute("SELECT id, poll_id, voter FROM votes WHERE voter IS NOT NULL AND voter NOT LIKE 'p1:%'").fetchall()
+    for vote_id, poll_id, voter in rows:
+        db.execute("UPDATE votes SET voter = ? WHERE id = ?", (pseudonym(secret, voter_scope(poll_id), voter), vote_id))
+
+
 def vote(conn: sqlite3.Connection, poll: Poll, channel: str, voter: str, option: int, comment_id: str | None = None) -> str:
-    """Record a vote; returns 'counted', 'changed', 'unchanged' (a repeat, or a change the poll does not allow)."""
+    """Record a vote by `voter`, the voter's pseudonym for this poll (`voter_scope`); returns 'counted',
+    'changed', 'unchanged' (a repeat, or a change the poll does not allow)."""
     if not (1 <= option <= len(poll.options)):
         raise ValueError(f"option {option} is not in poll {poll.id}")
     now = time.time()
@@ -143,6 +164,21 @@ def tally(conn: sqlite3.Connection, poll: Poll) -> list[int]:
     return [counts.get(i, 0) for i in range(1, len(poll.options) + 1)]
 
 
-def unlink(conn: sqlite3.Connection, voter: str) -> None:
-    """A person deleted their data: their votes stay counted, no longer linked to them."""
-    conn.execute("UPDATE votes SET voter = NULL WHERE voter = ?", (voter,))
+def erase_comment_links(conn: sqlite3.Connection, person: Person) -> int:
+    """A person asked to be forgotten: their votes stay counted under their key (which already says nothing
+    about them), but a live-comment vote no longer points at their comment on Facebook."""
+    changed = 0
+    for (poll_id,) in conn.execute("SELECT DISTINCT poll_id FROM votes WHERE channel = 'comment' "
+                                   "AND comment_id IS NOT NULL").fetchall():
+        changed += conn.execute("UPDATE votes SET comment_id = NULL WHERE poll_id = ? AND channel = 'comment' AND voter = ?",
+                                (poll_id, person.key(voter_scope(poll_id)))).rowcount
+    return changed
+
+
+def forget_voters(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
+    """Retention: a poll closed before `cutoff` takes no more votes, so its votes need no key any longer;
+    the counts stay."""
+    return conn.execute(
+        "UPDATE votes SET voter = NULL, comment_id = NULL WHERE id IN (SELECT v.id FROM votes v JOIN polls p "
+        "ON p.id = v.poll_id WHERE p.state = 'closed' AND p.closed_at < ? AND (v.voter IS NOT NULL OR "
+        "v.comment_id IS NOT NULL) LIMIT ?)", (cutoff, -1 if limit is None else limit)).rowcount

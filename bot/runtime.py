@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Protocol
+from typing import Callable, Protocol
 
 from .config import Settings
 from .content import Content
@@ -24,6 +24,7 @@ from .job_queue import JobQueue
 from .leadership import Lease
 from .logs import event as log_event
 from .outbox import PAUSE_KEY, OutboxSender
+from .privacy import PersonalData, declare_core
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,11 @@ class Service(Protocol):
 
 
 class Checkpointer:
-    """Keeps the SQLite WAL short: a passive checkpoint every second, off every request's path."""
+    """Keeps the SQLite WAL short: a passive checkpoint every second, off every request's path; then runs
+    `after` (the WAL scrub an erasure asks for, see bot/privacy.py)."""
 
-    def __init__(self, *stores: Store, every: float = 1.0):
-        self.stores, self.every = stores, every
+    def __init__(self, *stores: Store, every: float = 1.0, after: Callable[[], object] | None = None):
+        self.stores, self.every, self.after = stores, every, after
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -57,6 +59,8 @@ class Checkpointer:
             try:
                 for store in self.stores:
                     store.checkpoint()
+                if self.after is not None:
+                    self.after()
             except Exception:
                 log.exception("store.checkpoint_failed")
 
@@ -77,7 +81,11 @@ class BotRuntime:
                                    owner=self.lease.owner, token_recheck_seconds=settings.token_recheck_seconds)
         self.inbox = Inbox(store, staging, dispatcher, content, settings, client, on_queued=self.sender.wake)
         self.jobs = JobQueue(settings.tz)  # the one scheduler; features add their jobs when their service starts
-        self.services: list[Service] = [Checkpointer(store, staging)]  # features add theirs (reminders, ...)
+        # What every table keeps about people: features declare theirs (bot/privacy.py).
+        self.privacy = PersonalData(settings.pseudonym_key, settings.retention_days)
+        declare_core(self.privacy)
+        self.services: list[Service] = [  # features add theirs (reminders, ...)
+            Checkpointer(store, staging, after=lambda: self.privacy.scrub_if_requested(store, staging))]
         self.commands: list = []  # click commands features add to `flask --app app ...`
         self.blueprints: list = []  # web pages features add (the calendar feed)
         self.leading = False

@@ -55,6 +55,9 @@ class Store:
             # No checkpoint inside a COMMIT (a webhook's, while it holds the write lock): the lease holder
             # checkpoints in the background instead (`checkpoint()`).
             conn.execute("PRAGMA wal_autocheckpoint=0")
+            # Deleted and overwritten content is zeroed, not left in free space for anyone reading the file:
+            # "delete my data" and the retention purge must leave no trace (see bot/privacy.py).
+            conn.execute("PRAGMA secure_delete=ON")
             self._local.conn = conn
             with self._all_lock:
                 self._all.add(conn)
@@ -109,6 +112,20 @@ class Store:
         """Copy the WAL into the database without blocking anyone (PASSIVE). Returns (WAL pages, copied)."""
         busy, wal_pages, copied = self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return wal_pages, copied
+
+    def truncate_wal(self, wait: float = 0.25) -> bool:
+        """Copy the whole WAL into the database and empty the WAL file (TRUNCATE), so that no earlier version
+        of a page, erased content included, stays in it. Writers of every process wait on the write lock
+        meanwhile; readers still on the WAL are waited for at most `wait` seconds (then False: try again
+        later, rather than hold every writer up). True when the WAL is empty."""
+        conn = self.conn
+        with self._write_lock, self._process_lock():
+            conn.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+            try:
+                busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+        return busy == 0
 
     def db(self) -> sqlite_utils.Database:
         """sqlite-utils view of this thread's connection, for schema work and exports."""

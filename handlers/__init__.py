@@ -9,12 +9,13 @@ from __future__ import annotations
 from schedules import broadcasts as broadcast_jobs
 from schedules import poll_closer
 from schedules import reminders as reminder_jobs
+from schedules import retention
 
 from . import (broadcast_command, comments, fallback, faq, greeting, handover, language, live_results, media,
                moderator_stats, privacy, registration, reminders, schedule, votes)
 
 MODULES = (handover, language, greeting, registration, privacy, comments, schedule, reminders, reminder_jobs, votes,
-           poll_closer, broadcast_jobs, broadcast_command, live_results, moderator_stats, media, faq, fallback)
+           poll_closer, broadcast_jobs, broadcast_command, live_results, moderator_stats, media, faq, fallback, retention)
 
 
 def register_all(bot) -> None:

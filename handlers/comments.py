@@ -48,5 +48,7 @@ def invite(ctx: Context):
 
 def register(bot) -> None:
     bot.store.add_migration(schema)
+    # The private reply itself is erased with the outbox (it answered one of the commenter's events).
+    bot.privacy.personal("comment_invites", person="commenter", kept_from="at")
     bot.content.require_texts("comment_invite")
     bot.dispatcher.add(EventHandler({"comment"}, invite, predicate=wants_to_register, name="comment_invite"), group=0)

@@ -31,7 +31,8 @@ def schema(db) -> None:
     ensure_table(
         db, "faq_misses",
         {"id": int, "at": float, "text": str, "normalised": str, "language": str, "outcome": str,
-         "best_entry": str, "score": float},
+         "best_entry": str, "score": float,
+         "person_key": str},  # who asked, as a pseudonym (bot/privacy.py): "delete my data" finds their questions
         pk="id",
     )
     db.execute("CREATE INDEX IF NOT EXISTS faq_misses_at ON faq_misses(at)")
@@ -63,9 +64,10 @@ def ask(ctx: Context) -> Text | Buttons:
         return answer(ctx, verdict.best.entry, lang)
     best = verdict.best
     ctx.conn.execute(
-        "INSERT INTO faq_misses (at, text, normalised, language, outcome, best_entry, score) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO faq_misses (at, text, normalised, language, outcome, best_entry, score, person_key) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (ctx.now, text[:500], " ".join(index.words(text))[:500], lang, verdict.kind,
-         best.entry.id if best else None, round(best.score, 3) if best else None),
+         best.entry.id if best else None, round(best.score, 3) if best else None, ctx.pseudonym()),
     )
     human = QuickReply(ctx.content.texts.get("faq_human", lang), HUMAN)
     if verdict.kind == "unsure":
@@ -90,6 +92,7 @@ def show_topics(ctx: Context) -> Text:
 
 def register(bot) -> None:
     bot.store.add_migration(schema)
+    bot.privacy.personal("faq_misses", person_key="person_key", kept_from="at")
     bot.content.add_loader("faq", load)
     bot.content.require_texts("faq_prompt", "faq_unsure", "faq_unknown", "faq_human")
     bot.dispatcher.add(PayloadHandler(PREFIX, answer_payload), group=20)

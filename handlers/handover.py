@@ -17,6 +17,7 @@ from flask import current_app
 from bot import audit
 from bot.dispatcher import COMMANDS, GUARDS, Context, EventHandler, PayloadHandler, TextHandler
 from bot.outbox import enqueue
+from bot.privacy import PERSON
 from bot.store import ensure_table
 from bot.replies import Outgoing, Text
 
@@ -94,6 +95,8 @@ def release_conversation(conn, texts, psid: str, by: str) -> bool:
 
 def register(bot) -> None:
     bot.store.add_migration(schema)
+    # The alert to moderators (their name, last message) is erased with the outbox: it came from their event.
+    bot.privacy.personal("handover", person="psid", kept_from="requested_at")
     bot.content.require_texts("handover_started", "handover_ended", "handover_moderator_alert", "faq_human")
     quiet = EventHandler({"message", "postback"}, stay_quiet, name="with_a_person",
                          predicate=lambda ctx: is_with_a_person(ctx.conn, ctx.user.psid, ctx.now))
@@ -133,7 +136,7 @@ def release(psid: str, by: str) -> None:
     with bot.store.write() as conn:
         released = release_conversation(conn, bot.content.texts, psid, by)
         if released:
-            audit.record(conn, by, "handover_release", psid)
+            audit.record(conn, by, "handover_release", psid, subject=bot.privacy.pseudonym(PERSON, psid))
     if not released:
         raise click.ClickException(f"{psid} is not waiting for a person")
     click.echo(f"{psid} is back with the bot")

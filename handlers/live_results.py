@@ -8,14 +8,13 @@ the broadcast, not for the audience.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import time
 
 from flask import Blueprint, Response, abort, current_app, render_template_string, request
 
 from bot import polls
+from bot.csv_export import csv_document
 
 bp = Blueprint("live", __name__)
 POLL_INTERVAL = 0.25  # seconds between looks at the tally (a cheap indexed count)
@@ -50,12 +49,8 @@ def results_json(poll_id: int):
 @bp.get("/live/<int:poll_id>.csv")
 def results_csv(poll_id: int):
     snap = _snapshot_or_404(poll_id)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["option", "th", "en", "votes", "percent"])
-    for i, o in enumerate(snap["options"], 1):
-        writer.writerow([i, o["th"], o["en"], o["votes"], o["percent"]])
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+    rows = ([i, o["th"], o["en"], o["votes"], o["percent"]] for i, o in enumerate(snap["options"], 1))
+    return Response(csv_document(["option", "th", "en", "votes", "percent"], rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="poll-{poll_id}.csv"'})
 
 

@@ -1,29 +1,27 @@
 """A person's own data (PDPA): see everything the bot keeps, and delete it.
 
 Takes: "ข้อมูลของฉัน" / "my data" and the `DATA:SHOW` payload; "ลบข้อมูล" / "delete my data" and the
-`DATA:DELETE` payloads. Deleting asks first, then removes the registration, a form in progress, the name and
-locale from Facebook, and the text of everything the person sent (the inbox keeps that an event happened, not
-what it said). Features that keep more about a person add an eraser with `add_eraser`: votes, for example,
-stay counted but are no longer linked to the person.
+`DATA:DELETE` payloads. Deleting asks first, then erases everything every feature declared it keeps about the
+person (`bot.privacy`, see bot/privacy.py): the registration, a form in progress, the name and locale from
+Facebook, the text of everything they sent and were sent, their FAQ questions, subscriptions, hand-over, and
+the audit log's record of a moderator's reply to them. Votes stay counted under a one-way key, so that voting
+again after an erasure is still one vote. Then the WAL of every database file is scrubbed.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
-from typing import Callable
 
 from bot.contact import parse_contact
 from bot.dispatcher import COMMANDS, Context, MenuItem, PayloadHandler, TextHandler
+from bot.logs import event as log_event
 from bot.replies import QuickReply, Text
+
+log = logging.getLogger(__name__)
 
 SHOW, DELETE = "DATA:SHOW", "DATA:DELETE"
 MY_DATA = r"ข้อมูลของฉัน|ข้อมูลฉัน|ข้อมูลส่วนตัว|ดูข้อมูลของฉัน|my data|my info|my information|show my data|what do you know about me"
 DELETE_DATA = r"ลบข้อมูล|ลบข้อมูลของฉัน|ลบข้อมูลฉัน|ลบข้อมูลส่วนตัว|delete my data|delete my info|erase my data|forget me"
-ERASERS: list[Callable] = []
-
-
-def add_eraser(eraser: Callable) -> None:
-    """`eraser(conn, psid, now)` removes or unlinks what a feature keeps about a person."""
-    ERASERS.append(eraser)
 
 
 def _when(stamp: float | None, ctx: Context) -> str:
@@ -53,20 +51,11 @@ def ask_to_delete(ctx: Context) -> Text:
                                                         QuickReply(ctx.t("delete_no"), DELETE + ":no")])
 
 
-def delete(ctx: Context) -> Text:
+def delete(ctx: Context, privacy) -> Text:
     if not ctx.event.payload.endswith(":yes"):
         return Text(ctx.t("delete_kept"), quick_replies=ctx.menu())
-    conn, psid, now = ctx.conn, ctx.user.psid, ctx.now
-    conn.execute("DELETE FROM registrations WHERE psid = ?", (psid,))
-    conn.execute("DELETE FROM form_state WHERE psid = ?", (psid,))
-    conn.execute("UPDATE users SET first_name = NULL, last_name = NULL, locale = NULL, profile_status = 'erased' "
-                 "WHERE psid = ?", (psid,))
-    # What they wrote: keep that an event happened (for counts and de-duplication), not what it said.
-    conn.execute("UPDATE inbox SET event = '{\"erased\":true}' WHERE psid = ? AND id != ?", (psid, ctx.event.inbox_id))
-    conn.execute("UPDATE outbox SET request = '{\"erased\":true}' WHERE recipient_key = ? "
-                 "AND status NOT IN ('queued', 'sending')", (psid,))
-    for eraser in ERASERS:
-        eraser(conn, psid, now)
+    counts = privacy.erase(ctx.conn, ctx.user.psid, ctx.now, inbox_id=ctx.event.inbox_id)
+    log_event(log, "privacy.erased", rows={table: n for table, n in counts.items() if n})  # counts only
     return Text(ctx.t("delete_done"), quick_replies=ctx.menu())
 
 
@@ -76,5 +65,6 @@ def register(bot) -> None:
     bot.dispatcher.add(TextHandler(ask_to_delete, patterns=[DELETE_DATA], name="delete_my_data"), group=COMMANDS)
     bot.dispatcher.add(PayloadHandler(SHOW, show), group=12)
     bot.dispatcher.add(PayloadHandler(DELETE, ask_to_delete), group=12)
-    bot.dispatcher.add(PayloadHandler(DELETE + ":", delete), group=12)
+    confirmed = PayloadHandler(DELETE + ":", lambda ctx: delete(ctx, bot.privacy), name="delete_confirmed")
+    bot.dispatcher.add(confirmed, group=12)
     bot.dispatcher.add_menu_item(MenuItem(SHOW, {"th": "👤 ข้อมูลของฉัน", "en": "👤 My data"}, order=80, quick=False))

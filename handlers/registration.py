@@ -12,8 +12,6 @@ edits the same registration. Declining consent keeps nothing.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import sys
@@ -24,6 +22,7 @@ from flask.cli import with_appcontext
 
 from bot import forms, textnorm
 from bot.contact import parse_contact
+from bot.csv_export import csv_document
 from bot.dispatcher import FORMS, Context, EventHandler, MenuItem, PayloadHandler, TextHandler, simplify
 from bot.replies import ContactQuickReply, QuickReply, Text
 
@@ -324,6 +323,9 @@ def from_referral(ctx: Context) -> bool:
 def register(bot) -> None:
     bot.store.add_migration(forms.schema)
     bot.store.add_migration(schema)
+    bot.privacy.personal("registrations", person="psid", kept_from="consent_at")
+    # A form idle for a day is gone for the person; what they typed into it goes too.
+    bot.privacy.personal("form_state", person="psid", kept_from="updated_at", max_age_days=forms.IDLE_SECONDS / 86400)
     bot.dispatcher.add(EventHandler({"message", "postback"}, step, predicate=in_form, name="registration_form"),
                        group=FORMS)
     # An m.me/...?ref=register link: a referral on an open thread, or Get Started carrying it on a new one.
@@ -349,12 +351,8 @@ def registration_rows(conn, search: str = "") -> list[dict]:
 
 
 def registrations_csv(rows: list[dict]) -> str:
-    """CSV in UTF-8 with a BOM, so Excel shows Thai."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return "\ufeff" + buffer.getvalue()
+    """CSV in UTF-8 with a BOM, so Excel shows Thai; no cell runs as a formula (bot/csv_export.py)."""
+    return csv_document(EXPORT_COLUMNS, ([row[c] for c in EXPORT_COLUMNS] for row in rows))
 
 
 @click.command("export-registrations")

@@ -75,17 +75,11 @@ def unsubscribe(ctx: Context) -> Text:
     return Text(ctx.t("remind_stopped"), quick_replies=ctx.menu())
 
 
-def erase(conn, psid: str, now: float) -> None:
-    conn.execute("DELETE FROM subscriptions WHERE psid = ?", (psid,))
-
-
 def register(bot) -> None:
-    from . import privacy
-
     bot.store.add_migration(schema)
+    bot.privacy.personal("subscriptions", person="psid", kept_from="created_at")
     bot.content.require_texts("remind_button", "remind_session_set", "reminder_soon", "reminder_live", "reminder_moved")
     bot.dispatcher.add(PayloadHandler(REMIND, subscribe), group=20)
     bot.dispatcher.add(PayloadHandler(UNREMIND, unsubscribe), group=20)
     bot.dispatcher.add(TextHandler(my_reminders, patterns=[MY_REMINDERS], name="my_reminders"), group=COMMANDS)
     bot.dispatcher.add(TextHandler(unsubscribe, patterns=[STOP_REMINDERS], name="stop_reminders"), group=COMMANDS)
-    privacy.add_eraser(erase)

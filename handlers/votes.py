@@ -73,9 +73,10 @@ def cast(ctx: Context) -> Text:
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
     if poll.state == "closed":
         return Text(ctx.t("vote_closed", results=results_text(poll, polls.tally(ctx.conn, poll), ctx.lang)))
-    outcome = polls.vote(ctx.conn, poll, "messenger", ctx.user.psid, option)
+    voter = ctx.pseudonym(polls.voter_scope(poll.id))
+    outcome = polls.vote(ctx.conn, poll, "messenger", voter, option)
     current = ctx.conn.execute("SELECT option FROM votes WHERE poll_id = ? AND channel = 'messenger' AND voter = ?",
-                               (poll.id, ctx.user.psid)).fetchone()[0]
+                               (poll.id, voter)).fetchone()[0]
     key = {"counted": "vote_counted", "changed": "vote_changed", "unchanged": "vote_unchanged"}[outcome]
     return Text(ctx.t(key, option=poll.options[current - 1][ctx.lang]))
 
@@ -143,7 +144,7 @@ def vote_by_comment(ctx: Context) -> None:
     """Votes from live comments: added, edited (the new text counts) and removed (it no longer counts)."""
     value = ctx.event.raw["value"]
     comment_id, verb = str(value["comment_id"]), value.get("verb")
-    voter = str((value.get("from") or {}).get("id") or ctx.event.psid)
+    commenter = str((value.get("from") or {}).get("id") or ctx.event.psid)
     for poll in polls.polls_for_video(ctx.conn, video_ids(value)):
         if verb == "remove":
             polls.withdraw_comment(ctx.conn, comment_id)
@@ -153,14 +154,16 @@ def vote_by_comment(ctx: Context) -> None:
             if verb == "edited":
                 polls.withdraw_comment(ctx.conn, comment_id)
             continue
+        voter = ctx.pseudonym(polls.voter_scope(poll.id), commenter)
         polls.vote(ctx.conn, poll, "comment", voter, option, comment_id=comment_id)
     return None
 
 
 def register(bot) -> None:
-    from . import privacy
-
     bot.store.add_migration(polls.schema)
+    bot.store.add_migration(lambda db: polls.pseudonymise_voters(db, bot.settings.pseudonym_key))
+    bot.privacy.not_personal("polls", why="questions and options moderators wrote")
+    bot.privacy.personal("votes", erase=polls.erase_comment_links, purge=polls.forget_voters)
     bot.content.require_texts("vote_none_open", "vote_prompt", "vote_counted", "vote_closed")
     bot.dispatcher.add(TextHandler(moderator_command, predicate=is_moderator_command, name="poll_command"), group=COMMANDS)
     bot.dispatcher.add(PayloadHandler(PREFIX, cast), group=20)
@@ -169,7 +172,6 @@ def register(bot) -> None:
     bot.dispatcher.add(PayloadHandler(VOTE, show_open), group=20)
     bot.dispatcher.add(TextHandler(show_open, patterns=[VOTE_WORDS], name="vote_words"), group=20)
     bot.dispatcher.add_menu_item(MenuItem(VOTE, {"th": "🗳️ โหวต", "en": "🗳️ Vote"}, order=40))
-    privacy.add_eraser(lambda conn, psid, now: polls.unlink(conn, psid))
     bot.commands.append(poll_command)
 
 

@@ -194,5 +194,7 @@ def list_broadcasts() -> None:
 
 def register(bot) -> None:
     bot.store.add_migration(broadcasts.schema)
+    # Announcements moderators wrote (the organisation's record); who got each one is in the outbox.
+    bot.privacy.personal("broadcasts", erase=broadcasts.erase_cursor, purge=broadcasts.forget_cursors)
     bot.services.append(BroadcastScheduler(bot))
     bot.commands.extend([broadcast_command, broadcast_status, broadcast_cancel, list_broadcasts])

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import requests
 
 from bot import simulator
+from bot.console import ADDRESS_FAILURE_LIMIT
 
 PASSWORD = "correct horse battery"
 
@@ -91,10 +92,10 @@ def test_forms_without_the_csrf_token_are_refused(bot):
 def test_log_ins_are_rate_limited(bot):
     add_moderator(bot)
     http = requests.Session()
-    for i in range(5):
+    for i in range(ADDRESS_FAILURE_LIMIT):  # one address guessing many names
         http.headers["X-Forwarded-For"] = f"203.0.113.{i}"  # no trusted proxy: a made-up address changes nothing
         assert log_in(bot, http, name=f"guess{i}", password="guess").status_code == 401
-    answer = log_in(bot, http)  # even the right password waits now
+    answer = log_in(bot, http)  # even the right password waits now, from this address
     assert answer.status_code == 429 and "too many" in answer.text
 
 

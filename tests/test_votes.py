@@ -97,15 +97,36 @@ def test_only_moderators_run_poll_commands_in_messenger(start_bot):
     assert actions == [("cli", "poll_create"), ("messenger:9130", "poll_open"), ("messenger:9130", "poll_close")]
 
 
-def test_deleting_my_data_keeps_my_vote_counted_but_unlinked(bot):
+def results(bot, poll_id) -> list[int]:
+    return [o["votes"] for o in json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)["options"]]
+
+
+def erase(bot, psid):
+    bot.say(psid, "ลบข้อมูล")
+    assert "ลบข้อมูลของคุณเรียบร้อย" in texts(bot.tap(psid, "🗑️ ลบเลย", "DATA:DELETE:yes"))[0]
+
+
+def test_an_erased_persons_vote_stays_counted_once_and_voting_again_is_still_one_vote(bot):
     poll_id = make_poll(bot)
     cli(bot, "poll", "open", str(poll_id))
     bot.tap("9140", "1", f"VOTE:{poll_id}:1")
-    bot.say("9140", "ลบข้อมูล")
-    bot.tap("9140", "🗑️ ลบเลย", "DATA:DELETE:yes")
+    for option in (2, 3, 2):  # erase, vote again: round after round (the finding: 1 -> 2 -> 3 -> 4)
+        erase(bot, "9140")
+        assert sum(results(bot, poll_id)) == 1
+        bot.tap("9140", str(option), f"VOTE:{poll_id}:{option}")
+        assert results(bot, poll_id) == [0, 1, 0] if option == 2 else [0, 0, 1]  # changed, never added
     with bot.db() as conn:
-        rows = conn.execute("SELECT voter, option FROM votes WHERE poll_id = ?", (poll_id,)).fetchall()
-    assert [tuple(r) for r in rows] == [(None, 1)]
+        voters = [r[0] for r in conn.execute("SELECT voter FROM votes")]
+    assert len(voters) == 1 and voters[0].startswith("p1:") and "9140" not in voters[0]  # a key, not the PSID
+
+
+def test_a_poll_that_forbids_changes_keeps_an_erased_persons_first_vote(bot):
+    poll_id = make_poll(bot, "--no-change")
+    cli(bot, "poll", "open", str(poll_id))
+    bot.tap("9141", "1", f"VOTE:{poll_id}:1")
+    erase(bot, "9141")
+    bot.tap("9141", "3", f"VOTE:{poll_id}:3")
+    assert results(bot, poll_id) == [1, 0, 0]
 
 
 def comment(comment_id, video, commenter, words, verb="add"):
@@ -131,6 +152,19 @@ def test_comments_on_the_polls_live_video_are_votes_and_edits_and_deletions_coun
     results = json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)
     assert [o["votes"] for o in results["options"]] == [0, 2, 1]  # u2 "#2", u6 "B"; u1 edited 1 -> 3; u3 removed
     assert bot.graph.messages() == [] or all("comment:" not in m["recipient"] for m in bot.graph.messages())
+
+
+def test_a_commenter_who_erased_their_data_and_comments_again_still_counts_once(bot):
+    poll_id = make_poll(bot, "--video-id", "777")
+    cli(bot, "poll", "open", str(poll_id))
+    bot.webhook.post(simulator.page_body(changes=[comment("c1", "777", "9150", "1")]))
+    bot.wait_idle()
+    erase(bot, "9150")  # the same person on Messenger
+    with bot.db() as conn:
+        assert conn.execute("SELECT comment_id FROM votes").fetchone()[0] is None  # no link to their comment
+    bot.webhook.post(simulator.page_body(changes=[comment("c2", "777", "9150", "2")]))
+    bot.wait_idle()
+    assert results(bot, poll_id) == [0, 1, 0]
 
 
 def test_the_results_page_json_csv_and_live_stream(bot):

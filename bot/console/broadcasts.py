@@ -2,8 +2,6 @@
 progress, cancel it. The engine is bot/broadcasts.py; the lease holder's job queue sends (schedules/broadcasts.py)."""
 from __future__ import annotations
 
-import csv
-import io
 import time
 from datetime import datetime
 
@@ -11,6 +9,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 
 from .. import broadcasts
 from ..broadcasts import BroadcastError, Segment
+from ..csv_export import csv_document
 from . import audit, bot, bp, local_time, login_required
 
 
@@ -88,16 +87,11 @@ def broadcast_results_csv(broadcast_id: int):
     if broadcasts.get(conn, broadcast_id) is None:
         abort(404)
     tz = bot().settings.tz
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["psid", "language", "result", "status", "tag", "finished_at", "message_id", "error"])
-    count = 0
-    for r in broadcasts.recipient_results(conn, broadcast_id):
-        writer.writerow([r["psid"], r["language"], r["result"], r["status"], r["tag"],
-                         local_time(r["finished_at"], tz), r["message_id"], r["error"]])
-        count += 1
-    audit(session["moderator"], "broadcast_export", f"#{broadcast_id}, {count} rows")
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+    rows = [[r["psid"], r["language"], r["result"], r["status"], r["tag"], local_time(r["finished_at"], tz),
+             r["message_id"], r["error"]] for r in broadcasts.recipient_results(conn, broadcast_id)]
+    audit(session["moderator"], "broadcast_export", f"#{broadcast_id}, {len(rows)} rows")
+    header = ["psid", "language", "result", "status", "tag", "finished_at", "message_id", "error"]
+    return Response(csv_document(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="broadcast-{broadcast_id}.csv"'})
 
 

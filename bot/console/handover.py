@@ -16,13 +16,11 @@ from flask import abort, flash, jsonify, redirect, render_template, request, ses
 from handlers.handover import release_conversation, waiting
 
 from ..outbox import HUMAN_AGENT_SECONDS, WINDOW_SECONDS, Outgoing, enqueue
+from ..privacy import ERASED_NOTE as ERASED, PERSON
 from ..replies import Text
 from . import audit, bot, bp, login_required
 
 REPLY_LIMIT = 2000
-
-
-ERASED = "[ลบตามคำขอ / erased on request]"
 
 
 def _incoming_text(kind: str, event: dict) -> str:
@@ -115,7 +113,9 @@ def handover_reply(psid: str):
             abort(404)
         # RESPONSE inside the window; the HUMAN_AGENT tag lets a person answer up to 7 days after.
         enqueue(conn, psid, [Outgoing(Text(text), intent="RESPONSE", tag="HUMAN_AGENT")], batch=f"console:{moderator}")
-        audit(moderator, "handover_reply", f"{psid}: {text[:200]}", conn=conn)
+        # About this person (their pseudonym): "delete my data" erases what the moderator wrote from the record.
+        subject = bot().privacy.pseudonym(PERSON, psid)
+        audit(moderator, "handover_reply", f"{psid}: {text[:200]}", conn=conn, subject=subject)
     bot().wake_sender()
     flash("ส่งแล้ว / Sent", "ok")
     return redirect(url_for("console.handover_conversation", psid=psid))
@@ -128,7 +128,7 @@ def handover_release(psid: str):
     with bot().store.write() as conn:
         released = release_conversation(conn, bot().content.texts, psid, f"console:{moderator}")
         if released:
-            audit(moderator, "handover_release", psid, conn=conn)
+            audit(moderator, "handover_release", psid, conn=conn, subject=bot().privacy.pseudonym(PERSON, psid))
     if released:
         bot().wake_sender()
         flash("ส่งกลับให้บอทแล้ว / Back with the bot", "ok")

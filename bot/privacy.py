@@ -1,0 +1,316 @@
+"""Personal data (PDPA): what the bot keeps about people, how each piece of it ends, and pseudonymous keys.
+
+One registry per runtime, `bot.privacy`, which every feature fills in its `register(bot)` with one line per
+table it owns (see "Declaring a table" below). It does three jobs:
+
+- **Erasure.** "delete my data" (handlers/privacy.py) calls `erase(conn, psid)`: every declared table gives up
+  what it holds about that person, in the transaction of the request. The request also asks for a WAL scrub:
+  once it has committed, the lease holder checkpoints and truncates the write-ahead log of every database
+  file (`scrub_if_requested`), and since every connection runs with `PRAGMA secure_delete=ON`, deleted and
+  overwritten content is zeroed rather than left in free pages. No file the bot keeps holds the erased text.
+- **Retention.** `purge(stores)` removes what is older than RETENTION_DAYS (the consent text promises "at most
+  1 year"), in short transactions; the lease holder runs it every hour (schedules/retention.py) and
+  `flask --app app purge --dry-run` shows what it would remove.
+- **Counting people once without keeping who they are.** `pseudonym(secret, scope, psid)` is a one-way key:
+  HMAC-SHA256 of the PSID with a server secret (PSEUDONYM_KEY, else instance/pseudonym.key). A vote stored
+  under it stays counted and still blocks a second vote after its voter asked to be forgotten, yet nobody
+  without the secret can tell whose it is. Keys of different scopes (one poll, another poll) cannot be joined.
+
+Declaring a table (every table of every database file must be declared; tests/test_privacy.py fails otherwise,
+naming the table, so a new feature cannot forget):
+
+    bot.privacy.personal("subscriptions", person="psid", kept_from="created_at")
+    bot.privacy.personal("faq_misses", person_key="person_key", kept_from="at")
+    bot.privacy.personal("votes", erase=unlink_comments, purge=drop_keys_of_closed_polls, why="...")
+    bot.privacy.not_personal("polls", why="questions and options moderators wrote")
+
+`person=` names the column holding the PSID (rows are deleted on erasure), `person_key=` a column holding
+`pseudonym(PERSON, psid)` (same), `erase=` does anything else, as `erase(conn, person) -> rows`; `kept_from=`
+names the timestamp column from which a row's age counts (rows older than the retention are deleted),
+`purge=` does anything else, as `purge(conn, cutoff, limit) -> rows`; `max_age_days=` keeps rows shorter than
+RETENTION_DAYS. A personal table without one of the two routes says why in `why=`.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
+
+from .logs import event as log_event
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+PERSON = "person"  # the scope of keys that stand for a person across tables (erasure looks them up)
+ERASED = json.dumps({"erased": True})  # what an erased inbox event or outbox message becomes
+ERASED_NOTE = "[ลบตามคำขอ / erased on request]"  # what moderators see in its place
+SCRUB_KEY = "privacy_wal_scrub_requested"
+PURGE_CHUNK = 1000  # rows per transaction: a purge of a year's data never holds the write lock for long
+DAY = 86400.0
+
+
+def pseudonym(secret: str | None, scope: str, person: str) -> str:
+    """A one-way key for `person` (a PSID or a commenter id) within `scope` ("poll:12", PERSON, ...).
+
+    "p1:" + 32 hex digits (128 bits of HMAC-SHA256 over scope and person, keyed with the server secret).
+    Equal inputs give equal keys, so a UNIQUE constraint on the key counts each person once; without the
+    secret the key reveals nothing, and keys of different scopes cannot be matched with each other.
+    Raises ValueError when there is no secret (create_app always provides one).
+    """
+    if not secret:
+        raise ValueError("no pseudonym key: set PSEUDONYM_KEY or let create_app keep one in instance/pseudonym.key")
+    digest = hmac.new(secret.encode(), f"{scope}\x1f{person}".encode(), hashlib.sha256).hexdigest()
+    return f"p1:{digest[:32]}"
+
+
+@dataclass(frozen=True)
+class Person:
+    """The person being erased, as erasers see them."""
+
+    psid: str
+    now: float
+    secret: str
+    inbox_id: int | None = None  # the event that asked for the erasure, if it came from the chat
+
+    def key(self, scope: str = PERSON) -> str:
+        return pseudonym(self.secret, scope, self.psid)
+
+
+Eraser = Callable[[sqlite3.Connection, Person], int]
+Purger = Callable[[sqlite3.Connection, float, "int | None"], int]
+
+
+@dataclass(frozen=True)
+class Declaration:
+    table: str
+    database: str  # "main" or "staging"
+    personal: bool
+    erase: Eraser | None
+    purge: Purger | None
+    max_age_days: float | None
+    why: str
+
+
+class PersonalData:
+    """The registry of what every table keeps about people, and the erasure and retention built on it."""
+
+    def __init__(self, secret: str | None, retention_days: float):
+        self.secret = secret
+        self.retention_days = retention_days
+        self.tables: dict[tuple[str, str], Declaration] = {}
+
+    # -- declaring ----------------------------------------------------------------------------------------
+    def personal(self, table: str, *, person: str | None = None, person_key: str | None = None,
+                 erase: Eraser | None = None, kept_from: str | None = None, purge: Purger | None = None,
+                 max_age_days: float | None = None, why: str = "", database: str = "main") -> None:
+        """Declare a table that keeps something about people, and how it ends (see the module docstring)."""
+        routes = [r for r in (person, person_key, erase) if r is not None]
+        if len(routes) > 1:
+            raise ValueError(f"{table}: give one of person=, person_key= or erase=")
+        if (kept_from is not None) and (purge is not None):
+            raise ValueError(f"{table}: give kept_from= or purge=, not both")
+        if not routes and not why:
+            raise ValueError(f"{table}: nothing erases a person's rows; say why= (or give person= / erase=)")
+        if kept_from is None and purge is None and not why:
+            raise ValueError(f"{table}: nothing ends its rows in time; say why= (or give kept_from= / purge=)")
+        if database != "main" and routes:
+            raise ValueError(f"{table}: erasure runs in the main database's transaction")
+        if person is not None:
+            erase = _delete_where(table, person, lambda p: p.psid)
+        elif person_key is not None:
+            erase = _delete_where(table, person_key, lambda p: p.key(PERSON))
+        if kept_from is not None:
+            purge = _delete_older(table, kept_from)
+        self._add(Declaration(table, database, True, erase, purge, max_age_days, why))
+
+    def not_personal(self, table: str, *, why: str, database: str = "main") -> None:
+        """Declare a table that keeps nothing about people (say what it keeps instead)."""
+        if not why:
+            raise ValueError(f"{table}: say what it keeps (why=)")
+        self._add(Declaration(table, database, False, None, None, None, why))
+
+    def _add(self, declaration: Declaration) -> None:
+        key = (declaration.database, declaration.table)
+        if key in self.tables:
+            raise ValueError(f"table {declaration.table} ({declaration.database}) is declared twice")
+        self.tables[key] = declaration
+
+    def undeclared(self, databases: Mapping[str, sqlite3.Connection]) -> list[str]:
+        """Tables of these databases ({"main": conn, "staging": conn}) that no feature declared."""
+        missing = []
+        for name, conn in databases.items():
+            for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                         "AND name NOT LIKE 'sqlite_%' ORDER BY name"):
+                if (name, table) not in self.tables:
+                    missing.append(f"{name}.{table}")
+        return missing
+
+    # -- pseudonyms ---------------------------------------------------------------------------------------
+    def pseudonym(self, scope: str, person: str) -> str:
+        return pseudonym(self.secret, scope, person)
+
+    # -- erasure ------------------------------------------------------------------------------------------
+    def erase(self, conn: sqlite3.Connection, psid: str, now: float | None = None,
+              inbox_id: int | None = None) -> dict[str, int]:
+        """Erase everything about `psid`, inside the caller's write transaction on the main database.
+
+        Returns rows changed per table (counts only: what the log may say). Asks for a WAL scrub, which the
+        lease holder runs once this transaction has committed.
+        """
+        if not self.secret:
+            raise ValueError("no pseudonym key: erasure keeps votes under the person's key")
+        person = Person(psid, time.time() if now is None else now, self.secret, inbox_id)
+        counts = {}
+        for declaration in self.tables.values():
+            if declaration.erase is not None:
+                counts[declaration.table] = declaration.erase(conn, person)
+        request_scrub(conn, person.now)
+        return counts
+
+    # -- retention ----------------------------------------------------------------------------------------
+    def cutoff(self, declaration: Declaration, now: float, days: float | None = None) -> float:
+        days = self.retention_days if days is None else days
+        if declaration.max_age_days is not None:
+            days = min(days, declaration.max_age_days)
+        return now - days * DAY
+
+    def purge(self, stores: Mapping[str, Store], *, dry_run: bool = False, days: float | None = None,
+              now: float | None = None) -> dict[str, int]:
+        """Remove what is older than the retention (or `days`); returns rows per table.
+
+        For real: in transactions of at most PURGE_CHUNK rows per table, then a WAL scrub. Dry run: the same
+        code in one transaction that is rolled back, so the counts are exactly what a purge would remove.
+        """
+        now = time.time() if now is None else now
+        counts: dict[str, int] = {}
+        by_database: dict[str, list[Declaration]] = {}
+        for declaration in self.tables.values():
+            if declaration.purge is not None:
+                by_database.setdefault(declaration.database, []).append(declaration)
+        for database, declarations in by_database.items():
+            store = stores[database]
+            if dry_run:
+                with store.write() as conn:
+                    conn.execute("SAVEPOINT purge_dry_run")
+                    try:
+                        for d in declarations:
+                            counts[d.table] = d.purge(conn, self.cutoff(d, now, days), None)
+                    finally:
+                        conn.execute("ROLLBACK TO purge_dry_run")
+                        conn.execute("RELEASE purge_dry_run")
+                continue
+            for d in declarations:
+                total = 0
+                while True:
+                    with store.write() as conn:
+                        removed = d.purge(conn, self.cutoff(d, now, days), PURGE_CHUNK)
+                    total += removed
+                    if removed < PURGE_CHUNK:
+                        break
+                counts[d.table] = total
+        if not dry_run and any(counts.values()):
+            self.scrub(stores.values())
+        return counts
+
+    # -- WAL scrub ----------------------------------------------------------------------------------------
+    def scrub(self, stores: Iterable[Store]) -> bool:
+        """Checkpoint and truncate every store's WAL; True when all of them are empty."""
+        return all([store.truncate_wal() for store in stores])
+
+    def scrub_if_requested(self, main: Store, *others: Store) -> bool:
+        """Run by the lease holder every second: scrub the WALs if an erasure asked for it since the last time."""
+        requested = main.get_state(SCRUB_KEY)
+        if requested is None:
+            return False
+        if not self.scrub((main, *others)):
+            return False  # a reader held on; the next second tries again
+        with main.write() as conn:
+            conn.execute("DELETE FROM runtime_state WHERE key = ? AND value = ?", (SCRUB_KEY, requested))
+        log_event(log, "privacy.wal_scrubbed")
+        return True
+
+
+def request_scrub(conn: sqlite3.Connection, now: float) -> None:
+    """Ask the lease holder to scrub the WALs once the caller's transaction has committed."""
+    conn.execute("INSERT INTO runtime_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
+                 "SET value = excluded.value, updated_at = excluded.updated_at", (SCRUB_KEY, repr(now), now))
+
+
+def _delete_where(table: str, column: str, value: Callable[[Person], str]) -> Eraser:
+    def erase(conn: sqlite3.Connection, person: Person) -> int:
+        return conn.execute(f"DELETE FROM [{table}] WHERE [{column}] = ?", (value(person),)).rowcount
+    return erase
+
+
+def _delete_older(table: str, column: str) -> Purger:
+    def purge(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
+        return conn.execute(f"DELETE FROM [{table}] WHERE rowid IN (SELECT rowid FROM [{table}] WHERE [{column}] < ? "
+                            "LIMIT ?)", (cutoff, -1 if limit is None else limit)).rowcount
+    return purge
+
+
+# -- the platform core's own tables -----------------------------------------------------------------------------
+def erase_profile(conn: sqlite3.Connection, person: Person) -> int:
+    """The name and locale Facebook gave; the row stays as the address of an open conversation (its language
+    and Messenger window decide how the confirmation is sent), and goes with the retention."""
+    return conn.execute("UPDATE users SET first_name = NULL, last_name = NULL, locale = NULL, profile_status = 'erased' "
+                        "WHERE psid = ?", (person.psid,)).rowcount
+
+
+def erase_events(conn: sqlite3.Connection, person: Person) -> int:
+    """What they sent: the inbox keeps that an event happened (counts, de-duplication), not what it said nor
+    whose it was (the PSID becomes the person's pseudonym, in the de-duplication key too). Events still waiting
+    to be handled (sent after this request) are left to be answered."""
+    return conn.execute(
+        "UPDATE inbox SET event = :erased, error = NULL, psid = :key, dedup_key = replace(dedup_key, :psid, :key) "
+        "WHERE psid = :psid AND (status != 'pending' OR id = :current)",
+        {"erased": ERASED, "psid": person.psid, "key": person.key(), "current": person.inbox_id}).rowcount
+
+
+def erase_messages(conn: sqlite3.Connection, person: Person) -> int:
+    """What the bot and moderators sent them, and what it sent others about them (a moderator's alert with
+    their name and last message: any message caused by one of their events). Messages not sent yet are
+    cancelled; the PSID becomes the pseudonym; Facebook's message ids go."""
+    return conn.execute(
+        "UPDATE outbox SET request = :erased, error = NULL, message_id = NULL, "
+        "status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END, "
+        "finished_at = CASE WHEN status = 'queued' THEN :now ELSE finished_at END, "
+        "psid = CASE WHEN psid = :psid THEN :key ELSE psid END, "
+        "recipient_key = CASE WHEN recipient_key = :psid OR recipient_key LIKE 'comment:%' THEN :key "
+        "ELSE recipient_key END, dedup_key = replace(dedup_key, :psid, :key) "
+        "WHERE psid = :psid OR recipient_key = :psid "
+        "OR source_event_id IN (SELECT id FROM inbox WHERE psid IN (:psid, :key))",
+        {"erased": ERASED, "psid": person.psid, "key": person.key(), "now": person.now}).rowcount
+
+
+def purge_users(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
+    return conn.execute("DELETE FROM users WHERE rowid IN (SELECT rowid FROM users WHERE last_seen < ? LIMIT ?)",
+                        (cutoff, -1 if limit is None else limit)).rowcount
+
+
+def purge_events(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
+    return conn.execute("DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE received_at < ? "
+                        "AND status != 'pending' LIMIT ?)", (cutoff, -1 if limit is None else limit)).rowcount
+
+
+def purge_messages(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
+    return conn.execute("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ? "
+                        "AND status NOT IN ('queued', 'sending') LIMIT ?)", (cutoff, -1 if limit is None else limit)).rowcount
+
+
+def declare_core(privacy: PersonalData) -> None:
+    """The platform core's tables (bot/store.py, bot/inbox.py)."""
+    privacy.personal("users", erase=erase_profile, purge=purge_users)
+    privacy.personal("inbox", erase=erase_events, purge=purge_events)
+    privacy.personal("outbox", erase=erase_messages, purge=purge_messages)
+    privacy.personal("incoming", database="staging",
+                     why="the webhook's events for a second, until the lease holder moves them into the inbox and "
+                         "deletes them (zeroed by secure_delete; erasure's scrub truncates this WAL too)")
+    privacy.not_personal("leases", why="which process runs the background work (host and process id)")
+    privacy.not_personal("runtime_state", why="flags shared by the processes (paused sender, content version)")
+    privacy.not_personal("rate_limits", why="the shared send-rate token bucket")
