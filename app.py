@@ -23,6 +23,7 @@ from bot.fake_graph import FakeGraphServer
 from bot.graph import GraphClient
 from bot.http_server import BackgroundServer
 from bot.inbox import staging_schema
+from bot.numbers import BoundedIntConverter
 from bot.runtime import BotRuntime
 from bot.store import Store
 
@@ -74,6 +75,8 @@ def _create_app(settings: Settings) -> Flask:
         raise
 
     app = Flask(__name__)
+    # Every `<int:...>` in a route takes only what SQLite can hold: a larger number is a 404, not a 500.
+    app.url_map.converters["int"] = BoundedIntConverter
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

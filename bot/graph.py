@@ -132,6 +132,10 @@ class GraphClient:
     def set_messenger_profile(self, profile: dict) -> dict:
         return self._call("POST", "me/messenger_profile", json=profile)
 
+    def page(self, timeout: float = 5.0) -> dict:
+        """GET /me with a Page token: the Page's {id, name}."""
+        return self._call("GET", "me", params={"fields": "id,name"}, timeout=timeout)
+
     def check_token(self) -> bool:
         """True when Facebook accepts the token (GET /me); False on error 190."""
         try:

@@ -18,7 +18,7 @@ from typing import Protocol
 from .config import Settings
 from .content import Content
 from .dispatcher import Dispatcher
-from .graph import GraphClient
+from .graph import GraphClient, GraphError
 from .inbox import Inbox
 from .job_queue import JobQueue
 from .leadership import Lease
@@ -27,6 +27,7 @@ from .outbox import PAUSE_KEY, OutboxSender
 from .store import Store
 
 log = logging.getLogger(__name__)
+PAGE_ID_KEY = "page_id"
 
 
 class Service(Protocol):
@@ -147,6 +148,7 @@ class BotRuntime:
 
     def _start_services(self) -> None:
         log_event(log, "runtime.leading", owner=self.lease.owner)
+        self.learn_page_id()
         self.sender.start()
         self.inbox.start()
         self.jobs.start()
@@ -164,6 +166,29 @@ class BotRuntime:
         self.jobs.stop()
         self.inbox.stop()
         self.sender.stop()
+
+    def learn_page_id(self) -> str | None:
+        """Which Page this bot is: PAGE_ID, or Facebook's answer to GET /me (kept in the database for the next start
+        when Facebook cannot be asked). Said in the log at every start; the inbox uses it to leave alone events for
+        other Pages and the Page's own actions."""
+        page_id, name, source = self.settings.page_id, None, "PAGE_ID"
+        if not page_id:
+            try:
+                me = self.client.page()
+                page_id, name, source = str(me.get("id") or "") or None, me.get("name"), "GET /me"
+                if page_id:
+                    self.store.set_state(PAGE_ID_KEY, page_id)
+            except GraphError as exc:
+                page_id, source = self.store.get_state(PAGE_ID_KEY), "remembered from an earlier start"
+                log_event(log, "runtime.page_unknown" if not page_id else "runtime.page_not_checked", logging.WARNING,
+                          error=str(exc))
+        self.inbox.page_id = page_id
+        if page_id:
+            log_event(log, "page", page_id=page_id, page_name=name, source=source)
+        else:
+            log_event(log, "page.unknown: set PAGE_ID; until then events for other Pages and the Page's own comments "
+                      "cannot be told apart", logging.WARNING)
+        return page_id
 
     # -- signals ----------------------------------------------------------------------------------------
     def wake_inbox(self) -> None:

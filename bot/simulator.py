@@ -50,6 +50,15 @@ def referral(psid: str, ref: str) -> dict:
 
 
 def sticker(psid: str, sticker_id: int = 126361874215276) -> dict:
+    """A sticker as Facebook sends it since 30 August 2026: only an attachment of type `sticker`, `sticker_id` in its
+    payload (Messenger Platform changelog, 1 June 2026)."""
+    return messaging(psid, "message", {"mid": _mid(), "attachments": [{"type": "sticker", "payload": {
+        "url": f"https://scontent.xx.fbcdn.net/v/sticker/{sticker_id}.png", "sticker_id": sticker_id}}]})
+
+
+def sticker_before_2026(psid: str, sticker_id: int = 126361874215276) -> dict:
+    """The shape stickers had until the 2026 transition (`sticker_id` beside an `image` attachment): replays and
+    old events in the inbox still come this way."""
     return messaging(psid, "message", {"mid": _mid(), "sticker_id": sticker_id,
                                        "attachments": [{"type": "image", "payload": {"sticker_id": sticker_id}}]})
 

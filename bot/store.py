@@ -209,10 +209,11 @@ def core_schema(db: sqlite_utils.Database) -> None:
             "event": str,  # the event's JSON exactly as Facebook sent it (re-serialised compactly)
             "occurred_at": float,
             "received_at": float,
-            "status": str,  # pending | done | failed
+            "status": str,  # pending | done | failed | ignored (for another Page, or the Page's own action)
             "deliveries": int,  # how often Facebook delivered it (redeliveries are counted, not stored again)
             "handled_at": float,
-            "error": str,
+            "error": str,  # why it failed, or why it was ignored
+            "page_id": str,  # the Page it was for (the webhook entry's id)
         },
         pk="id",
         not_null={"dedup_key", "psid", "kind", "event", "received_at", "status"},

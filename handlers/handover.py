@@ -95,7 +95,7 @@ def release_conversation(conn, texts, psid: str, by: str) -> bool:
 def register(bot) -> None:
     bot.store.add_migration(schema)
     bot.content.require_texts("handover_started", "handover_ended", "handover_moderator_alert", "faq_human")
-    quiet = EventHandler({"message", "postback"}, stay_quiet, name="with_a_person",
+    quiet = EventHandler({"message", "postback", "referral"}, stay_quiet, name="with_a_person",
                          predicate=lambda ctx: is_with_a_person(ctx.conn, ctx.user.psid, ctx.now))
     bot.dispatcher.add(quiet, group=GUARDS)
     bot.dispatcher.add(PayloadHandler(HUMAN, hand_over), group=8)

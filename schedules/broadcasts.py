@@ -28,6 +28,7 @@ from bot.broadcasts import BroadcastError, Segment
 from bot.console import local_time
 from bot.job_queue import GRACE
 from bot.logs import event as log_event
+from bot.numbers import ROW_ID
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def broadcast_command(segment, text_th, text_en, link, link_title, link_title_en
 
 
 @click.command("broadcast-status")
-@click.argument("broadcast_id", type=int)
+@click.argument("broadcast_id", type=ROW_ID)
 @click.option("--watch", is_flag=True, help="Print the counts every second until it ends.")
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
@@ -163,7 +164,7 @@ def broadcast_status(broadcast_id: int, watch: bool, as_json: bool) -> None:
 
 
 @click.command("broadcast-cancel")
-@click.argument("broadcast_id", type=int)
+@click.argument("broadcast_id", type=ROW_ID)
 @with_appcontext
 def broadcast_cancel(broadcast_id: int) -> None:
     """Stop a broadcast: messages not yet sent are not sent."""

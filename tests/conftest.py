@@ -146,10 +146,10 @@ class BotProcess:
         self.proc: subprocess.Popen | None = None
         self.log_path = cwd / f"bot-{self.port}.log"
 
-    def start(self, wait: bool = True) -> "BotProcess":
+    def start(self, wait: bool = True, preexec_fn=None) -> "BotProcess":
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=self.env, cwd=self.cwd,
-                                     stdout=log, stderr=subprocess.STDOUT)
+                                     stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
         if wait:
             deadline = time.time() + 20
             while time.time() < deadline:
