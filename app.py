@@ -51,6 +51,8 @@ def _create_app(settings: Settings) -> Flask:
     if settings.local_mode:
         fake = FakeGraphServer().start()
         settings = settings.with_overrides(graph_api_url=fake.url)
+        # Meta tells the bot of its verdict on a template through the webhook: so does the fake.
+        fake.state.webhook = {"url": f"{settings.base_url}/webhook", "app_secret": settings.app_secret}
         logs.event(log, f"local mode: no PAGE_ACCESS_TOKEN, so replies go to the fake Graph API at {fake.url}",
                    mode="local", graph_api_url=fake.url)
 

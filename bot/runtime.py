@@ -10,11 +10,13 @@ call it.
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from typing import Protocol
 
+from . import alerts, utility_messages
 from .config import Settings
 from .content import Content
 from .dispatcher import Dispatcher
@@ -23,7 +25,7 @@ from .inbox import Inbox
 from .job_queue import JobQueue
 from .leadership import Lease
 from .logs import event as log_event
-from .outbox import PAUSE_KEY, OutboxSender
+from .outbox import PAUSE_KEY, PAUSE_REASONS, OutboxSender
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,10 @@ class BotRuntime:
         self.client = client
         self.lease = Lease(store, "runner", ttl=self.lease_ttl)
         self.sender = OutboxSender(store, client, settings.send_rate, settings.effective_send_concurrency,
-                                   owner=self.lease.owner, token_recheck_seconds=settings.token_recheck_seconds)
+                                   owner=self.lease.owner, token_recheck_seconds=settings.token_recheck_seconds,
+                                   moderators=settings.moderator_psids)
+        store.add_migration(alerts.schema)  # the sender records operator alerts and reads template statuses
+        store.add_migration(utility_messages.schema)
         self.inbox = Inbox(store, staging, dispatcher, content, settings, client, on_queued=self.sender.wake)
         self.jobs = JobQueue(settings.tz)  # the one scheduler; features add their jobs when their service starts
         self.services: list[Service] = [Checkpointer(store, staging)]  # features add theirs (reminders, ...)
@@ -214,12 +219,25 @@ class BotRuntime:
             ).fetchone()[0]
             paused = self.store.get_state(PAUSE_KEY)
             holder = self.lease.holder()
+            templates = self.content.loaded().get("message_templates")
+            if templates is not None:
+                report["message_templates"] = utility_messages.current(conn, templates)
+                # Not a reason for a load balancer to take the bot out: it still answers; only the messages outside
+                # the window that need this template are held back ("no approved template").
+                report["warnings"] = [f"{utility_messages.NO_APPROVED_TEMPLATE} for {t['template']} ({t['language']}): "
+                                      f"{t['name']} is {t['status']}" for t in report["message_templates"]
+                                      if t["status"] != utility_messages.APPROVED]
+            report["alerts_last_day"] = [dict(a) for a in alerts.recent(conn)]
         except Exception as exc:
             report["database"] = f"error: {type(exc).__name__}"
             return False, {**report, "status": "unhealthy", "problems": ["database unavailable"]}
         if paused:
             report["sender_paused"] = paused
-            problems.append("sending paused: the Page access token is invalid or expired")
+            try:
+                kind = json.loads(paused).get("kind") or "token"
+            except (ValueError, AttributeError):
+                kind = "token"
+            problems.append(PAUSE_REASONS.get(kind, PAUSE_REASONS["token"]))
         report["leader"] = holder
         report["this_process_leads"] = self.leading
         if holder is None or holder["age"] > self.lease_ttl:

@@ -155,11 +155,23 @@ class FakeGraph:
     def stats(self) -> dict:
         return self.http.get(f"{self.url}/_fake/stats", timeout=5).json()
 
+    def templates(self) -> list[dict]:
+        """The Page's utility message templates as the fake Meta holds them."""
+        return self.http.get(f"{self.url}/_fake/templates", timeout=5).json()["templates"]
+
+    def set_template_status(self, template_id: str, status: str, reason: str = "NONE") -> None:
+        """Meta changes a template's status (and tells the bot through its webhook)."""
+        self.http.post(f"{self.url}/_fake/templates/{template_id}/status", json={"status": status, "reason": reason},
+                       timeout=15).raise_for_status()
+
 
 def texts_of(messages: list[dict]) -> list[str]:
-    """The visible text of each message (text, or a template's text/titles)."""
+    """The visible text of each message (text, a template's text/titles, or a utility message as rendered)."""
     out = []
     for m in messages:
+        if "rendered" in m:  # a utility message: its template's body with the parameters filled in
+            out.append(m["rendered"])
+            continue
         message = m["body"].get("message", {})
         if "text" in message:
             out.append(message["text"])

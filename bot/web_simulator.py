@@ -67,4 +67,5 @@ def messages():
         found = simulator.FakeGraph(bot.fake_graph.url).messages(psid, after=after, wait=wait)
     except requests.RequestException:  # the fake is stopping with the bot: the page retries
         return jsonify(error="the fake Graph API is not answering"), 503
-    return jsonify(messages=[{"id": m["id"], "body": m["body"]} for m in found])
+    return jsonify(messages=[{"id": m["id"], "body": m["body"], **({"rendered": m["rendered"]} if "rendered" in m else {})}
+                             for m in found])

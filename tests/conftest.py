@@ -72,6 +72,19 @@ class RunningBot:
         self.graph.wait_for(before + 1, psid)
         return self.graph.quiet_then(psid, quiet=quiet)[before:]
 
+    def sync_templates(self, timeout: float = 15.0) -> str:
+        """`flask --app app templates sync`, then wait until Meta's verdicts (the fake approves within a moment and
+        tells the bot through its webhook) have reached the bot. Returns what the command printed."""
+        result = self.app.test_cli_runner().invoke(args=["templates", "sync"])
+        assert result.exit_code == 0, result.output
+        wanted = 2 * len(self.runtime.content["message_templates"])  # Thai and English
+        deadline = time.time() + timeout
+        with self.db() as conn:
+            while conn.execute("SELECT count(*) FROM message_templates WHERE status = 'APPROVED'").fetchone()[0] < wanted:
+                assert time.time() < deadline, "the templates were not approved"
+                time.sleep(0.05)
+        return result.output
+
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Until the inbox has nothing pending and the outbox nothing queued."""
         deadline = time.time() + timeout
@@ -110,6 +123,7 @@ def start_bot(tmp_path, fake_graph):
         if setup is not None:
             setup(app.extensions["bot"])
         server, url = serve(app)
+        fake_graph.state.webhook = {"url": f"{url}/webhook", "app_secret": SECRET}  # Meta's template verdicts
         runtime = app.extensions["bot"]
         runtime.sender.backoff_base = 0.05  # keep retry tests quick; the policy is the same
         runtime.start()
