@@ -259,12 +259,10 @@ class Inbox:
     def _not_ours(self, row: sqlite3.Row) -> str | None:
         """Why this event must not be answered, or None: it is for another Page subscribed to the same app, or it is
         something our Page itself did (its comments and replies, its reactions). The Page is never a citizen."""
-        page_id = self.page_id
-        if not page_id:
-            return None
-        if row["page_id"] and row["page_id"] != page_id:
-            return f"for another Page ({row['page_id']})"
-        if row["psid"] == page_id:
+        page_id, entry_page = self.page_id, row["page_id"]
+        if page_id and entry_page and entry_page != page_id:
+            return f"for another Page ({entry_page})"
+        if row["psid"] in {page_id, entry_page} - {None, ""}:  # the entry names the Page even before we know it
             return "the Page's own action"
         return None
 

@@ -78,10 +78,10 @@ def test_bad_json_and_other_objects_get_400(bot):
 def test_malformed_events_inside_a_valid_batch_do_not_break_the_others(bot):
     body = {"object": "page", "entry": [
         "not an entry",
-        {"id": "1", "messaging": "not a list"},
-        {"id": "1", "messaging": [{"sender": "nobody", "timestamp": "soon"}, 42,
+        {"id": simulator.PAGE_ID, "messaging": "not a list"},
+        {"id": simulator.PAGE_ID, "messaging": [{"sender": "nobody", "timestamp": "soon"}, 42,
                                   simulator.text("444", "สวัสดี")]},
-        {"id": "1", "changes": [{"field": "feed"}]},
+        {"id": simulator.PAGE_ID, "changes": [{"field": "feed"}]},
     ]}
     assert bot.webhook.post(body).status_code == 200
     answer = bot.answer("444", 0)
@@ -94,8 +94,8 @@ def test_malformed_events_inside_a_valid_batch_do_not_break_the_others(bot):
 # -- batches and redelivery -------------------------------------------------------------------------------
 def test_every_event_of_every_entry_is_handled(bot):
     body = {"object": "page", "entry": [
-        {"id": "1", "time": 1, "messaging": [simulator.text("501", "hi"), simulator.text("502", "hi")]},
-        {"id": "1", "time": 2, "messaging": [simulator.text("503", "hi"), simulator.postback("504", "GET_STARTED")]},
+        {"id": simulator.PAGE_ID, "time": 1, "messaging": [simulator.text("501", "hi"), simulator.text("502", "hi")]},
+        {"id": simulator.PAGE_ID, "time": 2, "messaging": [simulator.text("503", "hi"), simulator.postback("504", "GET_STARTED")]},
     ]}
     started = time.time()
     assert bot.webhook.post(body).status_code == 200
