@@ -37,7 +37,7 @@ def on_status_update(ctx: Context) -> None:
         log_event(log, "templates.status_not_understood", logging.WARNING, value=str(value)[:300])
         return None
     name, status = value.get("message_template_name"), str(value.get("event")).upper()
-    log_event(log, "templates.status", template=name, language=value.get("message_template_language"), status=status,
+    log_event(log, "templates.status", template_name=name, language=value.get("message_template_language"), status=status,
               reason=value.get("reason"))
     if status in OUT_OF_USE:
         message = (f"Meta set the utility template {name} ({value.get('message_template_language')}) to {status}"

@@ -127,13 +127,18 @@ def test_one_persons_events_are_handled_in_order_and_never_two_at_once(start_bot
 
 def test_stickers_in_the_2026_shape_and_the_old_one_are_answered_alike(bot):
     """Since 30 August 2026 a sticker is only an attachment of type `sticker`; replays still carry the old shape."""
-    new = simulator.sticker("2043", simulator.LIKE_STICKER)
-    assert "sticker_id" not in new["message"] and new["message"]["attachments"][0]["type"] == "sticker"
-    bot.webhook.send(new)
+    like = 369239263222822
+    bot.webhook.send(simulator.messaging("2043", "message", {"mid": "m_2043", "attachments": [
+        {"type": "sticker", "payload": {"url": "https://scontent.xx.fbcdn.net/s.png", "sticker_id": like}}]}))
     assert texts(bot.answer("2043", 0)) == ["ขอบคุณค่ะ 👍"]
-    bot.webhook.send(simulator.sticker_before_2026("2044", simulator.LIKE_STICKER))
-    assert texts(bot.answer("2044", 0)) == ["ขอบคุณค่ะ 👍"]
-    bot.webhook.send(simulator.sticker_before_2026("2045"))
+    shape = simulator.sticker("2047", like)["message"]  # what the web simulator and the terminal chat send
+    assert "sticker_id" not in shape and [(a["type"], a["payload"]["sticker_id"]) for a in shape["attachments"]] == \
+        [("sticker", like)]
+    bot.webhook.send(simulator.messaging("2044", "message", {"mid": "m_2044", "sticker_id": like, "attachments": [
+        {"type": "image", "payload": {"url": "https://scontent.xx.fbcdn.net/s.png", "sticker_id": like}}]}))
+    assert texts(bot.answer("2044", 0)) == ["ขอบคุณค่ะ 👍"]  # the shape before the 2026 transition
+    bot.webhook.send(simulator.messaging("2045", "message", {"mid": "m_2045", "attachments": [
+        {"type": "sticker", "payload": {"sticker_id": 126361874215276}}]}))
     assert "😊" in texts(bot.answer("2045", 0))[0]
     as_text = simulator.messaging("2046", "message", {"mid": "m_2046", "attachments": [
         {"type": "sticker", "payload": {"sticker_id": str(simulator.LIKE_STICKER)}}]})  # an id written as a string
