@@ -123,8 +123,10 @@ def start_bot(tmp_path, fake_graph):
         if setup is not None:
             setup(app.extensions["bot"])
         server, url = serve(app)
-        fake_graph.state.webhook = {"url": f"{url}/webhook", "app_secret": SECRET}  # Meta's template verdicts
         runtime = app.extensions["bot"]
+        for fake in (fake_graph, runtime.fake_graph):  # where Meta's template verdicts go (a local-mode bot's own fake)
+            if fake is not None:
+                fake.state.webhook = {"url": f"{url}/webhook", "app_secret": runtime.settings.app_secret}
         runtime.sender.backoff_base = 0.05  # keep retry tests quick; the policy is the same
         runtime.start()
         assert runtime.wait_until_leading(10)

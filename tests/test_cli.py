@@ -37,6 +37,7 @@ def clean_env(tmp_path, **extra) -> dict:
     ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
     ({"MODERATOR_PSIDS": "alice,bob"}, "MODERATOR_PSIDS"),
     ({"GRAPH_API_URL": "graph.facebook.com"}, "GRAPH_API_URL"),
+    ({"PAGE_ID": "Opengovthailand"}, "PAGE_ID"),
 ])
 def test_a_bad_setting_stops_the_start_with_one_line_naming_it(tmp_path, env, named):
     for command in ([sys.executable, str(ROOT / "app.py")], FLASK + ["setup-profile"]):
@@ -148,6 +149,8 @@ def test_the_default_log_keeps_out_apschedulers_routine_lines(bot_process):
     process.stop()
     lines = [json.loads(line) for line in process.log_path.read_text().splitlines() if line.startswith("{")]
     assert lines and not [line for line in lines if line["logger"].startswith("apscheduler")]
+    # It says which Page it is (no PAGE_ID here: Facebook was asked).
+    assert [(line["page_id"], line["source"]) for line in lines if line["event"] == "page"] == [(simulator.PAGE_ID, "GET /me")]
 
 
 def _file_size_limit(limit: int):

@@ -93,6 +93,12 @@ def test_templates_sync_creates_each_template_once_and_prints_every_status(bot):
     assert {t["status"] for t in report["message_templates"]} == {"APPROVED"} and report["warnings"] == []
 
 
+def test_an_event_update_too_long_for_its_utility_template_is_refused_when_written(bot):
+    refused = cli(bot, "broadcast", "--text", "ก" * 1500, "--event-update", "--draft")
+    assert refused.exit_code != 0 and "utility message" in refused.stderr and "characters" in refused.stderr
+    assert cli(bot, "broadcast", "--text", "ก" * 1500, "--draft").exit_code == 0  # not an event update: 2,000 is fine
+
+
 def test_without_an_approved_template_nothing_goes_and_the_reason_is_recorded_everywhere(bot):
     register_and_leave(bot, "11001")
     preview = cli(bot, "broadcast", "--segment", "registered", "--text", "ย้ายห้องประชุม", "--event-update", "--draft")
