@@ -114,6 +114,22 @@ def messaging_fields(intent: str, tag: str | None, last_interaction_at: float | 
     return None
 
 
+def _what_to_send(conn: sqlite3.Connection, row: sqlite3.Row, now: float) -> tuple[dict | None, dict | None, str]:
+    """(the Send API body, the utility fallback it is, if so, "") for a queued row, or (None, None, why not)."""
+    body = json.loads(row["request"])
+    fields = messaging_fields(row["intent"], row["tag"], row["last_interaction_at"], now)
+    if fields is not None:
+        return {**body, **fields}, None, ""
+    if not row["utility"]:
+        return None, None, OUTSIDE_NO_TAG
+    fallback = json.loads(row["utility"])
+    status, _ = utility_messages.status_of(conn, fallback["name"], fallback["language"])
+    if status != utility_messages.APPROVED:
+        return None, None, (f"{utility_messages.NO_APPROVED_TEMPLATE} ({fallback['name']}, {fallback['language']}: "
+                            f"{status or 'not created'})")
+    return {"recipient": body["recipient"], **utility_messages.send_fields(fallback)}, fallback, ""
+
+
 @dataclass
 class _Claimed:
     id: int
@@ -131,6 +147,7 @@ class _Result:
     message_id: str | None = None
     error: str | None = None
     delay: float = 0.0
+    refused: bool = False  # Facebook refused the tag or the utility template itself (error 100)
 
 
 class OutboxSender:
@@ -302,31 +319,17 @@ class OutboxSender:
                 {"now": now, "limit": allowed},
             ).fetchall()
             for row in rows:
-                fields = messaging_fields(row["intent"], row["tag"], row["last_interaction_at"], now)
-                body = json.loads(row["request"])
-                fallback = None
-                if fields is None and row["utility"]:
-                    fallback = json.loads(row["utility"])
-                    status, _ = utility_messages.status_of(conn, fallback["name"], fallback["language"])
-                    if status == utility_messages.APPROVED:
-                        body = {"recipient": body["recipient"], **utility_messages.send_fields(fallback)}
-                        fields = {}
-                    else:
-                        reason = (f"{utility_messages.NO_APPROVED_TEMPLATE} ({fallback['name']}, {fallback['language']}: "
-                                  f"{status or 'not created'})")
-                if fields is None:
+                body, utility, why_not = _what_to_send(conn, row, now)
+                if body is None:
                     conn.execute("UPDATE outbox SET status = 'outside_window', finished_at = ?, error = ? WHERE id = ?",
-                                 (now, reason if fallback else OUTSIDE_NO_TAG, row["id"]))
+                                 (now, why_not, row["id"]))
                     settled += 1
                     continue
-                body.update(fields)
-                sent_as = " ".join(str(v) for v in (body.get("messaging_type"), body.get("tag")) if v) or "PRIVATE_REPLY"
-                if fields == {} and fallback:
-                    sent_as = f"UTILITY {fallback['name']} ({fallback['language']})"
+                sent_as = f"UTILITY {utility['name']} ({utility['language']})" if utility else \
+                    " ".join(str(v) for v in (body.get("messaging_type"), body.get("tag")) if v) or "PRIVATE_REPLY"
                 conn.execute("UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?, sent_as = ? WHERE id = ?",
                              (self.owner, now, sent_as, row["id"]))
-                claimed.append(_Claimed(row["id"], row["recipient_key"], row["psid"], body, row["attempts"],
-                                        fallback if fields == {} and fallback else None))
+                claimed.append(_Claimed(row["id"], row["recipient_key"], row["psid"], body, row["attempts"], utility))
             conn.execute(
                 "INSERT INTO rate_limits (name, tokens, updated_at) VALUES ('send', ?, ?) "
                 "ON CONFLICT(name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
@@ -370,7 +373,7 @@ class OutboxSender:
             # Facebook refuses the tag or the template itself: final, and someone must act on it.
             what = f"utility template {row.utility['name']} ({row.utility['language']})" if row.utility \
                 else f"message tag {row.body['tag']}"
-            return _Result(row, "failed", error=f"refused by Facebook ({what}): {exc}")
+            return _Result(row, "failed", error=f"refused by Facebook ({what}): {exc}", refused=True)
         if action == graph.THROTTLED:
             # Page- or app-level throttling: everyone waits, in every process, not just this message.
             until = time.time() + self._backoff(row.attempts, floor=self.throttle_floor)
@@ -490,7 +493,7 @@ class OutboxSender:
                         (r.status, now, r.error, r.row.id))
                     if r.status in (graph.USER_UNAVAILABLE, graph.NO_MATCHING_USER) and r.row.psid:
                         unreachable.append((r.status, now, r.row.psid))
-                    if r.error and r.error.startswith("refused by Facebook ("):
+                    if r.refused:
                         self._alert_refusal(conn, r, now)
             conn.executemany("UPDATE users SET unreachable = ?, unreachable_at = ? WHERE psid = ?", unreachable)
 
