@@ -172,7 +172,9 @@ def test_a_full_disk_is_reported_once_with_its_cause_and_webhooks_are_not_acknow
                  for i in range(150)]
     time.sleep(1.0)
     process.stop()
-    assert 200 in statuses and statuses[-1] == 503  # Facebook keeps what we could not store and delivers it again
+    # Facebook keeps what we could not store and delivers it again. (Space comes back as the runner moves staged
+    # events on, so a later webhook may be stored again.)
+    assert statuses[0] == 200 and 503 in statuses and 500 not in statuses
     lines = [json.loads(line) for line in process.log_path.read_text().splitlines() if line.startswith("{")]
     failures = [line for line in lines if line.get("error_type") == "OperationalError"]
     assert {line["event"] for line in failures} >= {"webhook.not_stored", "inbox.fetch_error"}
