@@ -7,8 +7,8 @@ Local mode, the tests and the benchmarks all point `GRAPH_API_URL` at it. It ans
 It follows the Messenger Platform as Meta documents it in late 2026, with the sources and their dates:
 - Message tags: only `HUMAN_AGENT` is left. `CONFIRMED_EVENT_UPDATE`, `POST_PURCHASE_UPDATE` and
   `ACCOUNT_UPDATE` were retired on 27 April 2026 and are refused with error 100 "(#100) Invalid parameter", as
-  integrators who checked against the live API report (erxes PR #9177, August 2026; vlab-research's
-  utility-messages notes, 2026). Recurring notifications ended in February 2026.
+  integrators who checked against the live API report (erxes PR #9177, August 2026; vlab-research/fly,
+  documentation/utility-messages.md, 2026). Recurring notifications ended in February 2026.
 - Utility messages ("Send a utility message", Messenger Platform, updated 13 March 2026; "Page Message
   Templates", Graph API reference v25.0/v26.0): Page-owned templates under `/{page-id}/message_templates`,
   permission `page_utility_messaging`, approved "within seconds of creation", never marketing. Meta's pages as
@@ -16,7 +16,7 @@ It follows the Messenger Platform as Meta documents it in late 2026, with the so
   creation as WhatsApp's Message Templates API (`name`, `language`, `category: UTILITY`, `components` with a
   BODY whose `{{1}}`... placeholders need `example.body_text`; BUTTONS of type URL, PHONE_NUMBER or POSTBACK,
   QUICK_REPLY refused with subcode 2018416, as integrators found on v25.0), and sending as integrators document
-  it: `messaging_type: UTILITY` and an attachment `{"type": "template", "payload": {"template_type":
+  it (vlab-research/fly, documentation/utility-messages.md): `messaging_type: UTILITY` and an attachment `{"type": "template", "payload": {"template_type":
   "utility_messages", "name", "language": {"code"}, "components": [{"type": "body", "parameters": [...]}]}}`.
   A template that does not exist in that language, is not APPROVED, or gets the wrong number of parameters is
   refused with error 100. Utility messages may go outside the 24-hour window; that is what they are for.

@@ -12,8 +12,9 @@ The platform, as Meta documents it (sources and dates):
 - Meta's pages as stored for this project end before the request bodies. The shapes used here are the closest
   documented ones: a template is created as WhatsApp's Message Templates API creates one (`name`, `language`,
   `category: UTILITY`, a BODY component whose `{{1}}`, `{{2}}`... placeholders carry `example.body_text`), and
-  sent as integrators who verified it on v25.0 document: `messaging_type: UTILITY` with an attachment of
-  `template_type: utility_messages`, `name`, `language.code` and the body's `parameters` in order.
+  sent as integrators who verified it on v25.0 document (vlab-research/fly, documentation/utility-messages.md,
+  2026): `messaging_type: UTILITY` with an attachment of `template_type: utility_messages`, `name`,
+  `language.code` and the body's `parameters` in order.
 
 The model here:
 - The templates are content organisers edit: `content/message_templates.toml`, each with named placeholders
