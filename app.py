@@ -24,6 +24,7 @@ from bot.graph import GraphClient
 from bot.http_server import BackgroundServer
 from bot.inbox import staging_schema
 from bot.keyfile import kept_secret
+from bot.numbers import BoundedIntConverter
 from bot.runtime import BotRuntime
 from bot.store import Store
 
@@ -53,6 +54,8 @@ def _create_app(settings: Settings) -> Flask:
     if settings.local_mode:
         fake = FakeGraphServer().start()
         settings = settings.with_overrides(graph_api_url=fake.url)
+        # Meta tells the bot of its verdict on a template through the webhook: so does the fake.
+        fake.state.webhook = {"url": f"{settings.base_url}/webhook", "app_secret": settings.app_secret}
         logs.event(log, f"local mode: no PAGE_ACCESS_TOKEN, so replies go to the fake Graph API at {fake.url}",
                    mode="local", graph_api_url=fake.url)
 
@@ -77,6 +80,8 @@ def _create_app(settings: Settings) -> Flask:
         raise
 
     app = Flask(__name__)
+    # Every `<int:...>` in a route takes only what SQLite can hold: a larger number is a 404, not a 500.
+    app.url_map.converters["int"] = BoundedIntConverter
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -13,9 +13,12 @@ Why it is exactly-once and resumable after kill -9:
   broadcasts after conversation (priority 1), so a citizen's answer never waits behind 10,000 announcements.
 
 Messenger's rules: everyone inside their 24-hour window gets it as UPDATE. Outside the window, only
-registered participants, and only when the broadcast is marked an event update, under CONFIRMED_EVENT_UPDATE
-(Facebook forbids promotions, polls and surveys in tagged messages). Everyone else outside the window is
-recorded as `outside_window` at fan-out, without a Send API call. People Facebook refused for good (they
+registered participants, and only when the broadcast is marked an event update, as a utility message: the
+`event_update` template of content/message_templates.toml with the announcement as its parameter (the
+CONFIRMED_EVENT_UPDATE tag was retired on 27 April 2026; see bot/utility_messages.py). Without an approved
+template in the person's language it is not sent, and the recipient's result says "no approved template".
+Utility messages must not market anything, so neither may an event update. Everyone else outside the window
+is recorded as `outside_window` at fan-out, without a Send API call. People Facebook refused for good (they
 blocked the Page, deleted their account) are not in any audience.
 """
 from __future__ import annotations
@@ -25,14 +28,15 @@ import logging
 import time
 from dataclasses import dataclass
 
+from . import utility_messages
 from .logs import event as log_event
-from .outbox import WINDOW_SECONDS, Outgoing, enqueue
+from .outbox import OUTSIDE_NO_TAG, WINDOW_SECONDS, Outgoing, enqueue
 from .replies import Buttons, Text, UrlButton
 from .store import ensure_table
 
 log = logging.getLogger(__name__)
 
-TAG = "CONFIRMED_EVENT_UPDATE"
+UPDATE_TEMPLATE = "event_update"  # the utility template an event update goes as outside the window
 BULK_PRIORITY = 1
 FANOUT_CHUNK = 500  # rows per transaction: short enough that replies to citizens are not held up
 TEXT_LIMIT = 2000  # one Messenger message
@@ -61,7 +65,7 @@ def schema(db) -> None:
             "link_title_th": str,
             "link_title_en": str,
             "segment": str,  # everyone | registered | topic:<1-4> | session:<id> | language:<th|en>
-            "event_update": int,  # 1: registered participants outside the window get it under CONFIRMED_EVENT_UPDATE
+            "event_update": int,  # 1: registered participants outside the window get it as a utility message
             "state": str,  # draft | scheduled | sending | done | cancelled | missed
             "scheduled_at": float,
             "started_at": float,
@@ -137,28 +141,44 @@ def _audience_sql(segment: Segment, agenda, extra: str = "") -> tuple[str, dict]
 class Estimate:
     total: int  # people in the segment Facebook still lets us reach
     in_window: int  # inside their 24-hour window now: they get it
-    tagged: int  # registered, outside the window, get it as CONFIRMED_EVENT_UPDATE (event updates only)
-    outside: int  # outside the window and not allowed a tag: skipped
+    utility: int  # registered, outside the window, get it as a utility message (event updates only)
+    no_template: int  # registered, outside the window, event update, but no approved template in their language
+    outside: int  # outside the window, no way to reach them: skipped
     unreachable: int  # in the segment, but Facebook refused them for good earlier
 
     @property
     def reachable(self) -> int:
-        return self.in_window + self.tagged
+        return self.in_window + self.utility
 
 
-def estimate(conn, segment: Segment, event_update: bool, agenda=None, now: float | None = None) -> Estimate:
+def approved_languages(conn, templates, template_id: str = UPDATE_TEMPLATE) -> list[str]:
+    """The languages (th, en) in which `template_id` is APPROVED now."""
+    if not templates or template_id not in templates:
+        return []
+    template = templates[template_id]
+    return [lang for lang, code in utility_messages.LANGUAGE_CODES.items()
+            if utility_messages.status_of(conn, template.name(lang), code)[0] == utility_messages.APPROVED]
+
+
+def estimate(conn, segment: Segment, event_update: bool, agenda=None, now: float | None = None,
+             templates=None) -> Estimate:
     now = time.time() if now is None else now
     sql, params = _audience_sql(segment, agenda)
+    approved = approved_languages(conn, templates)
+    marks = ",".join(f":lang{i}" for i in range(len(approved))) or "NULL"
     row = conn.execute(
         f"SELECT count(*), coalesce(sum(last_interaction_at > :since), 0), "
-        f"coalesce(sum(coalesce(last_interaction_at, 0) <= :since AND registered), 0) FROM ({sql})",
-        {**params, "since": now - WINDOW_SECONDS}).fetchone()
-    total, in_window, registered_outside = row[0], row[1], row[2]
-    tagged = registered_outside if event_update else 0
+        f"coalesce(sum(coalesce(last_interaction_at, 0) <= :since AND registered), 0), "
+        f"coalesce(sum(coalesce(last_interaction_at, 0) <= :since AND registered AND language IN ({marks})), 0) "
+        f"FROM ({sql})",
+        {**params, "since": now - WINDOW_SECONDS, **{f"lang{i}": lang for i, lang in enumerate(approved)}}).fetchone()
+    total, in_window, registered_outside, with_template = row
+    utility = with_template if event_update else 0
+    no_template = registered_outside - with_template if event_update else 0
     condition, params = segment.where(agenda)
     unreachable = conn.execute(f"SELECT count(*) FROM users u WHERE u.unreachable IS NOT NULL AND ({condition})",
                                params).fetchone()[0]
-    return Estimate(total, in_window, tagged, total - in_window - tagged, unreachable)
+    return Estimate(total, in_window, utility, no_template, total - in_window - utility - no_template, unreachable)
 
 
 # -- the record -------------------------------------------------------------------------------------------------
@@ -195,6 +215,11 @@ class Broadcast:
             return Buttons(self.text[lang], [UrlButton(self.link_title[lang], self.link_url)])
         return Text(self.text[lang])
 
+    def update_text(self, lang: str) -> str:
+        """The announcement as the `update` parameter of a utility message: one line, with its link."""
+        lang = lang if lang in ("th", "en") else "th"
+        return utility_messages.clean_parameter(f"{self.text[lang]} {self.link_url or ''}")
+
 
 def get(conn, broadcast_id: int) -> Broadcast | None:
     row = conn.execute("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()
@@ -206,8 +231,10 @@ def recent(conn, limit: int = 50) -> list[Broadcast]:
 
 
 def create(conn, *, text_th: str, text_en: str = "", segment: Segment, event_update: bool = False,
-           link_url: str = "", link_title_th: str = "", link_title_en: str = "", created_by: str) -> int:
-    """Save a draft, checked against Messenger's limits. Returns its id."""
+           link_url: str = "", link_title_th: str = "", link_title_en: str = "", created_by: str,
+           templates=None) -> int:
+    """Save a draft, checked against Messenger's limits (and, for an event update, against what its utility
+    template can carry: `templates`, content/message_templates.toml). Returns its id."""
     text_th, text_en = (text_th or "").strip(), (text_en or "").strip()
     link_url, link_title_th, link_title_en = (link_url or "").strip(), (link_title_th or "").strip(), (link_title_en or "").strip()
     if not text_th:
@@ -227,6 +254,15 @@ def create(conn, *, text_th: str, text_en: str = "", segment: Segment, event_upd
                 raise BroadcastError(f"a button title has at most {LINK_TITLE_LIMIT} characters: {title!r}")
     elif link_title_th or link_title_en:
         raise BroadcastError("a button title needs a link")
+    if event_update and templates and UPDATE_TEMPLATE in templates:
+        template = templates[UPDATE_TEMPLATE]
+        for lang, name, text in (("th", "Thai", text_th), ("en", "English", text_en or text_th)):
+            carried = len(utility_messages.clean_parameter(f"{text} {link_url}"))
+            room = template.room_for(lang, "update")
+            if carried > room:
+                raise BroadcastError(f"an event update reaches registered participants outside the 24-hour window as a "
+                                     f"utility message, which takes {room} characters of {name} text and link; this "
+                                     f"one has {carried}")
     cursor = conn.execute(
         "INSERT INTO broadcasts (created_at, created_by, text_th, text_en, link_url, link_title_th, link_title_en, "
         "segment, event_update, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft')",
@@ -324,16 +360,30 @@ def recipient_results(conn, broadcast_id: int):
     """One row per recipient: PSID, language, result (sent, failed, skipped, pending), the outbox status, when,
     Facebook's message id or the error."""
     for row in conn.execute(
-            "SELECT o.psid, coalesce(u.language, 'th') AS language, o.status, o.finished_at, o.message_id, o.error, o.tag "
-            "FROM outbox o LEFT JOIN users u ON u.psid = o.psid WHERE o.batch = ? ORDER BY o.id", (batch_name(broadcast_id),)):
+            "SELECT o.psid, coalesce(u.language, 'th') AS language, o.status, o.finished_at, o.message_id, o.error, "
+            "o.sent_as FROM outbox o LEFT JOIN users u ON u.psid = o.psid WHERE o.batch = ? ORDER BY o.id",
+            (batch_name(broadcast_id),)):
         yield {"psid": row["psid"], "language": row["language"], "result": FINISHED_STATUSES.get(row["status"], "pending"),
-               "status": row["status"], "tag": row["tag"] or "", "finished_at": row["finished_at"],
+               "status": row["status"], "sent_as": row["sent_as"] or "", "finished_at": row["finished_at"],
                "message_id": row["message_id"] or "", "error": row["error"] or ""}
 
 
+def skipped_reasons(conn, broadcast_id: int) -> list[tuple[str, int]]:
+    """Why recipients were not sent the broadcast, with how many each: "no approved template (...)", outside the
+    window, cancelled, and Facebook's refusals."""
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT coalesce(error, status), count(*) AS n FROM outbox WHERE batch = ? AND status NOT IN "
+        "('sent', 'queued', 'sending') GROUP BY 1 ORDER BY n DESC", (batch_name(broadcast_id),))]
+
+
 # -- the engine (runs in the lease holder) ----------------------------------------------------------------------
-def fan_out_chunk(store, broadcast_id: int, agenda=None, chunk: int = FANOUT_CHUNK, now: float | None = None) -> bool:
-    """Queue the next `chunk` people of a broadcast in one transaction. Returns True while there is more to do."""
+def fan_out_chunk(store, broadcast_id: int, agenda=None, chunk: int = FANOUT_CHUNK, now: float | None = None,
+                  templates=None) -> bool:
+    """Queue the next `chunk` people of a broadcast in one transaction. Returns True while there is more to do.
+
+    Registered participants outside the window of an event update get a utility fallback (the `event_update`
+    template of `templates`); whether it is sent is decided when the outbox gets to it (the window may have opened,
+    the template may have been approved meanwhile)."""
     now = time.time() if now is None else now
     with store.write() as conn:
         row = conn.execute("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()
@@ -348,13 +398,17 @@ def fan_out_chunk(store, broadcast_id: int, agenda=None, chunk: int = FANOUT_CHU
         batch = batch_name(b.id)
         since = now - WINDOW_SECONDS
         skipped = []
+        update = templates.get(UPDATE_TEMPLATE) if templates else None
         for person in people:
             in_window = (person["last_interaction_at"] or 0) > since
-            tag = TAG if (b.event_update and person["registered"] and not in_window) else None
-            if not in_window and tag is None:
+            utility = None
+            if b.event_update and person["registered"] and not in_window and update is not None:
+                lang = person["language"]
+                utility = update.fallback(lang, {"update": b.update_text(lang)})
+            if not in_window and utility is None:
                 skipped.append(person)
                 continue
-            enqueue(conn, person["psid"], [Outgoing(messages[person["language"]], intent="UPDATE", tag=tag,
+            enqueue(conn, person["psid"], [Outgoing(messages[person["language"]], intent="UPDATE", utility=utility,
                                                     dedup_key=f"{batch}:{person['psid']}")],
                     batch=batch, priority=BULK_PRIORITY, now=now)
         # Outside the window with no tag allowed: a result without a Send API call (the rule is Facebook's).
@@ -363,7 +417,7 @@ def fan_out_chunk(store, broadcast_id: int, agenda=None, chunk: int = FANOUT_CHU
             "dedup_key, batch, priority) VALUES (?, ?, ?, 'UPDATE', 'outside_window', ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
             [(p["psid"], p["psid"], json.dumps({"recipient": {"id": p["psid"]}, "skipped": True}), now, now,
-              "outside the 24-hour window and no permitted tag", f"{batch}:{p['psid']}#0", batch, BULK_PRIORITY)
+              OUTSIDE_NO_TAG, f"{batch}:{p['psid']}#0", batch, BULK_PRIORITY)
              for p in skipped])
         last = people[-1]["psid"] if people else b.cursor
         finished = len(people) < chunk

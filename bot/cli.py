@@ -205,14 +205,15 @@ class LocalChat:
             for message in batch:
                 self.last_id = max(self.last_id, message["id"])
                 received.append(message)
-                self.render(message["body"])
+                self.render(message["body"], message.get("rendered"))
             wait = quiet
         if not received:
             click.echo("bot> (no answer)")
         return received
 
-    def render(self, body: dict) -> None:
-        """Print one Send API body; its buttons and quick replies become numbered choices."""
+    def render(self, body: dict, rendered: str | None = None) -> None:
+        """Print one Send API body; its buttons and quick replies become numbered choices. A utility message
+        shows as the fake rendered it (its template's body with the parameters filled in)."""
         if "sender_action" in body:
             return
         message = body.get("message", {})
@@ -224,7 +225,9 @@ class LocalChat:
         if "text" in message:
             click.echo("bot> " + message["text"].replace("\n", "\n     "))
         payload = (message.get("attachment") or {}).get("payload") or {}
-        if payload.get("template_type") == "button":
+        if payload.get("template_type") == "utility_messages":
+            click.echo("bot> " + (rendered or f"[utility message {payload.get('name')}]").replace("\n", "\n     "))
+        elif payload.get("template_type") == "button":
             click.echo("bot> " + payload["text"].replace("\n", "\n     "))
             for button in payload["buttons"]:
                 click.echo(f"     [{offer(button)}] {button['title']}")
@@ -260,6 +263,8 @@ def chat(psid: str, url: str | None) -> None:
             raise click.ClickException("chat needs local mode (no PAGE_ACCESS_TOKEN): replies from Facebook cannot be read here")
         server = BackgroundServer(current_app._get_current_object()).start()
         url, graph_url = server.url, bot.client.base_url
+        if bot.fake_graph is not None:  # template verdicts go to this bot's webhook
+            bot.fake_graph.state.webhook = {"url": f"{url}/webhook", "app_secret": bot.settings.app_secret}
         bot.start()
         click.echo(f"(no bot at the configured address: started one here on {url})")
     session = LocalChat(url, graph_url, bot.settings.app_secret, psid)

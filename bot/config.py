@@ -31,6 +31,9 @@ class Settings:
     app_secret: str = LOCAL_APP_SECRET
     verify_token: str = LOCAL_VERIFY_TOKEN
     graph_api_url: str = DEFAULT_GRAPH_API_URL
+    # The Page's id. Without it the runner asks Facebook (GET /me) at start. Events for another Page subscribed to
+    # the same app, and what the Page itself does (its comments, replies, reactions), are never answered.
+    page_id: str | None = None
     database_path: Path = Path("instance/bot.sqlite3")
     moderator_psids: frozenset[str] = field(default_factory=frozenset)
     timezone: str = "Asia/Bangkok"
@@ -131,6 +134,10 @@ class Settings:
         if level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
 
+        page_id = get("PAGE_ID")
+        if page_id is not None and not (page_id.isascii() and page_id.isdigit() and len(page_id) <= 20):
+            raise ConfigError(f"PAGE_ID must be the Page's numeric id (Page > About > Page transparency), got {page_id!r}")
+
         moderators = frozenset(p.strip() for p in (get("MODERATOR_PSIDS") or "").split(",") if p.strip())
         bad = [p for p in moderators if not p.isdigit()]
         if bad:
@@ -141,6 +148,7 @@ class Settings:
             app_secret=app_secret or LOCAL_APP_SECRET,
             verify_token=verify_token or LOCAL_VERIFY_TOKEN,
             graph_api_url=graph.rstrip("/"),
+            page_id=page_id,
             database_path=Path(get("DATABASE_PATH") or "instance/bot.sqlite3"),
             moderator_psids=moderators,
             timezone=tz,

@@ -29,6 +29,7 @@ TOKEN = "token"  # the Page token is invalid or expired: stop sending until it i
 USER_UNAVAILABLE = "user_unavailable"  # this person cannot get messages now: stop for this message
 NO_MATCHING_USER = "no_matching_user"
 OUTSIDE_WINDOW = "outside_window"
+RESTRICTED = "restricted"  # the Page may not send for now (10/1893063, since June 2026): stop sending, retry later
 PERMANENT = "failed"  # the request itself is wrong: retrying will not help
 
 THROTTLE_CODES = {4, 17, 32, 613}
@@ -65,6 +66,8 @@ class GraphError(Exception):
             return NO_MATCHING_USER
         if code == 10 and sub == 2018278:
             return OUTSIDE_WINDOW
+        if code == 10 and sub == 1893063:  # Messenger Platform changelog, 25 June 2026
+            return RESTRICTED
         if code in (1200, 2) or self.transient or self.status >= 500 or self.status == 429:
             return RETRY
         return PERMANENT
@@ -131,6 +134,30 @@ class GraphClient:
 
     def set_messenger_profile(self, profile: dict) -> dict:
         return self._call("POST", "me/messenger_profile", json=profile)
+
+    def message_templates(self, page_id: str, name: str | None = None) -> list[dict]:
+        """GET /{page-id}/message_templates, every page of it: the Page's utility message templates with their
+        `status` ("Page Message Templates", Graph API reference)."""
+        params: dict = {"limit": 100, "fields": "id,name,language,status,category,rejected_reason"}
+        if name:
+            params["name"] = name
+        found: list[dict] = []
+        for _ in range(100):  # at most 10,000 templates; Meta's own limit per Page is far lower
+            answer = self._call("GET", f"{page_id}/message_templates", params=params)
+            found += [t for t in answer.get("data") or [] if isinstance(t, dict)]
+            cursor = ((answer.get("paging") or {}).get("cursors") or {}).get("after")
+            if not (answer.get("paging") or {}).get("next") or not cursor:
+                break
+            params = {**params, "after": cursor}
+        return found
+
+    def create_message_template(self, page_id: str, body: dict) -> dict:
+        """POST /{page-id}/message_templates; returns {id, status, category}."""
+        return self._call("POST", f"{page_id}/message_templates", json=body)
+
+    def page(self, timeout: float = 5.0) -> dict:
+        """GET /me with a Page token: the Page's {id, name}."""
+        return self._call("GET", "me", params={"fields": "id,name"}, timeout=timeout)
 
     def check_token(self) -> bool:
         """True when Facebook accepts the token (GET /me); False on error 190."""

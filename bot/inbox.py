@@ -50,7 +50,7 @@ def staging_schema(db) -> None:
     ensure_table(
         db, "incoming",
         {"id": int, "dedup_key": str, "psid": str, "kind": str, "event": str, "occurred_at": float,
-         "received_at": float, "deliveries": int},
+         "received_at": float, "deliveries": int, "page_id": str},
         pk="id", not_null={"dedup_key", "psid", "kind", "event", "received_at"}, defaults={"deliveries": 1},
     )
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS incoming_dedup ON incoming(dedup_key)")
@@ -61,9 +61,9 @@ def stage_rows(conn: sqlite3.Connection, rows: list[InboxRow], now: float) -> in
     new = 0
     for row in rows:
         delivered = conn.execute(
-            "INSERT INTO incoming (dedup_key, psid, kind, event, occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(dedup_key) DO UPDATE SET deliveries = deliveries + 1 RETURNING deliveries",
-            (row.dedup_key, row.psid, row.kind, row.event, row.occurred_at, now),
+            "INSERT INTO incoming (dedup_key, psid, kind, event, occurred_at, received_at, page_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedup_key) DO UPDATE SET deliveries = deliveries + 1 RETURNING deliveries",
+            (row.dedup_key, row.psid, row.kind, row.event, row.occurred_at, now, row.page_id or None),
         ).fetchone()[0]
         new += delivered == 1
     return new
@@ -74,11 +74,11 @@ def insert_rows(conn: sqlite3.Connection, rows: list, now: float) -> None:
     for row in rows:
         status = "done" if row["kind"] in SILENT_KINDS else "pending"  # kept for the record, never answered
         conn.execute(
-            "INSERT INTO inbox (dedup_key, psid, kind, event, occurred_at, received_at, status, handled_at, deliveries) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO inbox (dedup_key, psid, kind, event, occurred_at, received_at, status, handled_at, deliveries, "
+            "page_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(dedup_key) DO UPDATE SET deliveries = deliveries + excluded.deliveries",
             (row["dedup_key"], row["psid"], row["kind"], row["event"], row["occurred_at"], row["received_at"], status,
-             now if status == "done" else None, row["deliveries"]),
+             now if status == "done" else None, row["deliveries"], row["page_id"]),
         )
 
 
@@ -100,6 +100,9 @@ class Inbox:
         self._assigned_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._profiles: ThreadPoolExecutor | None = None
+        # Our Page's id (PAGE_ID, or learned with GET /me by the runtime): events for another Page, and what the
+        # Page itself did, are kept for the record and never answered. None while unknown.
+        self.page_id: str | None = settings.page_id
 
     # -- ingest (any process) ---------------------------------------------------------------------------
     def accept(self, rows: list[InboxRow], now: float) -> int:
@@ -233,12 +236,12 @@ class Inbox:
         """Handle these inbox events (pending ones only) in one transaction. Returns how many were handled."""
         placeholders = ",".join("?" * len(ids))
         rows = self.store.conn.execute(
-            f"SELECT id, psid, kind, event, occurred_at FROM inbox WHERE id IN ({placeholders}) "
+            f"SELECT id, psid, kind, event, occurred_at, page_id FROM inbox WHERE id IN ({placeholders}) "
             "AND status = 'pending' ORDER BY id", ids,
         ).fetchall()
         if not rows:
             return 0
-        self._fetch_profiles({r["psid"] for r in rows if r["kind"] in INTERACTION_KINDS})
+        self._fetch_profiles({r["psid"] for r in rows if r["kind"] in INTERACTION_KINDS and not self._not_ours(r)})
         handled = queued = 0
         while handled < len(rows):
             # Short transactions: the webhook waits for the same write lock, and Facebook waits for the webhook.
@@ -253,9 +256,26 @@ class Inbox:
             self.on_queued()
         return handled
 
+    def _not_ours(self, row: sqlite3.Row) -> str | None:
+        """Why this event must not be answered, or None: it is for another Page subscribed to the same app, or it is
+        something our Page itself did (its comments and replies, its reactions). The Page is never a citizen."""
+        page_id, entry_page = self.page_id, row["page_id"]
+        if page_id and entry_page and entry_page != page_id:
+            return f"for another Page ({entry_page})"
+        if row["psid"] in {page_id, entry_page} - {None, ""}:  # the entry names the Page even before we know it
+            return "the Page's own action"
+        return None
+
     def _handle_one(self, conn: sqlite3.Connection, row: sqlite3.Row) -> int:
         now = time.time()
-        event = Event.from_row(row["id"], row["psid"], row["kind"], row["event"], row["occurred_at"] or now)
+        ignored = self._not_ours(row)
+        if ignored:
+            # Kept for the record (the inbox has it), never answered, and no person's window opened by it.
+            conn.execute("UPDATE inbox SET status = 'ignored', handled_at = ?, error = ? WHERE id = ?",
+                         (now, ignored, row["id"]))
+            return 0
+        event = Event.from_row(row["id"], row["psid"], row["kind"], row["event"], row["occurred_at"] or now,
+                               row["page_id"])
         if event.kind in MESSAGING_KINDS:
             interaction = min(event.timestamp, now) if event.kind in INTERACTION_KINDS else None
             conn.execute(

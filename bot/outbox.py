@@ -7,7 +7,15 @@ enough requests in flight to hold that rate at Facebook's 100-300 ms latency.
 
 Messenger's rules are applied at send time, when the window is known for sure:
 - inside 24 hours of the person's last message: `RESPONSE` for replies, `UPDATE` for the bot's own messages;
-- outside it only with a permitted tag (`MESSAGE_TAG`), otherwise not sent and recorded as `outside_window`.
+- outside it, a human's reply with the `HUMAN_AGENT` tag (up to 7 days), or a row's utility fallback as a utility
+  message (`messaging_type: UTILITY`) when its template is APPROVED (bot/utility_messages.py); otherwise not sent
+  and recorded as `outside_window`, with the reason ("no approved template" when that is what was missing).
+  The event-update tags were retired on 27 April 2026; queuing one is a bug and raises.
+
+A Page Facebook has restricted from sending (error 10/1893063, since June 2026) pauses all sending as an invalid
+token does: nothing is burned, and one message at a time is tried again every TOKEN_RECHECK_SECONDS until one
+goes through. Facebook refusing a tag or a utility template (error 100) is a final failure with an operator alert,
+never retried; the template is marked REFUSED so the next messages are not sent into the same refusal.
 
 Every row ends in a final state: sent, failed, outside_window, user_unavailable, no_matching_user, or cancelled
 (a broadcast stopped before the row's turn). A row that
@@ -26,24 +34,32 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable
 
-from . import graph
+from . import alerts, graph, utility_messages
 from .graph import GraphClient, GraphError
 from .leadership import owner_gone
 from .logs import event as log_event
-from .replies import Outgoing, Reply
+from .replies import Outgoing, Reply, Text
 from .store import Store
 
 log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 24 * 3600
 HUMAN_AGENT_SECONDS = 7 * 24 * 3600
-# Tags Facebook still accepts (recurring notifications were retired in February 2026).
-ALLOWED_TAGS = frozenset({"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT"})
+# The only message tag Facebook still accepts: a person's reply up to 7 days after the person's last message.
+# CONFIRMED_EVENT_UPDATE, POST_PURCHASE_UPDATE and ACCOUNT_UPDATE were retired on 27 April 2026 (the Send API answers
+# them with error 100); recurring notifications ended in February 2026. Utility messages replace the event tags.
+ALLOWED_TAGS = frozenset({"HUMAN_AGENT"})
+RETIRED_TAGS = frozenset({"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"})
 MAX_ATTEMPTS = 8
 CLAIM_BATCH = 16  # rows a sender claims at a time
 SETTLE_BATCH = 32  # results recorded in one transaction when sends are plentiful
-PAUSE_KEY = "sender_paused"
+PAUSE_KEY = "sender_paused"  # JSON {"since", "reason", "kind": "token" | "restricted"}
 THROTTLE_KEY = "sender_throttled_until"
+OUTSIDE_NO_TAG = "outside the 24-hour window and no permitted tag"
+PAUSE_REASONS = {
+    "token": "sending paused: the Page access token is invalid or expired",
+    "restricted": "sending paused: Facebook has temporarily restricted the Page from sending messages (error 10/1893063)",
+}
 
 
 def enqueue(conn: sqlite3.Connection, psid: str | None, replies: Iterable[Reply | Outgoing], *,
@@ -57,25 +73,30 @@ def enqueue(conn: sqlite3.Connection, psid: str | None, replies: Iterable[Reply 
     now = time.time() if now is None else now
     queued = 0
     for item in replies:
+        utility = None
         if isinstance(item, Outgoing):
             reply, recipient, row_intent, tag, dedup = item.reply, item.recipient, item.intent, item.tag, item.dedup_key
+            utility = item.utility
             if not recipient:
                 recipient = {"id": psid}
         else:
             reply, recipient, row_intent, tag, dedup = item, {"id": psid}, intent, None, None
         if tag is not None and tag not in ALLOWED_TAGS:
-            raise ValueError(f"message tag {tag!r} is not one Facebook allows")
+            retired = " (retired on 27 April 2026: use a utility message)" if tag in RETIRED_TAGS else ""
+            raise ValueError(f"message tag {tag!r} is not one Facebook allows{retired}")
         if "comment_id" in recipient:
             key, window_psid, row_intent = f"comment:{recipient['comment_id']}", None, "PRIVATE_REPLY"
         else:
             key = window_psid = str(recipient["id"])
         for index, request in enumerate(reply.to_requests()):
             body = {"recipient": recipient, **request}
+            # The utility fallback stands for the whole reply: it rides on its first request only.
+            fallback = json.dumps(utility, ensure_ascii=False) if utility and index == 0 else None
             cursor = conn.execute(
                 "INSERT INTO outbox (recipient_key, psid, request, intent, tag, created_at, source_event_id, "
-                "dedup_key, batch, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                "dedup_key, batch, priority, utility) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (key, window_psid, json.dumps(body, ensure_ascii=False), row_intent, tag, now, source_event_id,
-                 f"{dedup}#{index}" if dedup else None, batch, priority),
+                 f"{dedup}#{index}" if dedup else None, batch, priority, fallback),
             )
             queued += cursor.rowcount
     return queued
@@ -93,6 +114,22 @@ def messaging_fields(intent: str, tag: str | None, last_interaction_at: float | 
     return None
 
 
+def _what_to_send(conn: sqlite3.Connection, row: sqlite3.Row, now: float) -> tuple[dict | None, dict | None, str]:
+    """(the Send API body, the utility fallback it is, if so, "") for a queued row, or (None, None, why not)."""
+    body = json.loads(row["request"])
+    fields = messaging_fields(row["intent"], row["tag"], row["last_interaction_at"], now)
+    if fields is not None:
+        return {**body, **fields}, None, ""
+    if not row["utility"]:
+        return None, None, OUTSIDE_NO_TAG
+    fallback = json.loads(row["utility"])
+    status, _ = utility_messages.status_of(conn, fallback["name"], fallback["language"])
+    if status != utility_messages.APPROVED:
+        return None, None, (f"{utility_messages.NO_APPROVED_TEMPLATE} ({fallback['name']}, {fallback['language']}: "
+                            f"{status or 'not created'})")
+    return {"recipient": body["recipient"], **utility_messages.send_fields(fallback)}, fallback, ""
+
+
 @dataclass
 class _Claimed:
     id: int
@@ -100,6 +137,7 @@ class _Claimed:
     psid: str | None
     body: dict
     attempts: int
+    utility: dict | None = None  # the fallback this row is being sent as (a utility message), if so
 
 
 @dataclass
@@ -109,6 +147,7 @@ class _Result:
     message_id: str | None = None
     error: str | None = None
     delay: float = 0.0
+    refused: bool = False  # Facebook refused the tag or the utility template itself (error 100)
 
 
 class OutboxSender:
@@ -126,7 +165,7 @@ class OutboxSender:
     recover_every = 10.0  # seconds between looks for rows left `sending` by a process that died
 
     def __init__(self, store: Store, client: GraphClient, rate: float, concurrency: int, owner: str,
-                 token_recheck_seconds: float = 30.0):
+                 token_recheck_seconds: float = 30.0, moderators: frozenset[str] = frozenset()):
         self.store = store
         self.client = client
         self.rate = float(rate)
@@ -147,6 +186,10 @@ class OutboxSender:
         self._pool: ThreadPoolExecutor | None = None
         self._recovered_at = 0.0
         self._paused = False
+        self._pause_kind: str | None = None
+        self._probing = False  # after a restriction: one message at a time until one goes through
+        self._rechecked_at = 0.0
+        self.moderators = moderators  # who gets a Messenger alert when Facebook refuses a tag or a template
 
     # -- lifecycle --------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -203,9 +246,14 @@ class OutboxSender:
         return self._paused
 
     def _shared_flags(self) -> tuple[bool, float]:
-        """(paused for a bad token, throttled until) as every process sees them."""
+        """(paused for a bad token or a restricted Page, throttled until) as every process sees them."""
         rows = dict(self.store.conn.execute(
             "SELECT key, value FROM runtime_state WHERE key IN (?, ?)", (PAUSE_KEY, THROTTLE_KEY)).fetchall())
+        if PAUSE_KEY in rows:
+            try:
+                self._pause_kind = json.loads(rows[PAUSE_KEY]).get("kind") or "token"
+            except (ValueError, AttributeError):
+                self._pause_kind = "token"
         return PAUSE_KEY in rows, float(rows.get(THROTTLE_KEY) or 0)
 
     # -- the dispatcher loop ----------------------------------------------------------------------------
@@ -216,14 +264,20 @@ class OutboxSender:
                 if time.time() - self._recovered_at > self.recover_every:
                     self.recover()
                 self._paused, throttled_until = self._shared_flags()
-                if self._paused:
-                    self._check_token()
+                if self._paused and not self._probing:
+                    if self._pause_kind == "restricted":
+                        self._recheck_restriction()
+                    else:
+                        self._check_token()
                     continue
                 if time.time() < throttled_until:
                     self._stop.wait(min(1.0, throttled_until - time.time()))
                     continue
                 # Small claims: another sender (a takeover in progress) gets its share, and rows go out as claimed.
-                claimed, wait = self._claim(min(CLAIM_BATCH, self.concurrency - self._unsettled))
+                # While probing a restriction, one message at a time.
+                room = self.concurrency - self._unsettled
+                claimed, wait = self._claim(min(CLAIM_BATCH, room) if not self._probing else
+                                            (1 if not self._in_flight and not self._unsettled else 0))
                 for row in claimed:
                     self._dispatch(row)
                 if not claimed:
@@ -254,7 +308,8 @@ class OutboxSender:
                 return [], (1 - tokens) / self.rate
             rows = conn.execute(
                 """
-                SELECT o.id, o.recipient_key, o.psid, o.request, o.intent, o.tag, o.attempts, u.last_interaction_at
+                SELECT o.id, o.recipient_key, o.psid, o.request, o.intent, o.tag, o.attempts, o.utility,
+                       u.last_interaction_at
                 FROM outbox o LEFT JOIN users u ON u.psid = o.psid
                 WHERE o.status = 'queued' AND o.next_attempt_at <= :now
                   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.recipient_key = o.recipient_key
@@ -264,20 +319,17 @@ class OutboxSender:
                 {"now": now, "limit": allowed},
             ).fetchall()
             for row in rows:
-                fields = messaging_fields(row["intent"], row["tag"], row["last_interaction_at"], now)
-                if fields is None:
-                    conn.execute(
-                        "UPDATE outbox SET status = 'outside_window', finished_at = ?, "
-                        "error = 'outside the 24-hour window and no permitted tag' WHERE id = ?",
-                        (now, row["id"]),
-                    )
+                body, utility, why_not = _what_to_send(conn, row, now)
+                if body is None:
+                    conn.execute("UPDATE outbox SET status = 'outside_window', finished_at = ?, error = ? WHERE id = ?",
+                                 (now, why_not, row["id"]))
                     settled += 1
                     continue
-                conn.execute("UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id = ?",
-                             (self.owner, now, row["id"]))
-                body = json.loads(row["request"])
-                body.update(fields)
-                claimed.append(_Claimed(row["id"], row["recipient_key"], row["psid"], body, row["attempts"]))
+                sent_as = f"UTILITY {utility['name']} ({utility['language']})" if utility else \
+                    " ".join(str(v) for v in (body.get("messaging_type"), body.get("tag")) if v) or "PRIVATE_REPLY"
+                conn.execute("UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?, sent_as = ? WHERE id = ?",
+                             (self.owner, now, sent_as, row["id"]))
+                claimed.append(_Claimed(row["id"], row["recipient_key"], row["psid"], body, row["attempts"], utility))
             conn.execute(
                 "INSERT INTO rate_limits (name, tokens, updated_at) VALUES ('send', ?, ?) "
                 "ON CONFLICT(name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
@@ -314,9 +366,14 @@ class OutboxSender:
 
     def _on_error(self, row: _Claimed, exc: GraphError) -> _Result:
         action = exc.action
-        if action == graph.TOKEN:
-            self._pause(str(exc))
+        if action in (graph.TOKEN, graph.RESTRICTED):
+            self._pause(str(exc), kind="token" if action == graph.TOKEN else "restricted")
             return _Result(row, "requeue", error=str(exc))
+        if exc.code == 100 and (row.utility or row.body.get("tag")):
+            # Facebook refuses the tag or the template itself: final, and someone must act on it.
+            what = f"utility template {row.utility['name']} ({row.utility['language']})" if row.utility \
+                else f"message tag {row.body['tag']}"
+            return _Result(row, "failed", error=f"refused by Facebook ({what}): {exc}", refused=True)
         if action == graph.THROTTLED:
             # Page- or app-level throttling: everyone waits, in every process, not just this message.
             until = time.time() + self._backoff(row.attempts, floor=self.throttle_floor)
@@ -343,11 +400,34 @@ class OutboxSender:
         except sqlite3.Error:
             log.exception("outbox.state_not_recorded")
 
-    def _pause(self, reason: str) -> None:
-        if not self._paused:
-            self._paused = True
-            log_event(log, "outbox.paused_invalid_token", logging.ERROR, reason=reason)
-            self._record_state(PAUSE_KEY, json.dumps({"since": time.time(), "reason": reason}))
+    def _pause(self, reason: str, kind: str = "token") -> None:
+        self._rechecked_at = time.time()
+        self._probing = False  # a probe that met the restriction again: wait for the next check
+        if self._paused and self._pause_kind == kind:
+            return  # already paused for this (several sends in flight meet it at once)
+        self._paused, self._pause_kind = True, kind
+        name = "outbox.paused_invalid_token" if kind == "token" else "outbox.paused_page_restricted"
+        log_event(log, name, logging.ERROR, reason=reason)
+        self._record_state(PAUSE_KEY, json.dumps({"since": time.time(), "reason": reason, "kind": kind,
+                                                  "explanation": PAUSE_REASONS[kind]}))
+
+    def _recheck_restriction(self) -> None:
+        """While the Page is restricted, let one message through every `token_recheck_seconds`: the check is a real
+        send (Facebook offers no other), and nothing is burned if the restriction still holds."""
+        if self._in_flight:
+            self._stop.wait(0.05)
+            return
+        wait = self._rechecked_at + self.token_recheck_seconds - time.time()
+        if wait > 0:
+            self._stop.wait(min(wait, 1.0))
+            return
+        self._probing = True
+
+    def _resume(self) -> None:
+        self._paused = self._probing = False
+        self.store.set_state(PAUSE_KEY, None)
+        log_event(log, "outbox.resumed")
+        self._wake.set()
 
     def _check_token(self) -> None:
         """While paused, ask Facebook now and then whether the token works again."""
@@ -359,10 +439,7 @@ class OutboxSender:
         except GraphError:
             ok = False
         if ok:
-            self._paused = False
-            self.store.set_state(PAUSE_KEY, None)
-            log_event(log, "outbox.resumed")
-            self._wake.set()
+            self._resume()
         else:
             self._stop.wait(self.token_recheck_seconds)
 
@@ -381,6 +458,11 @@ class OutboxSender:
             raise
         with self._results_lock:
             self._unsettled -= len(results)
+        if self._probing and any(r.status == "sent" for r in results):
+            self._resume()  # the restriction is over: everyone may send again
+        elif self._probing and not any(r.status == "requeue" for r in results):
+            self._probing = False  # the probe ended otherwise (that person, that message): probe again next time
+            self._rechecked_at = 0.0
         for r in results:
             if r.status not in ("sent", "requeue"):
                 log_event(log, "outbox.not_sent", logging.WARNING, outbox_id=r.row.id, status=r.status, error=r.error)
@@ -411,4 +493,20 @@ class OutboxSender:
                         (r.status, now, r.error, r.row.id))
                     if r.status in (graph.USER_UNAVAILABLE, graph.NO_MATCHING_USER) and r.row.psid:
                         unreachable.append((r.status, now, r.row.psid))
+                    if r.refused:
+                        self._alert_refusal(conn, r, now)
             conn.executemany("UPDATE users SET unreachable = ?, unreachable_at = ? WHERE psid = ?", unreachable)
+
+    def _alert_refusal(self, conn, r: _Result, now: float) -> None:
+        """Facebook refused a tag or a template: stop using that template, tell the operators (once an hour)."""
+        if r.row.utility:
+            utility_messages.mark_refused(conn, r.row.utility["name"], r.row.utility["language"], r.error or "")
+            subject = f"{r.row.utility['name']}:{r.row.utility['language']}"
+        else:
+            subject = f"tag:{r.row.body.get('tag')}"
+        key = f"refused:{subject}:{int(now // 3600)}"
+        if alerts.record(conn, "facebook_refused", key, r.error or "", now):
+            log_event(log, "alert.facebook_refused", logging.ERROR, subject=subject, error=r.error)
+            text = f"⚠️ Facebook refused a message ({subject}): {r.error[:300]}\nRun: flask --app app templates sync"
+            enqueue(conn, None, [Outgoing(Text(text), recipient={"id": m}, intent="UPDATE", dedup_key=f"{key}:{m}")
+                                 for m in sorted(self.moderators)], now=now)

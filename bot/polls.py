@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from .privacy import Person, pseudonym
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
+CLOSE_AFTER_MAX = 7 * 24 * 60.0  # minutes: a poll closes by itself at most a week after it opens
 STATES = ("draft", "open", "closed")
 
 
@@ -92,6 +93,8 @@ def create(conn: sqlite3.Connection, question: dict[str, str], options: list[dic
         raise ValueError(f"a poll needs {MIN_OPTIONS} to {MAX_OPTIONS} options, got {len(options)}")
     if not question["th"] or any(not o["th"] for o in options):
         raise ValueError("the question and every option need text")
+    if close_after_minutes is not None and not (0 < close_after_minutes <= CLOSE_AFTER_MAX):  # also NaN and inf
+        raise ValueError(f"close after must be more than 0 and at most {CLOSE_AFTER_MAX:g} minutes (a week)")
     return conn.execute(
         "INSERT INTO polls (question_th, question_en, options, session_id, video_id, allow_change, close_after_minutes, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

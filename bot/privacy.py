@@ -314,3 +314,6 @@ def declare_core(privacy: PersonalData) -> None:
     privacy.not_personal("leases", why="which process runs the background work (host and process id)")
     privacy.not_personal("runtime_state", why="flags shared by the processes (paused sender, content version)")
     privacy.not_personal("rate_limits", why="the shared send-rate token bucket")
+    privacy.not_personal("alerts", why="operator alerts about the Page and its templates (a refused template, a "
+                                       "restricted Page), never about a person")
+    privacy.not_personal("message_templates", why="the Page's utility message templates and Meta's verdicts")

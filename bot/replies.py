@@ -256,8 +256,10 @@ class SenderAction(Reply):
 class Outgoing:
     """A reply addressed by the handler to someone other than the event's sender, or with its own rules.
 
-    `tag` lets a message go outside the 24-hour window where Facebook permits it (CONFIRMED_EVENT_UPDATE for
-    registered participants). `recipient` may be {"comment_id": ...} for a private reply to a comment.
+    `tag` lets a message go outside the 24-hour window where Facebook permits it (only HUMAN_AGENT since 27 April
+    2026). `utility` is what goes instead outside the window: a utility message's fallback
+    (`MessageTemplate.fallback`, bot/utility_messages.py), sent if its template is approved.
+    `recipient` may be {"comment_id": ...} for a private reply to a comment.
     """
 
     reply: Reply
@@ -265,3 +267,4 @@ class Outgoing:
     intent: str = "UPDATE"
     tag: str | None = None
     dedup_key: str | None = None
+    utility: dict | None = None

@@ -10,24 +10,27 @@ call it.
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from typing import Callable, Protocol
 
+from . import alerts, utility_messages
 from .config import Settings
 from .content import Content
 from .dispatcher import Dispatcher
-from .graph import GraphClient
+from .graph import GraphClient, GraphError
 from .inbox import Inbox
 from .job_queue import JobQueue
 from .leadership import Lease
 from .logs import event as log_event
-from .outbox import PAUSE_KEY, OutboxSender
+from .outbox import PAUSE_KEY, PAUSE_REASONS, OutboxSender
 from .privacy import PersonalData, declare_core
 from .store import Store
 
 log = logging.getLogger(__name__)
+PAGE_ID_KEY = "page_id"
 
 
 class Service(Protocol):
@@ -78,7 +81,10 @@ class BotRuntime:
         self.client = client
         self.lease = Lease(store, "runner", ttl=self.lease_ttl)
         self.sender = OutboxSender(store, client, settings.send_rate, settings.effective_send_concurrency,
-                                   owner=self.lease.owner, token_recheck_seconds=settings.token_recheck_seconds)
+                                   owner=self.lease.owner, token_recheck_seconds=settings.token_recheck_seconds,
+                                   moderators=settings.moderator_psids)
+        store.add_migration(alerts.schema)  # the sender records operator alerts and reads template statuses
+        store.add_migration(utility_messages.schema)
         self.inbox = Inbox(store, staging, dispatcher, content, settings, client, on_queued=self.sender.wake)
         self.jobs = JobQueue(settings.tz)  # the one scheduler; features add their jobs when their service starts
         # What every table keeps about people: features declare theirs (bot/privacy.py).
@@ -155,6 +161,7 @@ class BotRuntime:
 
     def _start_services(self) -> None:
         log_event(log, "runtime.leading", owner=self.lease.owner)
+        self.learn_page_id()
         self.sender.start()
         self.inbox.start()
         self.jobs.start()
@@ -172,6 +179,29 @@ class BotRuntime:
         self.jobs.stop()
         self.inbox.stop()
         self.sender.stop()
+
+    def learn_page_id(self) -> str | None:
+        """Which Page this bot is: PAGE_ID, or Facebook's answer to GET /me (kept in the database for the next start
+        when Facebook cannot be asked). Said in the log at every start; the inbox uses it to leave alone events for
+        other Pages and the Page's own actions."""
+        page_id, name, source = self.settings.page_id, None, "PAGE_ID"
+        if not page_id:
+            try:
+                me = self.client.page()
+                page_id, name, source = str(me.get("id") or "") or None, me.get("name"), "GET /me"
+                if page_id:
+                    self.store.set_state(PAGE_ID_KEY, page_id)
+            except GraphError as exc:
+                page_id, source = self.store.get_state(PAGE_ID_KEY), "remembered from an earlier start"
+                log_event(log, "runtime.page_unknown" if not page_id else "runtime.page_not_checked", logging.WARNING,
+                          error=str(exc))
+        self.inbox.page_id = page_id
+        if page_id:
+            log_event(log, "page", page_id=page_id, page_name=name, source=source)
+        else:
+            log_event(log, "page.unknown: set PAGE_ID; until then events for other Pages and the Page's own comments "
+                      "cannot be told apart", logging.WARNING)
+        return page_id
 
     # -- signals ----------------------------------------------------------------------------------------
     def wake_inbox(self) -> None:
@@ -197,12 +227,25 @@ class BotRuntime:
             ).fetchone()[0]
             paused = self.store.get_state(PAUSE_KEY)
             holder = self.lease.holder()
+            templates = self.content.loaded().get("message_templates")
+            if templates is not None:
+                report["message_templates"] = utility_messages.current(conn, templates)
+                # Not a reason for a load balancer to take the bot out: it still answers; only the messages outside
+                # the window that need this template are held back ("no approved template").
+                report["warnings"] = [f"{utility_messages.NO_APPROVED_TEMPLATE} for {t['template']} ({t['language']}): "
+                                      f"{t['name']} is {t['status']}" for t in report["message_templates"]
+                                      if t["status"] != utility_messages.APPROVED]
+            report["alerts_last_day"] = [dict(a) for a in alerts.recent(conn)]
         except Exception as exc:
             report["database"] = f"error: {type(exc).__name__}"
             return False, {**report, "status": "unhealthy", "problems": ["database unavailable"]}
         if paused:
             report["sender_paused"] = paused
-            problems.append("sending paused: the Page access token is invalid or expired")
+            try:
+                kind = json.loads(paused).get("kind") or "token"
+            except (ValueError, AttributeError):
+                kind = "token"
+            problems.append(PAUSE_REASONS.get(kind, PAUSE_REASONS["token"]))
         report["leader"] = holder
         report["this_process_leads"] = self.leading
         if holder is None or holder["age"] > self.lease_ttl:

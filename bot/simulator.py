@@ -50,6 +50,15 @@ def referral(psid: str, ref: str) -> dict:
 
 
 def sticker(psid: str, sticker_id: int = 126361874215276) -> dict:
+    """A sticker as Facebook sends it since 30 August 2026: only an attachment of type `sticker`, `sticker_id` in its
+    payload (Messenger Platform changelog, 1 June 2026)."""
+    return messaging(psid, "message", {"mid": _mid(), "attachments": [{"type": "sticker", "payload": {
+        "url": f"https://scontent.xx.fbcdn.net/v/sticker/{sticker_id}.png", "sticker_id": sticker_id}}]})
+
+
+def sticker_before_2026(psid: str, sticker_id: int = 126361874215276) -> dict:
+    """The shape stickers had until the 2026 transition (`sticker_id` beside an `image` attachment): replays and
+    old events in the inbox still come this way."""
     return messaging(psid, "message", {"mid": _mid(), "sticker_id": sticker_id,
                                        "attachments": [{"type": "image", "payload": {"sticker_id": sticker_id}}]})
 
@@ -146,11 +155,23 @@ class FakeGraph:
     def stats(self) -> dict:
         return self.http.get(f"{self.url}/_fake/stats", timeout=5).json()
 
+    def templates(self) -> list[dict]:
+        """The Page's utility message templates as the fake Meta holds them."""
+        return self.http.get(f"{self.url}/_fake/templates", timeout=5).json()["templates"]
+
+    def set_template_status(self, template_id: str, status: str, reason: str = "NONE") -> None:
+        """Meta changes a template's status (and tells the bot through its webhook)."""
+        self.http.post(f"{self.url}/_fake/templates/{template_id}/status", json={"status": status, "reason": reason},
+                       timeout=15).raise_for_status()
+
 
 def texts_of(messages: list[dict]) -> list[str]:
-    """The visible text of each message (text, or a template's text/titles)."""
+    """The visible text of each message (text, a template's text/titles, or a utility message as rendered)."""
     out = []
     for m in messages:
+        if "rendered" in m:  # a utility message: its template's body with the parameters filled in
+            out.append(m["rendered"])
+            continue
         message = m["body"].get("message", {})
         if "text" in message:
             out.append(message["text"])

@@ -226,10 +226,11 @@ def core_schema(db: sqlite_utils.Database) -> None:
             "event": str,  # the event's JSON exactly as Facebook sent it (re-serialised compactly)
             "occurred_at": float,
             "received_at": float,
-            "status": str,  # pending | done | failed
+            "status": str,  # pending | done | failed | ignored (for another Page, or the Page's own action)
             "deliveries": int,  # how often Facebook delivered it (redeliveries are counted, not stored again)
             "handled_at": float,
-            "error": str,
+            "error": str,  # why it failed, or why it was ignored
+            "page_id": str,  # the Page it was for (the webhook entry's id)
         },
         pk="id",
         not_null={"dedup_key", "psid", "kind", "event", "received_at", "status"},
@@ -257,6 +258,8 @@ def core_schema(db: sqlite_utils.Database) -> None:
             "claimed_by": str,  # the process sending it (while `sending`)
             "claimed_at": float,
             "priority": int,  # 0: conversation, reminders, polls; 1: broadcasts, which yield to replies
+            "utility": str,  # JSON: the utility message to send instead outside the window (bot/utility_messages.py)
+            "sent_as": str,  # how it went: RESPONSE, UPDATE, MESSAGE_TAG HUMAN_AGENT, UTILITY <template> (<language>)
         },
         pk="id",
         not_null={"recipient_key", "request", "intent", "status", "created_at"},

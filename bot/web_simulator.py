@@ -14,6 +14,7 @@ import requests
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from . import simulator
+from .numbers import ROW_ID_MAX, small_int
 
 bp = Blueprint("simulator", __name__, template_folder="console/templates")
 
@@ -61,10 +62,14 @@ def send():
 def messages():
     bot = _bot()
     psid = request.args.get("psid", "")
-    after = request.args.get("after", 0, type=int)
-    wait = min(request.args.get("wait", 0, type=float), 20.0)
+    # Numbers from outside are range-checked: a NaN or 1e999 wait, a 40-digit cursor get a 400, not a 500.
+    after = small_int(request.args.get("after", "0"), 0, ROW_ID_MAX)
+    wait = small_int(request.args.get("wait", "0"), 0, 20)
+    if after is None or wait is None:
+        return jsonify(error="after (a message id) and wait (0 to 20 seconds) must be whole numbers"), 400
     try:
         found = simulator.FakeGraph(bot.fake_graph.url).messages(psid, after=after, wait=wait)
     except requests.RequestException:  # the fake is stopping with the bot: the page retries
         return jsonify(error="the fake Graph API is not answering"), 503
-    return jsonify(messages=[{"id": m["id"], "body": m["body"]} for m in found])
+    return jsonify(messages=[{"id": m["id"], "body": m["body"], **({"rendered": m["rendered"]} if "rendered" in m else {})}
+                             for m in found])

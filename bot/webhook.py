@@ -3,6 +3,11 @@
 The POST does only what must happen before Facebook gets its 200: check the signature over the raw bytes,
 parse, write every event of every entry to the inbox in one transaction, wake the workers. No Graph call, no
 handler, nothing that can be slow. Facebook waits for our 200 before it sends the next event.
+
+A signed body is never answered 5xx because of what it contains: a body that cannot be parsed (not JSON, nested
+deeper than the parser goes) answers 400, and text that cannot be stored as is (a lone UTF-16 surrogate such as
+"\\ud800", which JSON allows and UTF-8 cannot encode) is stored with U+FFFD in its place (bot/events.py). Only
+our own storage failing answers 503, so that Facebook delivers the batch again later.
 """
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
+import sqlite3
 import time
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -64,12 +70,22 @@ def receive():
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         return _error(400, "body is not JSON")
+    except RecursionError:  # "[[[[..." a few thousand deep: valid JSON, deeper than any event Facebook sends
+        return _error(400, "body is nested too deeply")
     if not isinstance(data, dict) or data.get("object") != "page":
         return _error(400, "object must be 'page'")
     now = time.time()
-    rows = split_batch(data, now)
+    try:
+        rows = split_batch(data, now)
+    except RecursionError:  # an event nested too deeply to store
+        return _error(400, "body is nested too deeply")
     if rows:
-        stored = runtime.inbox.accept(rows, now)
+        try:
+            stored = runtime.inbox.accept(rows, now)
+        except sqlite3.Error as exc:
+            # Our storage failed (a full disk, a broken file): Facebook keeps the batch and delivers it again.
+            log_event(log, "webhook.not_stored", logging.ERROR, error_type=type(exc).__name__, error=str(exc))
+            return _error(503, "events could not be stored; deliver again later")
         if stored:
             runtime.wake_inbox()
     return Response("EVENT_RECEIVED", status=200, mimetype="text/plain")

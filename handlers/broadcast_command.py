@@ -11,6 +11,7 @@ import re
 
 from bot import audit, broadcasts
 from bot.broadcasts import BroadcastError, Segment
+from bot.numbers import row_id
 from bot.dispatcher import COMMANDS, Context, PayloadHandler, TextHandler
 from bot.replies import QuickReply, Text
 
@@ -28,7 +29,10 @@ def compose(ctx: Context) -> Text:
     body = _command_text(ctx) or ""
     status = STATUS.fullmatch(body)
     if status:
-        return show_status(ctx, int(status.group(1)))
+        broadcast_id = row_id(status.group(1))
+        if broadcast_id is None:
+            return Text(ctx.t("broadcast_not_changeable", reason=f"broadcast {status.group(1)[:30]} not found"))
+        return show_status(ctx, broadcast_id)
     who = f"messenger:{ctx.user.psid}"
     segment = Segment("everyone")
     try:
@@ -55,8 +59,10 @@ def confirm(ctx: Context) -> Text:
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
     action, _, number = ctx.event.payload[len(PREFIX):].partition(":")
     who = f"messenger:{ctx.user.psid}"
+    broadcast_id = row_id(number)
+    if broadcast_id is None:
+        return Text(ctx.t("broadcast_not_changeable", reason=f"broadcast {number[:30]} not found"))
     try:
-        broadcast_id = int(number)
         if action == "SEND":
             broadcasts.schedule(ctx.conn, broadcast_id)
             audit.record(ctx.conn, who, "broadcast_send", f"#{broadcast_id}")

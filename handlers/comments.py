@@ -3,7 +3,8 @@ commenter one private reply inviting them to register.
 
 Takes: `comment` events (the `feed` webhook, `changes` with `item: comment`, verb `add`) whose text has one of
 COMMENT_KEYWORDS (default "ลงทะเบียน", "สมัคร", "register"). Once per person per post, enforced by the
-database; the Page's own comments and other comments are left alone (votes read them).
+database; other comments are left alone (votes read them). The Page's own comments and replies never reach
+any feature: the inbox keeps them as `ignored`.
 """
 from __future__ import annotations
 
@@ -22,10 +23,7 @@ def schema(db) -> None:
 def wants_to_register(ctx: Context) -> bool:
     value = ctx.event.raw.get("value") or {}
     if value.get("verb") != "add" or not value.get("comment_id"):
-        return False
-    page_id = str(ctx.event.raw.get("page_id") or "")
-    if (value.get("from") or {}).get("id") in (page_id, None) and page_id:
-        return False
+        return False  # (the Page's own comments never get here: the inbox leaves them alone)
     words = textnorm.clean(ctx.event.text)
     return any(keyword in words for keyword in ctx.settings.comment_keywords)
 

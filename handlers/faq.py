@@ -119,8 +119,8 @@ def frequent_misses(conn, days: int = 7, limit: int = 20) -> list:
 
 
 @click.command("faq-misses")
-@click.option("--days", default=7, show_default=True, help="Look back this many days.")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 36500), help="Look back this many days.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000))
 @with_appcontext
 def faq_misses(days: int, limit: int) -> None:
     """The questions the bot could not answer (or was unsure of), most frequent first."""

@@ -1,12 +1,14 @@
 """Greeting and main menu.
 
-Takes: the Get Started postback, the `MENU` payload, and greetings typed as text ("สวัสดี", "หวัดดีครับ",
-"hi", "เมนู"). Answers with a Thai-first greeting that uses the person's first name when Facebook gave it,
-and the main menu as quick replies (each feature adds its own entry to the menu).
+Takes: the Get Started postback, the `MENU` payload, greetings typed as text ("สวัสดี", "หวัดดีครับ",
+"hi", "เมนู"), and `referral` events no feature claimed (someone tapped an m.me link, a QR code or an ad into
+the chat: `{"ref": "day1_live", "source": "SHORTLINK", "type": "OPEN_THREAD"}`; known refs such as `register`
+keep their own flows, in a lower group). Answers with a Thai-first greeting that uses the person's first name
+when Facebook gave it, and the main menu as quick replies (each feature adds its own entry to the menu).
 """
 from __future__ import annotations
 
-from bot.dispatcher import Context, PayloadHandler, TextHandler
+from bot.dispatcher import Context, EventHandler, PayloadHandler, TextHandler
 from bot.replies import Text
 
 GET_STARTED = "GET_STARTED"
@@ -35,3 +37,5 @@ def register(bot) -> None:
     bot.dispatcher.add(PayloadHandler(MENU, show_menu), group=10)
     bot.dispatcher.add(TextHandler(greet, patterns=GREETINGS, name="greeting"), group=10)
     bot.dispatcher.add(TextHandler(show_menu, patterns=MENU_WORDS, name="menu"), group=10)
+    # A link tapped into the chat opens (or reopens) the conversation: greet, whoever they are.
+    bot.dispatcher.add(EventHandler({"referral"}, greet, name="referral_greeting"), group=10)

@@ -98,7 +98,7 @@ def register(bot) -> None:
     # The alert to moderators (their name, last message) is erased with the outbox: it came from their event.
     bot.privacy.personal("handover", person="psid", kept_from="requested_at")
     bot.content.require_texts("handover_started", "handover_ended", "handover_moderator_alert", "faq_human")
-    quiet = EventHandler({"message", "postback"}, stay_quiet, name="with_a_person",
+    quiet = EventHandler({"message", "postback", "referral"}, stay_quiet, name="with_a_person",
                          predicate=lambda ctx: is_with_a_person(ctx.conn, ctx.user.psid, ctx.now))
     bot.dispatcher.add(quiet, group=GUARDS)
     bot.dispatcher.add(PayloadHandler(HUMAN, hand_over), group=8)

@@ -17,6 +17,7 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from bot.agenda import Agenda, Session, day_label, span
+from bot.numbers import small_int
 from bot.dispatcher import Context, MenuItem, PayloadHandler, TextHandler
 from bot.replies import Card, Cards, PostbackButton, QuickReply, Text, UrlButton
 
@@ -61,11 +62,11 @@ def show_day(ctx: Context):
     parts = ctx.event.payload[len(DAY):].split(":")
     try:
         day = date.fromisoformat(parts[0])
-        start = int(parts[1]) if len(parts) > 1 else 0
     except ValueError:
         return Text(ctx.t("unknown_choice"), quick_replies=navigation(ctx, agenda))
     sessions = agenda.on(day)
-    if not sessions:
+    start = small_int(parts[1], 0, len(sessions) - 1) if len(parts) > 1 else 0
+    if not sessions or start is None:
         return Text(ctx.t("unknown_choice"), quick_replies=navigation(ctx, agenda))
     shown = sessions[start:start + CARDS_PER_MESSAGE]
     more = []

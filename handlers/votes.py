@@ -18,6 +18,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from bot import audit, polls, textnorm
+from bot.numbers import ROW_ID, row_id, small_int
 from bot.dispatcher import COMMANDS, Context, EventHandler, MenuItem, PayloadHandler, TextHandler
 from bot.outbox import enqueue
 from bot.replies import Outgoing, QuickReply, Text
@@ -64,9 +65,9 @@ def show_open(ctx: Context):
 
 
 def cast(ctx: Context) -> Text:
-    try:
-        poll_id, option = (int(x) for x in ctx.event.payload[len(PREFIX):].split(":"))
-    except ValueError:
+    poll_text, _, option_text = ctx.event.payload[len(PREFIX):].partition(":")
+    poll_id, option = row_id(poll_text), small_int(option_text, 1, polls.MAX_OPTIONS)
+    if poll_id is None or option is None:  # a payload we never sent (an old client, or made up)
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
     poll = polls.get(ctx.conn, poll_id)
     if poll is None or not (1 <= option <= len(poll.options)) or poll.state == "draft":
@@ -82,11 +83,11 @@ def cast(ctx: Context) -> Text:
 
 
 def moderator_command(ctx: Context) -> Text:
-    action, poll_id = MODERATOR_COMMAND.fullmatch(simplified(ctx)).groups()
-    poll_id = int(poll_id)
-    poll = polls.get(ctx.conn, poll_id)
+    action, number = MODERATOR_COMMAND.fullmatch(simplified(ctx)).groups()
+    poll_id = row_id(number)
+    poll = polls.get(ctx.conn, poll_id) if poll_id is not None else None
     if poll is None:
-        return Text(f"poll {poll_id} not found")
+        return Text(f"poll {number[:30]} not found")
     who = f"messenger:{ctx.user.psid}"
     if action == "open":
         try:
@@ -186,7 +187,7 @@ def poll_command() -> None:
 @click.option("--session", "session_id", default=None, help="The agenda session it belongs to.")
 @click.option("--video-id", default=None, help="The live video whose comments count as votes.")
 @click.option("--no-change", is_flag=True, help="A vote cannot be changed once cast.")
-@click.option("--close-after", type=click.FloatRange(min=0.01), default=None, help="Close by itself N minutes after opening.")
+@click.option("--close-after", type=click.FloatRange(min=0.01, max=polls.CLOSE_AFTER_MAX), default=None, help="Close by itself N minutes after opening.")
 @with_appcontext
 def create_poll(question, options, session_id, video_id, no_change, close_after) -> None:
     bot = current_app.extensions["bot"]
@@ -202,7 +203,7 @@ def create_poll(question, options, session_id, video_id, no_change, close_after)
 
 
 @poll_command.command("open")
-@click.argument("poll_id", type=int)
+@click.argument("poll_id", type=ROW_ID)
 @with_appcontext
 def open_command(poll_id: int) -> None:
     bot = current_app.extensions["bot"]
@@ -216,7 +217,7 @@ def open_command(poll_id: int) -> None:
 
 
 @poll_command.command("close")
-@click.argument("poll_id", type=int)
+@click.argument("poll_id", type=ROW_ID)
 @with_appcontext
 def close_command(poll_id: int) -> None:
     bot = current_app.extensions["bot"]
@@ -228,7 +229,7 @@ def close_command(poll_id: int) -> None:
 
 
 @poll_command.command("results")
-@click.argument("poll_id", type=int)
+@click.argument("poll_id", type=ROW_ID)
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def results_command(poll_id: int, as_json: bool) -> None:

@@ -23,11 +23,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bot import audit, broadcasts
+from bot import audit, broadcasts, utility_messages
 from bot.broadcasts import BroadcastError, Segment
 from bot.console import local_time
 from bot.job_queue import GRACE
 from bot.logs import event as log_event
+from bot.numbers import ROW_ID
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,9 @@ class BroadcastScheduler:
 
     def run(self, broadcast_id: int) -> None:
         """Fan out (or finish fanning out) one broadcast, waking the sender after every chunk."""
-        agenda = self.runtime.content["agenda"]
+        agenda, templates = self.runtime.content["agenda"], self.runtime.content["message_templates"]
         started = time.time()
-        while broadcasts.fan_out_chunk(self.runtime.store, broadcast_id, agenda):
+        while broadcasts.fan_out_chunk(self.runtime.store, broadcast_id, agenda, templates=templates):
             self.runtime.wake_sender()
         self.runtime.wake_sender()
         log_event(log, "broadcast.fanned_out", broadcast=broadcast_id, seconds=round(time.time() - started, 3))
@@ -92,8 +93,10 @@ def _parse_when(text: str | None, tz) -> float | None:
 
 
 def estimate_line(e: broadcasts.Estimate) -> str:
-    line = (f"{e.total} people: {e.in_window} inside the 24-hour window, {e.tagged} registered outside it "
-            f"(CONFIRMED_EVENT_UPDATE), {e.outside} outside it (skipped)")
+    line = (f"{e.total} people: {e.in_window} inside the 24-hour window, {e.utility} registered outside it "
+            f"(as a utility message), {e.outside} outside it (skipped)")
+    if e.no_template:
+        line += f", {e.no_template} registered outside it not sent: {utility_messages.NO_APPROVED_TEMPLATE}"
     return line + (f"; {e.unreachable} more blocked the Page" if e.unreachable else "")
 
 
@@ -112,7 +115,8 @@ def progress_line(p: broadcasts.Progress) -> str:
 @click.option("--link-title", default="", help="The button's Thai title (at most 20 characters).")
 @click.option("--link-title-en", default="", help="The button's English title.")
 @click.option("--event-update", is_flag=True, help="An update about the event people registered for: registered "
-              "participants outside the 24-hour window get it too (CONFIRMED_EVENT_UPDATE). Never for promotions.")
+              "participants outside the 24-hour window get it too, as a utility message (the event_update template). "
+              "Never for promotions.")
 @click.option("--at", "at", default=None, help="Send at this time (YYYY-MM-DD HH:MM, TIMEZONE) instead of now.")
 @click.option("--draft", is_flag=True, help="Only save it (send it from the console).")
 @with_appcontext
@@ -124,14 +128,15 @@ def broadcast_command(segment, text_th, text_en, link, link_title, link_title_en
         seg = Segment.parse(segment, {s.id for s in agenda.sessions})
         when = _parse_when(at, bot.settings.tz)
         with bot.store.write() as conn:
+            templates = bot.content["message_templates"]
             broadcast_id = broadcasts.create(conn, text_th=text_th, text_en=text_en, segment=seg, event_update=event_update,
                                              link_url=link, link_title_th=link_title, link_title_en=link_title_en,
-                                             created_by="cli")
+                                             created_by="cli", templates=templates)
             if not draft:
                 broadcasts.schedule(conn, broadcast_id, when)
             audit.record(conn, "cli", "broadcast_draft" if draft else "broadcast_send",
                          f"#{broadcast_id} {seg}" + (f" at {at}" if at else ""))
-            est = broadcasts.estimate(conn, seg, event_update, agenda)
+            est = broadcasts.estimate(conn, seg, event_update, agenda, templates=templates)
     except BroadcastError as exc:
         raise click.ClickException(str(exc))
     click.echo(broadcast_id)
@@ -145,7 +150,7 @@ def broadcast_command(segment, text_th, text_en, link, link_title, link_title_en
 
 
 @click.command("broadcast-status")
-@click.argument("broadcast_id", type=int)
+@click.argument("broadcast_id", type=ROW_ID)
 @click.option("--watch", is_flag=True, help="Print the counts every second until it ends.")
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
@@ -163,7 +168,7 @@ def broadcast_status(broadcast_id: int, watch: bool, as_json: bool) -> None:
 
 
 @click.command("broadcast-cancel")
-@click.argument("broadcast_id", type=int)
+@click.argument("broadcast_id", type=ROW_ID)
 @with_appcontext
 def broadcast_cancel(broadcast_id: int) -> None:
     """Stop a broadcast: messages not yet sent are not sent."""

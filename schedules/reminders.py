@@ -10,7 +10,11 @@ now"), a job puts one message per subscriber into the outbox, in one transaction
 - when the agenda changes (reload-content), jobs are rebuilt: a session that moved tells its subscribers the
   new time and is reminded at the new time; a removed one is not reminded.
 Messenger's rules: inside the person's 24-hour window the message goes as UPDATE; outside it only registered
-participants get it, under CONFIRMED_EVENT_UPDATE; the outbox records everyone else as outside_window.
+participants get it, as a utility message (the `session_reminder` or `session_moved` template of
+content/message_templates.toml, filled with the session's title, its date and time in the person's language and
+its link; the CONFIRMED_EVENT_UPDATE tag was retired on 27 April 2026). The outbox records everyone else as
+outside_window, and a registered participant whose template is not approved as outside_window with the reason
+"no approved template".
 """
 from __future__ import annotations
 
@@ -28,7 +32,6 @@ from bot.outbox import enqueue
 from bot.replies import Buttons, Outgoing, Text, UrlButton
 
 log = logging.getLogger(__name__)
-TAG = "CONFIRMED_EVENT_UPDATE"
 
 
 def planned(agenda: Agenda, offsets: tuple[float, ...]) -> list[tuple[datetime, Session, float]]:
@@ -91,15 +94,23 @@ class ReminderScheduler:
             log_event(log, "reminders.rescheduled", sessions=len(agenda.sessions))
             self._rebuild(agenda, announce_moves=True)
 
-    def _queue(self, session: Session, key: str, make) -> int:
-        """One message per subscriber, in one transaction; returns how many were queued."""
+    def _queue(self, session: Session, key: str, make, template_id: str = "session_reminder") -> int:
+        """One message per subscriber, in one transaction; returns how many were queued.
+
+        Registered participants' messages carry the utility fallback the outbox sends if they are outside their
+        window when it gets to them."""
         store, queued = self.runtime.store, 0
+        template = self.runtime.content["message_templates"][template_id]
+        link = session.live or f"{self.runtime.settings.base_url}/agenda/{session.id}.ics"
         with store.write() as conn:
             for row in subscribers(conn, session):
                 lang = row["language"] or "th"
                 reply = make(lang)
-                tag = TAG if row["registered"] else None
-                queued += enqueue(conn, row["psid"], [Outgoing(reply, intent="UPDATE", tag=tag,
+                utility = None
+                if row["registered"]:
+                    utility = template.fallback(lang, {"session": session.title[lang], "when": span(session, lang),
+                                                       "link": link})
+                queued += enqueue(conn, row["psid"], [Outgoing(reply, intent="UPDATE", utility=utility,
                                                                dedup_key=f"{key}:{row['psid']}")], batch=key)
         if queued:
             self.runtime.wake_sender()
@@ -126,7 +137,8 @@ class ReminderScheduler:
     def announce_move(self, session: Session) -> None:
         texts = self.runtime.content.texts
         self._queue(session, f"moved:{session.id}:{session.start.timestamp():.0f}",
-                    lambda lang: Text(texts.get("reminder_moved", lang, title=session.title[lang], when=span(session, lang))))
+                    lambda lang: Text(texts.get("reminder_moved", lang, title=session.title[lang], when=span(session, lang))),
+                    template_id="session_moved")
 
 
 @click.command("reminders")

@@ -72,6 +72,19 @@ class RunningBot:
         self.graph.wait_for(before + 1, psid)
         return self.graph.quiet_then(psid, quiet=quiet)[before:]
 
+    def sync_templates(self, timeout: float = 15.0) -> str:
+        """`flask --app app templates sync`, then wait until Meta's verdicts (the fake approves within a moment and
+        tells the bot through its webhook) have reached the bot. Returns what the command printed."""
+        result = self.app.test_cli_runner().invoke(args=["templates", "sync"])
+        assert result.exit_code == 0, result.output
+        wanted = 2 * len(self.runtime.content["message_templates"])  # Thai and English
+        deadline = time.time() + timeout
+        with self.db() as conn:
+            while conn.execute("SELECT count(*) FROM message_templates WHERE status = 'APPROVED'").fetchone()[0] < wanted:
+                assert time.time() < deadline, "the templates were not approved"
+                time.sleep(0.05)
+        return result.output
+
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Until the inbox has nothing pending and the outbox nothing queued."""
         deadline = time.time() + timeout
@@ -111,6 +124,9 @@ def start_bot(tmp_path, fake_graph):
             setup(app.extensions["bot"])
         server, url = serve(app)
         runtime = app.extensions["bot"]
+        for fake in (fake_graph, runtime.fake_graph):  # where Meta's template verdicts go (a local-mode bot's own fake)
+            if fake is not None:
+                fake.state.webhook = {"url": f"{url}/webhook", "app_secret": runtime.settings.app_secret}
         runtime.sender.backoff_base = 0.05  # keep retry tests quick; the policy is the same
         runtime.start()
         assert runtime.wait_until_leading(10)
@@ -146,10 +162,10 @@ class BotProcess:
         self.proc: subprocess.Popen | None = None
         self.log_path = cwd / f"bot-{self.port}.log"
 
-    def start(self, wait: bool = True) -> "BotProcess":
+    def start(self, wait: bool = True, preexec_fn=None) -> "BotProcess":
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=self.env, cwd=self.cwd,
-                                     stdout=log, stderr=subprocess.STDOUT)
+                                     stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
         if wait:
             deadline = time.time() + 20
             while time.time() < deadline:

@@ -57,7 +57,8 @@ def bodies(bot, psid, words):
     return [m["body"] for m in bot.graph.messages(psid) if words in json.dumps(m["body"], ensure_ascii=False)]
 
 
-def test_everyone_gets_it_in_their_language_and_outside_the_window_only_registered_under_the_event_tag(bot):
+def test_everyone_gets_it_in_their_language_and_outside_the_window_only_registered_as_a_utility_message(bot):
+    bot.sync_templates()
     bot.say("8001", "สวัสดี")  # Thai, inside the window
     bot.say("8002", "English")  # switches to English
     bot.say("8003", "สวัสดี")  # outside the window, not registered: skipped
@@ -71,8 +72,11 @@ def test_everyone_gets_it_in_their_language_and_outside_the_window_only_register
     assert bodies(bot, "8001", "ไลฟ์เริ่มแล้ว")[0]["messaging_type"] == "UPDATE"
     english = bodies(bot, "8002", "We are live")
     assert english and english[0]["messaging_type"] == "UPDATE" and not bodies(bot, "8002", "ไลฟ์เริ่มแล้ว")
-    tagged = bodies(bot, "8004", "ไลฟ์เริ่มแล้ว")[0]
-    assert tagged["messaging_type"] == "MESSAGE_TAG" and tagged["tag"] == "CONFIRMED_EVENT_UPDATE"
+    utility = bodies(bot, "8004", "ไลฟ์เริ่มแล้ว")[0]
+    assert utility["messaging_type"] == "UTILITY" and "tag" not in utility
+    payload = utility["message"]["attachment"]["payload"]
+    assert payload["name"].startswith("event_update_") and payload["language"] == {"code": "th"}
+    assert payload["components"][0]["parameters"] == [{"type": "text", "text": "ไลฟ์เริ่มแล้ว"}]
     assert not bodies(bot, "8003", "ไลฟ์เริ่มแล้ว")
     with bot.db() as conn:  # a recorded result for every recipient
         results = dict(conn.execute("SELECT psid, status FROM outbox WHERE batch = ?", (f"broadcast:{broadcast_id}",)))

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -35,6 +37,7 @@ def clean_env(tmp_path, **extra) -> dict:
     ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
     ({"MODERATOR_PSIDS": "alice,bob"}, "MODERATOR_PSIDS"),
     ({"GRAPH_API_URL": "graph.facebook.com"}, "GRAPH_API_URL"),
+    ({"PAGE_ID": "Opengovthailand"}, "PAGE_ID"),
 ])
 def test_a_bad_setting_stops_the_start_with_one_line_naming_it(tmp_path, env, named):
     for command in ([sys.executable, str(ROOT / "app.py")], FLASK + ["setup-profile"]):
@@ -137,3 +140,47 @@ def test_logs_are_json_lines_and_never_contain_secrets(bot_process, fake_graph, 
     for line in log.splitlines():
         if line.startswith("{"):
             json.loads(line)
+
+
+def test_the_default_log_keeps_out_apschedulers_routine_lines(bot_process):
+    """APScheduler writes two INFO lines for every run of every job (the broadcast sweep runs twice a second)."""
+    process = bot_process().start()  # LOG_LEVEL=INFO, the default
+    time.sleep(3.0)
+    process.stop()
+    lines = [json.loads(line) for line in process.log_path.read_text().splitlines() if line.startswith("{")]
+    assert lines and not [line for line in lines if line["logger"].startswith("apscheduler")]
+    # It says which Page it is (no PAGE_ID here: Facebook was asked).
+    assert [(line["page_id"], line["source"]) for line in lines if line["event"] == "page"] == [(simulator.PAGE_ID, "GET /me")]
+
+
+def _file_size_limit(limit: int):
+    def apply() -> None:  # in the bot's process: files stop growing at `limit` bytes, as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # write() then fails with EFBIG: SQLite says "disk is full"
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_a_full_disk_is_reported_once_with_its_cause_and_webhooks_are_not_acknowledged(bot_process):
+    """The database files may not grow past 3 MB (RLIMIT_FSIZE, as a full disk would stop them). SQLite reports
+    that limit as "disk I/O error" (a really full disk reads "database or disk is full"): the path is the same.
+    Every webhook, inbox and outbox loop fails with the same error, many times a second; each is written once."""
+    process = bot_process().start(preexec_fn=_file_size_limit(3 * 1024 * 1024))
+    hook = simulator.Webhook(process.url, SECRET)
+    big = "ก" * 150_000  # a 900 KB webhook, 450 KB stored: a few of these fill the 3 MB a file may take
+    statuses = [hook.post(simulator.page_body([simulator.text(f"43{i:02d}", big)])).status_code for i in range(12)]
+    statuses += [hook.post(simulator.page_body([simulator.text(f"44{i:02d}", "สวัสดี")])).status_code
+                 for i in range(150)]
+    time.sleep(1.0)
+    process.stop()
+    # Facebook keeps what we could not store and delivers it again. (Space comes back as the runner moves staged
+    # events on, so a later webhook may be stored again.)
+    assert statuses[0] == 200 and 503 in statuses and 500 not in statuses
+    lines = [json.loads(line) for line in process.log_path.read_text().splitlines() if line.startswith("{")]
+    failures = [line for line in lines if line.get("error_type") == "OperationalError"]
+    assert {line["event"] for line in failures} >= {"webhook.not_stored", "inbox.fetch_error"}
+    assert all(line["error"] in ("disk I/O error", "database or disk is full") for line in failures)
+    by_event: dict = {}
+    for line in failures:
+        by_event.setdefault((line["logger"], line["event"]), []).append(line)
+    assert all(len(same) == 1 for same in by_event.values()), {k: len(v) for k, v in by_event.items()}
+    assert not [line for line in lines if line["level"] == "error" and "error" not in line]  # no error without its cause

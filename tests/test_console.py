@@ -294,6 +294,14 @@ def test_the_web_simulator_exists_only_in_local_mode(start_bot, tmp_path):
             after = max(after, m["id"])
             seen.append(m["body"].get("message", {}).get("text", ""))
     assert any("ยินดีต้อนรับ" in t for t in seen), seen
+    # The 👍 button sends a like in the 2026 shape, and it is thanked.
+    assert http.post(f"{local.url}/simulator/send", json={"psid": "8601", "kind": "sticker"},
+                     headers={"X-CSRFToken": token}).status_code == 200
+    thanked = http.get(f"{local.url}/simulator/messages", params={"psid": "8601", "after": after, "wait": 5}).json()
+    assert "ขอบคุณค่ะ 👍" in [m["body"].get("message", {}).get("text") for m in thanked["messages"]]
+    # Numbers in the query string are range-checked: no 500 for a NaN wait or a 40-digit cursor.
+    odd = http.get(f"{local.url}/simulator/messages", params={"psid": "8601", "after": "9" * 40, "wait": "nan"})
+    assert odd.status_code == 400 and "whole numbers" in odd.json()["error"]
 
 
 def test_a_broadcast_scheduled_from_the_console_waits_for_its_time_and_can_be_cancelled(bot):

@@ -1,8 +1,11 @@
 """The first conversation: greeting with the person's name, the menu, language, stickers, the unexpected."""
 from __future__ import annotations
 
+import json
 import threading
 import time
+
+import requests
 
 from bot import simulator
 from bot.dispatcher import EventHandler, TextHandler
@@ -120,3 +123,81 @@ def test_one_persons_events_are_handled_in_order_and_never_two_at_once(start_bot
     for p in people:
         assert seen[p] == [f"n{n}" for n in range(15)]
         assert texts(bot.graph.messages(p)) == [f"echo n{n}" for n in range(15)]
+
+
+def test_stickers_in_the_2026_shape_and_the_old_one_are_answered_alike(bot):
+    """Since 30 August 2026 a sticker is only an attachment of type `sticker`; replays still carry the old shape."""
+    like = 369239263222822
+    bot.webhook.send(simulator.messaging("2043", "message", {"mid": "m_2043", "attachments": [
+        {"type": "sticker", "payload": {"url": "https://scontent.xx.fbcdn.net/s.png", "sticker_id": like}}]}))
+    assert texts(bot.answer("2043", 0)) == ["ขอบคุณค่ะ 👍"]
+    shape = simulator.sticker("2047", like)["message"]  # what the web simulator and the terminal chat send
+    assert "sticker_id" not in shape and [(a["type"], a["payload"]["sticker_id"]) for a in shape["attachments"]] == \
+        [("sticker", like)]
+    bot.webhook.send(simulator.messaging("2044", "message", {"mid": "m_2044", "sticker_id": like, "attachments": [
+        {"type": "image", "payload": {"url": "https://scontent.xx.fbcdn.net/s.png", "sticker_id": like}}]}))
+    assert texts(bot.answer("2044", 0)) == ["ขอบคุณค่ะ 👍"]  # the shape before the 2026 transition
+    bot.webhook.send(simulator.messaging("2045", "message", {"mid": "m_2045", "attachments": [
+        {"type": "sticker", "payload": {"sticker_id": 126361874215276}}]}))
+    assert "😊" in texts(bot.answer("2045", 0))[0]
+    as_text = simulator.messaging("2046", "message", {"mid": "m_2046", "attachments": [
+        {"type": "sticker", "payload": {"sticker_id": str(simulator.LIKE_STICKER)}}]})  # an id written as a string
+    bot.webhook.send(as_text)
+    assert texts(bot.answer("2046", 0)) == ["ขอบคุณค่ะ 👍"]
+
+
+def test_a_referral_from_a_link_gets_the_greeting_and_the_menu_new_or_known_person(bot):
+    bot.say("2080", "สวัสดี")  # chatted before
+    for psid in ("2080", "2081"):  # 2081 arrives with only the referral
+        before = len(bot.graph.messages(psid))
+        bot.webhook.send(simulator.messaging(psid, "referral", {"ref": "day1_live", "source": "SHORTLINK",
+                                                                "type": "OPEN_THREAD"}))
+        answer = bot.answer(psid, before)
+        assert texts(answer)[0].startswith("สวัสดีค่ะ"), psid
+        assert "🌐 English" in [q["title"] for q in simulator.quick_replies_of(answer[-1])]
+    bot.webhook.send(simulator.referral("2082", "register"))  # a known ref keeps its own flow
+    assert not texts(bot.answer("2082", 0))[0].startswith("สวัสดีค่ะ")
+
+
+def test_a_quick_reply_with_an_absurd_number_gets_a_polite_reply_not_an_apology(bot):
+    for payload in ("VOTE:999999999999999999999999999999999999:1", "VOTE:1:99999999999999999999999", "VOTE:-1:1",
+                    "SCHEDULE:DAY:2020-07-17:99999999999999999999999", "SCHEDULE:DAY:2020-07-17:-3",
+                    "BROADCAST:SEND:999999999999999999999999"):
+        answer = bot.tap("2090", "?", payload)
+        assert "หมดอายุ" in texts(answer)[0] or "ไม่" in texts(answer)[0], payload
+        assert "ขออภัย" not in texts(answer)[0], payload
+    with bot.db() as conn:
+        assert conn.execute("SELECT count(*) FROM inbox WHERE status = 'failed'").fetchone()[0] == 0
+
+
+def test_numbers_in_urls_and_command_lines_are_range_checked(start_bot):
+    bot = start_bot(moderator_psids=frozenset({"2091"}))
+    huge = "99999999999999999999999"
+    for path in (f"/live/{huge}", f"/live/{huge}.json", f"/live/{huge}.csv", f"/console/broadcasts/{huge}"):
+        response = requests.get(bot.url + path, allow_redirects=False)
+        assert response.status_code in (404, 302), path  # 302: the console asks for a log-in first
+    runner = bot.app.test_cli_runner()
+    for args in (["poll", "results", huge], ["broadcast-status", huge], ["broadcast-cancel", huge],
+                 ["faq-misses", "--limit", huge]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 2, (args, result.output)  # click's usage error, not a traceback
+        assert "range" in result.output, (args, result.output)
+    for words in (f"/poll open {huge}", f"/broadcast status {huge}"):
+        answer = bot.say("2091", words)
+        assert "not found" in " ".join(texts(answer)), words
+    with bot.db() as conn:
+        assert conn.execute("SELECT count(*) FROM inbox WHERE status = 'failed'").fetchone()[0] == 0
+
+
+def test_an_error_line_keeps_the_exception_type_message_and_traceback(start_bot, capfd):
+    def boom(ctx):
+        raise RuntimeError("handler bug 4711")
+
+    bot = start_bot(setup=lambda b: b.dispatcher.add(TextHandler(boom, patterns=["พังอีก"]), group=-1))
+    bot.say("2092", "พังอีก")
+    bot.say("2093", "พังอีก")  # the same error again at once: not written a second time
+    lines = [json.loads(line) for line in capfd.readouterr().err.splitlines()
+             if line.startswith("{") and "handler_error" in line]
+    assert len(lines) == 1
+    assert lines[0]["error_type"] == "RuntimeError" and lines[0]["error"] == "handler bug 4711"
+    assert "Traceback" in lines[0]["exception"] and "in boom" in lines[0]["exception"]

@@ -37,7 +37,7 @@ def outbox_rows(bot, psid: str) -> list:
     ("UPDATE", None, 23.9, {"messaging_type": "UPDATE"}),
     ("UPDATE", None, 24.1, None),
     ("RESPONSE", None, 30, None),
-    ("UPDATE", "CONFIRMED_EVENT_UPDATE", 48, {"messaging_type": "MESSAGE_TAG", "tag": "CONFIRMED_EVENT_UPDATE"}),
+    ("UPDATE", "CONFIRMED_EVENT_UPDATE", 48, None),  # retired on 27 April 2026: never sent under it
     ("UPDATE", "CONFIRMED_EVENT_UPDATE", 2, {"messaging_type": "UPDATE"}),
     ("UPDATE", "HUMAN_AGENT", 6 * 24, {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}),
     ("UPDATE", "HUMAN_AGENT", 8 * 24, None),
@@ -49,9 +49,10 @@ def test_messaging_type_follows_the_24_hour_window_and_tags(intent, tag, hours_a
     assert messaging_fields(intent, tag, last, now) == expected
 
 
-def test_unknown_tags_are_refused_when_queued(bot):
+@pytest.mark.parametrize("tag", ["PROMOTION", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"])
+def test_unknown_and_retired_tags_are_refused_when_queued(bot, tag):
     with pytest.raises(ValueError):
-        queue_update(bot, "1", "ซื้อเลย!", tag="PROMOTION")
+        queue_update(bot, "1", "ซื้อเลย!", tag=tag)
 
 
 # -- the rules, end to end ------------------------------------------------------------------------------------
@@ -62,15 +63,15 @@ def test_a_reply_is_sent_as_response_and_a_bot_message_as_update(bot):
     assert [m["body"]["messaging_type"] for m in messages] == ["RESPONSE", "UPDATE"]
 
 
-def test_outside_the_window_only_tagged_messages_go_out(bot):
+def test_outside_the_window_only_a_persons_reply_under_human_agent_goes_out(bot):
     user_wrote(bot, "1002", hours_ago=25)  # the reply to that old message is itself too late
     queue_update(bot, "1002", "ประกาศทั่วไป")
-    queue_update(bot, "1002", "อัปเดตงานที่คุณลงทะเบียน", tag="CONFIRMED_EVENT_UPDATE")
+    queue_update(bot, "1002", "เจ้าหน้าที่ตอบคำถามของคุณค่ะ", tag="HUMAN_AGENT")
     bot.wait_idle()
     sent = bot.graph.messages("1002")
     assert len(sent) == 1
     assert sent[0]["body"]["messaging_type"] == "MESSAGE_TAG"
-    assert sent[0]["body"]["tag"] == "CONFIRMED_EVENT_UPDATE"
+    assert sent[0]["body"]["tag"] == "HUMAN_AGENT"
     assert [r["status"] for r in outbox_rows(bot, "1002")] == ["outside_window", "outside_window", "sent"]
 
 
@@ -192,8 +193,10 @@ def test_sending_never_exceeds_send_rate(start_bot):
     bot = start_bot(send_rate=20.0)
     people = [f"15{i:02d}" for i in range(40)]
     with bot.runtime.store.write() as conn:
-        for psid in people:
-            enqueue(conn, psid, [Outgoing(Text("ทดสอบอัตรา"), intent="UPDATE", tag="CONFIRMED_EVENT_UPDATE")])
+        for psid in people:  # people inside their window
+            conn.execute("INSERT INTO users (psid, first_seen, last_seen, last_interaction_at) VALUES (?, ?, ?, ?)",
+                         (psid, time.time(), time.time(), time.time()))
+            enqueue(conn, psid, [Outgoing(Text("ทดสอบอัตรา"), intent="UPDATE")])
     bot.runtime.wake_sender()
     bot.wait_idle(timeout=20)
     stamps = sorted(m["received_at"] for m in bot.graph.messages() if m["recipient"] in people)

@@ -85,9 +85,10 @@ def test_a_restart_between_planning_and_firing_still_sends_once(start_bot, conte
     assert len(reminders_for(third, "9002")) == 2  # a further restart sends nothing again
 
 
-def test_outside_the_window_only_registered_participants_get_reminders_under_the_event_tag(start_bot, content):
-    write_agenda(content, soon(10))
+def test_outside_the_window_only_registered_participants_get_reminders_as_utility_messages(start_bot, content):
+    write_agenda(content, soon(12))
     bot = start_bot(content_dir=content, reminder_offsets=(OFFSET_MINUTES,))
+    bot.sync_templates()
     for psid in ("9010", "9011", "9012"):
         bot.tap(psid, "🔔 ทุกช่วง", "REMIND:ALL")
     with bot.db() as conn:  # two of them last wrote 25 hours ago; one of those is registered
@@ -101,10 +102,17 @@ def test_outside_the_window_only_registered_participants_get_reminders_under_the
     def reminder_bodies(psid):
         return [m["body"] for m in bot.graph.messages(psid) if simulator.texts_of([m])[0].startswith(("⏰", "🔴"))]
 
-    inside, tagged = reminder_bodies("9010"), reminder_bodies("9011")
-    assert len(inside) == 2 and len(tagged) == 2
+    inside, utility = reminder_bodies("9010"), reminder_bodies("9011")
+    assert len(inside) == 2 and len(utility) == 2
     assert {b["messaging_type"] for b in inside} == {"UPDATE"}
-    assert {(b["messaging_type"], b.get("tag")) for b in tagged} == {("MESSAGE_TAG", "CONFIRMED_EVENT_UPDATE")}
+    assert {b["messaging_type"] for b in utility} == {"UTILITY"} and not [b for b in utility if "tag" in b]
+    template = utility[0]["message"]["attachment"]["payload"]
+    assert template["template_type"] == "utility_messages" and template["name"].startswith("session_reminder_")
+    assert template["language"] == {"code": "th"}
+    parameters = [p["text"] for p in template["components"][0]["parameters"]]
+    assert parameters[0] == "ช่วงทดสอบ" and " น." in parameters[1] and parameters[2].startswith("https://")
+    rendered = texts([m for m in bot.graph.messages("9011") if "rendered" in m])
+    assert "ช่วงทดสอบ" in rendered[0] and parameters[1] in rendered[0]
     assert reminders_for(bot, "9012") == []
     with bot.db() as conn:
         skipped = conn.execute("SELECT count(*) FROM outbox WHERE recipient_key = '9012' AND batch LIKE 'reminder:%' "

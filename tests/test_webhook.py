@@ -78,10 +78,10 @@ def test_bad_json_and_other_objects_get_400(bot):
 def test_malformed_events_inside_a_valid_batch_do_not_break_the_others(bot):
     body = {"object": "page", "entry": [
         "not an entry",
-        {"id": "1", "messaging": "not a list"},
-        {"id": "1", "messaging": [{"sender": "nobody", "timestamp": "soon"}, 42,
+        {"id": simulator.PAGE_ID, "messaging": "not a list"},
+        {"id": simulator.PAGE_ID, "messaging": [{"sender": "nobody", "timestamp": "soon"}, 42,
                                   simulator.text("444", "สวัสดี")]},
-        {"id": "1", "changes": [{"field": "feed"}]},
+        {"id": simulator.PAGE_ID, "changes": [{"field": "feed"}]},
     ]}
     assert bot.webhook.post(body).status_code == 200
     answer = bot.answer("444", 0)
@@ -94,8 +94,8 @@ def test_malformed_events_inside_a_valid_batch_do_not_break_the_others(bot):
 # -- batches and redelivery -------------------------------------------------------------------------------
 def test_every_event_of_every_entry_is_handled(bot):
     body = {"object": "page", "entry": [
-        {"id": "1", "time": 1, "messaging": [simulator.text("501", "hi"), simulator.text("502", "hi")]},
-        {"id": "1", "time": 2, "messaging": [simulator.text("503", "hi"), simulator.postback("504", "GET_STARTED")]},
+        {"id": simulator.PAGE_ID, "time": 1, "messaging": [simulator.text("501", "hi"), simulator.text("502", "hi")]},
+        {"id": simulator.PAGE_ID, "time": 2, "messaging": [simulator.text("503", "hi"), simulator.postback("504", "GET_STARTED")]},
     ]}
     started = time.time()
     assert bot.webhook.post(body).status_code == 200
@@ -173,3 +173,74 @@ def test_the_acknowledgement_does_not_wait_for_facebook(bot):
     assert bot.webhook.post(simulator.page_body([simulator.text("801", "hi")])).status_code == 200
     assert time.time() - started < 1.0
     bot.graph.configure(latency=0.0)
+
+
+# -- what a signed body contains never makes it a 5xx --------------------------------------------------------
+def test_a_lone_surrogate_in_the_text_is_stored_replaced_and_answered(bot):
+    """JSON allows "\\ud800" alone; UTF-8 (SQLite) cannot store it. The message is kept with U+FFFD instead."""
+    raw = simulator.encode(simulator.page_body([simulator.text("901", "PLACEHOLDER")])).replace(
+        b"PLACEHOLDER", b"\\u0e2a\\u0e27\\u0e31\\u0e2a\\u0e14\\u0e35 \\ud800")
+    assert bot.webhook.post(raw).status_code == 200
+    assert simulator.texts_of(bot.answer("901", 0))  # answered like any message
+    with bot.db() as conn:
+        row = conn.execute("SELECT status, event FROM inbox WHERE psid = '901'").fetchone()
+    assert row["status"] == "done"
+    assert json.loads(row["event"])["message"]["text"] == "สวัสดี \ufffd"
+    # A sender id, a mid or a field name can carry one too.
+    odd = b'{"object":"page","entry":[{"id":"' + simulator.PAGE_ID.encode() + b'","changes":[{"field":"f\\udc00",' \
+          b'"value":{"from":{"id":"\\ud800"}}}],"messaging":[{"sender":{"id":"\\udbff"},"recipient":{"id":"1"},' \
+          b'"timestamp":1,"message":{"mid":"m_\\ud800","text":"x"}}]}]}'
+    assert bot.webhook.post(odd).status_code == 200
+    bot.wait_idle()
+
+
+def test_a_body_nested_thousands_deep_or_with_absurd_numbers_is_a_400_or_kept_never_a_500(bot):
+    deep = b'{"object":"page","entry":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    assert bot.webhook.post(deep).status_code == 400
+    nested_event = b'{"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":"902"},"x":' + b"[" * 5000 \
+        + b"]" * 5000 + b"}]}]}"
+    assert bot.webhook.post(nested_event).status_code == 400
+    huge_time = simulator.page_body([simulator.text("903", "สวัสดี", timestamp=10**400)])
+    assert bot.webhook.post(huge_time).status_code == 200
+    assert simulator.texts_of(bot.answer("903", 0))
+
+
+# -- our Page, and only our Page -----------------------------------------------------------------------------
+def test_an_entry_for_another_page_is_kept_for_the_record_and_never_answered(bot):
+    ours = {"id": simulator.PAGE_ID, "time": 1, "messaging": [simulator.text("904", "สวัสดี")]}
+    theirs = {"id": "100000000000777", "time": 1, "messaging": [simulator.text("905", "สวัสดี")]}
+    assert bot.webhook.post({"object": "page", "entry": [ours, theirs]}).status_code == 200
+    assert simulator.texts_of(bot.answer("904", 0))[0].startswith("สวัสดี")
+    bot.wait_idle()
+    time.sleep(0.5)
+    assert bot.graph.messages("905") == []  # nothing went out through our Page's token
+    with bot.db() as conn:
+        row = conn.execute("SELECT status, error, page_id FROM inbox WHERE psid = '905'").fetchone()
+        assert conn.execute("SELECT count(*) FROM users WHERE psid = '905'").fetchone()[0] == 0
+    assert (row["status"], row["page_id"]) == ("ignored", "100000000000777")
+    assert "another Page" in row["error"]
+
+
+def test_the_pages_own_comment_gets_no_private_reply_and_counts_as_no_vote(bot):
+    """A feed change whose `from` is the Page itself is the Page talking, in any feature: comments, votes."""
+    poll = bot.app.test_cli_runner().invoke(args=["poll", "create", "--question", "ชอบไหม | Like it?", "--option", "ชอบ",
+                                                  "--option", "ไม่ชอบ", "--video-id", "777"])
+    poll_id = poll.stdout.strip()
+    assert bot.app.test_cli_runner().invoke(args=["poll", "open", poll_id]).exit_code == 0
+    by_the_page = [
+        {"field": "feed", "value": {"item": "comment", "verb": "add", "comment_id": "c_page_1", "post_id": "p_1",
+                                    "message": "ลงทะเบียนได้ในแชทเลยค่ะ", "from": {"id": simulator.PAGE_ID, "name": "Opengov"},
+                                    "created_time": 1594958400}},
+        {"field": "feed", "value": {"item": "comment", "verb": "add", "comment_id": "c_page_2", "video_id": "777",
+                                    "post_id": f"{simulator.PAGE_ID}_777", "message": "1",
+                                    "from": {"id": simulator.PAGE_ID, "name": "Opengov"}, "created_time": 1594958401}},
+    ]
+    assert bot.webhook.post(simulator.page_body(changes=by_the_page)).status_code == 200
+    bot.wait_idle()
+    time.sleep(0.5)
+    assert bot.graph.messages("comment:c_page_1") == []
+    results = bot.app.test_cli_runner().invoke(args=["poll", "results", poll_id, "--json"])
+    assert json.loads(results.stdout)["total"] == 0
+    with bot.db() as conn:
+        statuses = {r[0] for r in conn.execute("SELECT status FROM inbox WHERE kind = 'comment'")}
+    assert statuses == {"ignored"}

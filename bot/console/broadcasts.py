@@ -49,7 +49,7 @@ def broadcast_create():
                 conn, text_th=form.get("text_th", ""), text_en=form.get("text_en", ""), segment=segment,
                 event_update=form.get("event_update") == "1", link_url=form.get("link_url", ""),
                 link_title_th=form.get("link_title_th", ""), link_title_en=form.get("link_title_en", ""),
-                created_by=f"console:{session['moderator']}")
+                created_by=f"console:{session['moderator']}", templates=bot().content["message_templates"])
             audit(session["moderator"], "broadcast_draft", f"#{broadcast_id} {segment}", conn=conn)
     except BroadcastError as exc:
         return _list_and_compose(form, error=str(exc)), 400
@@ -63,11 +63,12 @@ def broadcast_page(broadcast_id: int):
     b = broadcasts.get(conn, broadcast_id)
     if b is None:
         abort(404)
-    estimate = broadcasts.estimate(conn, b.segment, b.event_update, bot().content["agenda"])
+    estimate = broadcasts.estimate(conn, b.segment, b.event_update, bot().content["agenda"],
+                                   templates=bot().content["message_templates"])
     labels = dict(segment_choices())
     return render_template("console/broadcast.html", b=b, p=broadcasts.progress(conn, b.id), e=estimate,
                            segment_label=labels.get(str(b.segment), str(b.segment)), tz=bot().settings.tz,
-                           now=time.time())
+                           now=time.time(), reasons=broadcasts.skipped_reasons(conn, b.id))
 
 
 @bp.get("/broadcasts/<int:broadcast_id>.json")
@@ -87,10 +88,10 @@ def broadcast_results_csv(broadcast_id: int):
     if broadcasts.get(conn, broadcast_id) is None:
         abort(404)
     tz = bot().settings.tz
-    rows = [[r["psid"], r["language"], r["result"], r["status"], r["tag"], local_time(r["finished_at"], tz),
+    rows = [[r["psid"], r["language"], r["result"], r["status"], r["sent_as"], local_time(r["finished_at"], tz),
              r["message_id"], r["error"]] for r in broadcasts.recipient_results(conn, broadcast_id)]
     audit(session["moderator"], "broadcast_export", f"#{broadcast_id}, {len(rows)} rows")
-    header = ["psid", "language", "result", "status", "tag", "finished_at", "message_id", "error"]
+    header = ["psid", "language", "result", "status", "sent_as", "finished_at", "message_id", "error"]
     return Response(csv_document(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="broadcast-{broadcast_id}.csv"'})
 

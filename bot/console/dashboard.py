@@ -6,7 +6,10 @@ import time
 
 from flask import Response, current_app, render_template, request, session
 
-from .. import polls
+import json
+
+from .. import alerts, polls, utility_messages
+from ..outbox import PAUSE_KEY, PAUSE_REASONS
 from . import audit, bp, login_required
 
 
@@ -31,14 +34,34 @@ def dashboard_figures(conn) -> dict:
         "misses_today": one("SELECT count(*) FROM faq_misses WHERE at > ?", day_start),
         "poll": poll, "poll_counts": poll_counts,
         "waiting_for_person": one("SELECT count(*) FROM handover WHERE released_at IS NULL AND until > ?", now),
+        "no_template": one("SELECT count(*) FROM outbox WHERE status = 'outside_window' AND error LIKE ? AND finished_at > ?",
+                           utility_messages.NO_APPROVED_TEMPLATE + "%", now - 86400),
     }
+
+
+def platform_status(conn, content) -> dict:
+    """What the Messenger Platform lets the bot do now: a paused sender (and why), the utility templates' statuses,
+    the operator alerts of the last day."""
+    paused = conn.execute("SELECT value FROM runtime_state WHERE key = ?", (PAUSE_KEY,)).fetchone()
+    reason = None
+    if paused is not None:
+        try:
+            state = json.loads(paused[0])
+        except ValueError:
+            state = {}
+        reason = PAUSE_REASONS.get(state.get("kind") or "token", PAUSE_REASONS["token"])
+    templates = content.loaded().get("message_templates")
+    return {"paused": reason, "templates": utility_messages.current(conn, templates) if templates is not None else [],
+            "alerts": alerts.recent(conn)}
 
 
 @bp.get("/")
 @login_required
 def dashboard():
-    figures = dashboard_figures(current_app.extensions["bot"].store.conn)
-    return render_template("console/dashboard.html", f=figures, moderator=session["moderator"])
+    bot = current_app.extensions["bot"]
+    figures = dashboard_figures(bot.store.conn)
+    return render_template("console/dashboard.html", f=figures, moderator=session["moderator"],
+                           platform=platform_status(bot.store.conn, bot.content), tz=bot.settings.tz)
 
 
 @bp.get("/registrations")

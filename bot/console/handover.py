@@ -15,6 +15,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, ses
 
 from handlers.handover import release_conversation, waiting
 
+from ..events import sticker_of
 from ..outbox import HUMAN_AGENT_SECONDS, WINDOW_SECONDS, Outgoing, enqueue
 from ..privacy import ERASED_NOTE as ERASED, PERSON
 from ..replies import Text
@@ -31,8 +32,9 @@ def _incoming_text(kind: str, event: dict) -> str:
     message = event.get("message") or {}
     if message.get("text"):
         return message["text"]
-    kinds = [a.get("type", "?") for a in message.get("attachments") or []]
-    if message.get("sticker_id"):
+    attachments = tuple(a for a in message.get("attachments") or [] if isinstance(a, dict))
+    kinds = [a.get("type", "?") for a in attachments]
+    if sticker_of(message, attachments) is not None:
         return "[สติกเกอร์ / sticker]"
     return f"[{', '.join(kinds) or kind}]"
 
