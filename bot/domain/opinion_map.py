@@ -53,6 +53,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
 
 Vote = tuple[str, int, int]
 """(participant key, statement id, vote): vote is +1 agree, -1 disagree, 0 pass."""
@@ -222,9 +223,13 @@ def analyse(votes: Iterable[Vote], statement_ids: Iterable[int], *, in_round: It
     if n_counted < 3:
         return _not_enough("too_few_participants", len(keys), n_counted, threshold)
 
-    points = _project(votes_live)[counted]
+    # One core: OpenMP's and BLAS's worker threads spin while they wait, and on 2 shared cores that made the
+    # same analysis 10 to 30 times slower under load (0.17 s on one thread, 2 to 5 s on all; bench/opinions.py).
+    # It also leaves the other core to the webhook.
+    with threadpool_limits(limits=1):
+        points = _project(votes_live)[counted]
+        labels, silhouette = _groups(points, max_groups, seed)
     members = votes_live[counted]
-    labels, silhouette = _groups(points, max_groups, seed)
     if labels is None:
         return _not_enough("no_differences", len(keys), n_counted, threshold)
 
