@@ -115,6 +115,19 @@ def test_representativeness_is_pol_is_formula_worked_by_hand():
     assert sorted(d.statement_id for d in result.divisive) == list(range(1, 9))
 
 
+def test_camps_that_differ_on_one_statement_are_set_apart_by_that_statement_alone():
+    votes = [(f"{camp}{n}", s, sign if s == 1 else 1) for camp, sign in (("a", 1), ("b", -1))
+             for n in range(10) for s in range(1, 9)]  # everyone agrees with 2-8
+    result = analyse(votes, range(1, 9))
+    for group in result.groups:
+        significant = [(d.statement_id, d.direction) for d in group.distinctive if d.significant]
+        assert significant in ([(1, "agree")], [(1, "disagree")])
+    # The camp that rejects 1 still shows what it agrees with first, as Pol.is does ("best agree"), flagged
+    # as not significant: agreed by everyone, it does not set the camp apart.
+    rejecting = next(g for g in result.groups if (1, "disagree") in [(d.statement_id, d.direction) for d in g.distinctive])
+    assert rejecting.distinctive[0].direction == "agree" and not rejecting.distinctive[0].significant
+
+
 def test_a_statement_every_group_rejects_is_a_consensus_against():
     votes = two_camps() + [(f"{camp}{n}", 10, -1) for camp in "ab" for n in range(10)]
     result = analyse(votes, range(1, 11))

@@ -361,13 +361,16 @@ class _GroupStats:
             return float(self.ra[g, i] * self.rat[g, i] * self.pa[g, i] * self.pat[g, i])
         return float(self.rd[g, i] * self.rdt[g, i] * self.pd[g, i] * self.pdt[g, i])
 
-    def finalised(self, g: int, i: int, statement_id: int) -> Distinctive:
-        """repness.clj ``finalize-cmt-stats``: agree or disagree, whichever two-proportion z is higher."""
-        agree = self.rat[g, i] > self.rdt[g, i]
+    def finalised(self, g: int, i: int, statement_id: int, direction: Direction | None = None) -> Distinctive:
+        """repness.clj ``finalize-cmt-stats``: agree or disagree, whichever two-proportion z is higher, unless
+        ``direction`` is given (a group's best agreed statement is shown as agreed: Pol.is adds its agree count
+        to it for the client to do the same); ``significant`` for that direction."""
+        agree = direction == "agree" if direction else bool(self.rat[g, i] > self.rdt[g, i])
         n, p, pt, r, rt = ((self.na, self.pa, self.pat, self.ra, self.rat) if agree
                            else (self.nd, self.pd, self.pdt, self.rd, self.rdt))
         return Distinctive(statement_id, "agree" if agree else "disagree", int(n[g, i]), int(self.ns[g, i]),
-                           _num(p[g, i]), _num(pt[g, i]), _num(r[g, i]), _num(rt[g, i]), self.passes(g, i))
+                           _num(p[g, i]), _num(pt[g, i]), _num(r[g, i]), _num(rt[g, i]),
+                           bool(pt[g, i] > Z_90 and rt[g, i] > Z_90))
 
     def passes(self, g: int, i: int) -> bool:
         """repness.clj ``passes-by-test?``: significant both in the group and against the rest, one direction."""
@@ -389,9 +392,10 @@ def _distinctive(stats: _GroupStats, g: int, statement_ids: list[int]) -> tuple[
             best = i
         if _beats_best_agree(stats, g, i, best_agree):
             best_agree = i
-    head = [best_agree] if best_agree is not None else [best] if best is not None and not sufficient else []
-    ranked = sorted((i for i in sufficient if i not in head), key=lambda i: -stats.metric(g, i))
-    chosen = [stats.finalised(g, i, statement_ids[i]) for i in (head + ranked)[:MAX_DISTINCTIVE]]
+    head = ([stats.finalised(g, best_agree, statement_ids[best_agree], "agree")] if best_agree is not None
+            else [stats.finalised(g, best, statement_ids[best])] if best is not None and not sufficient else [])
+    ranked = sorted((i for i in sufficient if i not in (best_agree,)), key=lambda i: -stats.metric(g, i))
+    chosen = (head + [stats.finalised(g, i, statement_ids[i]) for i in ranked])[:MAX_DISTINCTIVE]
     return tuple(sorted(chosen, key=lambda d: d.direction != "agree"))  # stable: agreements first, order kept
 
 
