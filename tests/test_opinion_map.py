@@ -119,19 +119,36 @@ def test_camps_that_differ_on_one_statement_are_set_apart_by_that_statement_alon
     votes = [(f"{camp}{n}", s, sign if s == 1 else 1) for camp, sign in (("a", 1), ("b", -1))
              for n in range(10) for s in range(1, 9)]  # everyone agrees with 2-8
     result = analyse(votes, range(1, 9))
-    for group in result.groups:
-        significant = [(d.statement_id, d.direction) for d in group.distinctive if d.significant]
-        assert significant in ([(1, "agree")], [(1, "disagree")])
-    # The camp that rejects 1 still shows what it agrees with first, as Pol.is does ("best agree"), flagged
-    # as not significant: agreed by everyone, it does not set the camp apart.
-    rejecting = next(g for g in result.groups if (1, "disagree") in [(d.statement_id, d.direction) for d in g.distinctive])
-    assert rejecting.distinctive[0].direction == "agree" and not rejecting.distinctive[0].significant
+    shown = sorted([(d.statement_id, d.direction, d.significant) for d in g.distinctive] for g in result.groups)
+    # The camp that rejects 1 still shows first what it agrees with, as Pol.is does ("best agree"), flagged
+    # as not significant: everyone agrees with it, so it does not set the camp apart.
+    assert shown[0] == [(1, "agree", True)]
+    assert shown[1][0][1:] == ("agree", False) and shown[1][1] == (1, "disagree", True) and len(shown[1]) == 2
 
 
 def test_a_statement_every_group_rejects_is_a_consensus_against():
     votes = two_camps() + [(f"{camp}{n}", 10, -1) for camp in "ab" for n in range(10)]
     result = analyse(votes, range(1, 11))
     assert [(c.statement_id, c.direction) for c in result.consensus] == [(9, "agree"), (10, "disagree")]
+
+
+def test_people_who_saw_few_statements_are_not_pulled_into_the_centre():
+    votes = [(f"{camp}{n}", s, sign if s % 2 else -sign) for camp, sign in (("a", 1), ("b", -1)) for n in range(10)
+             for s in (range(1, 29) if n < 5 else range(1, 8))]  # half of each camp saw 7 statements of 28
+    distance = {p.key: math.hypot(p.x, p.y) for p in analyse(votes, range(1, 29)).participants}
+    # Each projected from their own votes only, scaled by sqrt(28 / 7) (pca.clj sparsity-aware-project-ptpt)
+    assert distance["a9"] == pytest.approx(distance["a0"], rel=0.01)
+    assert distance["b9"] == pytest.approx(distance["b0"], rel=0.01)
+
+
+def test_a_statement_everybody_agrees_with_adds_no_direction_to_the_map_whoever_saw_it():
+    votes = [(f"{camp}{n}", s, sign if s <= 4 else -sign) for camp, sign in (("a", 1), ("b", -1)) for n in range(10)
+             for s in range(1, 9)]
+    votes += [(f"{camp}{n}", 9, 1) for camp in "ab" for n in range(1, 10, 2)]  # half of each camp saw 9, agreed
+    result = analyse(votes, range(1, 10))
+    # A missing vote counts as the statement's average (here: agree) when the map's axes are found, so not
+    # having seen 9 is no difference of opinion (counted as a pass, it would add a second axis).
+    assert {p.y for p in result.participants} == {0.0}
 
 
 def test_participants_with_fewer_than_seven_votes_are_not_placed(planted):
