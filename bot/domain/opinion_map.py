@@ -49,11 +49,10 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
+
+# scikit-learn is imported where the analysis runs, not here: importing it costs a process about 1.1 s and
+# 120 MB (bench/opinions.py), and web workers that only need these types should not pay for it.
 
 Vote = tuple[str, int, int]
 """(participant key, statement id, vote): vote is +1 agree, -1 disagree, 0 pass."""
@@ -261,6 +260,8 @@ def _project(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
     """Pol.is's sparsity-aware PCA projection (pca.clj): (participants, statements) with NaN for not seen ->
     (participants, 2). PCA on the matrix with each missing vote replaced by its column's mean; each person
     projected from their own votes only, scaled by sqrt(statements / their votes)."""
+    from sklearn.decomposition import PCA
+
     seen = ~np.isnan(matrix)
     means = np.nanmean(matrix, axis=0)
     filled = np.where(seen, matrix, means)
@@ -277,6 +278,10 @@ def _project(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
 def _groups(points: NDArray[np.float64], max_groups: int, seed: int) -> tuple[NDArray[np.intp] | None, float]:
     """k-means for k = 2 .. min(max_groups, 2 + n // 12, distinct points) (conversation.clj ``max-k-fn``),
     the k with the highest silhouette, the smaller k on a tie. (None, 0.0) when no two groups can be told apart."""
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import silhouette_score
+
     distinct = len(np.unique(points.round(9), axis=0))
     n = len(points)
     best: tuple[NDArray[np.intp] | None, float] = (None, 0.0)
