@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import adjusted_rand_score
 
 from bot.domain.opinion_map import OpinionMap, analyse
@@ -226,3 +228,19 @@ def test_the_result_is_frozen_and_json_ready(mapped):
 def test_a_vote_that_is_not_agree_disagree_or_pass_is_a_programming_error():
     with pytest.raises(ValueError, match="vote must be"):
         analyse([("a", 1, 2)], [1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(votes=st.lists(st.tuples(st.sampled_from("abcdefghijklmnop"), st.integers(1, 9), st.sampled_from((1, -1, 0))),
+                      max_size=120),
+       removed=st.sets(st.integers(1, 9), max_size=3))
+def test_whatever_the_votes_the_map_is_a_result_never_an_exception(votes, removed):
+    result = analyse(votes, range(1, 9), in_round=set(range(1, 9)) - removed)  # 9 is not in this round
+    assert json.loads(json.dumps(result.to_dict()))["status"] == result.status
+    if result.ready:
+        assert [g.id for g in result.groups] == list(range(len(result.groups))) and len(result.groups) >= 2
+        assert sum(g.size for g in result.groups) == result.counted == len(result.participants)
+        assert all(p.votes >= result.min_votes for p in result.participants)
+        reported = ({c.statement_id for c in result.consensus} | {d.statement_id for d in result.divisive}
+                    | {d.statement_id for g in result.groups for d in g.distinctive})
+        assert not reported & (removed | {9})

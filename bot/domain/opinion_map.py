@@ -223,7 +223,8 @@ def analyse(votes: Iterable[Vote], statement_ids: Iterable[int], *, in_round: It
         return _not_enough("too_few_participants", len(keys), n_counted, threshold)
 
     # One core: OpenMP's and BLAS's worker threads spin while they wait, and on 2 shared cores that made the
-    # same analysis 10 to 30 times slower under load (0.17 s on one thread, 2 to 5 s on all; bench/opinions.py).
+    # same analysis 10 to 30 times slower under load (the benchmark's round at load 4: 0.17 s on one thread, 2 to
+    # 5 s on all).
     # It also leaves the other core to the webhook.
     with threadpool_limits(limits=1):
         points = _project(votes_live)[counted]
