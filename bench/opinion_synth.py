@@ -54,7 +54,10 @@ def planted_round(participants: int = 2000, groups: int = 3, statements: int = 6
         key = f"p{p:05d}"
         group = int(rng.choice(groups, p=weights))
         group_of[key] = group
-        many = int(rng.integers(1, min(7, statements + 1))) if rng.random() < drive_by else int(rng.integers(low, high + 1))
+        if rng.random() < drive_by:
+            many = int(rng.integers(1, min(7, statements + 1)))
+        else:
+            many = int(rng.integers(low, high + 1))
         for s in rng.choice(statements, size=many, replace=False):
             if rng.random() < pass_rate:
                 vote = 0

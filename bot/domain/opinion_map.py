@@ -411,7 +411,8 @@ def _beats_best_agree(stats: _GroupStats, g: int, i: int, best: int | None) -> b
         return False  # nobody in the group voted for or against it
     ra, rat, pa, pat = stats.ra[g, i], stats.rat[g, i], stats.pa[g, i], stats.pat[g, i]
     if best is not None and stats.ra[g, best] > 1.0:
-        return bool(ra * rat * pa * pat > stats.ra[g, best] * stats.rat[g, best] * stats.pa[g, best] * stats.pat[g, best])
+        return bool(ra * rat * pa * pat
+                    > stats.ra[g, best] * stats.rat[g, best] * stats.pa[g, best] * stats.pat[g, best])
     if best is not None:
         return bool(pa * pat > stats.pa[g, best] * stats.pat[g, best])
     return bool(pat > Z_90 or (ra > 1.0 and pa > 0.5))
@@ -421,10 +422,12 @@ def _consensus(stats: _GroupStats, statement_ids: list[int]) -> tuple[Consensus,
     """Statements with p > 0.5 and z > 1.2816 in every group (repness.clj ``select-consensus-comments``' test,
     per group), by the product of the groups' p (conversation.clj ``group-aware-consensus``), highest first."""
     found: list[Consensus] = []
-    for direction, p, pt in (("agree", stats.pa, stats.pat), ("disagree", stats.pd, stats.pdt)):
+    directions: tuple[tuple[Direction, NDArray, NDArray], ...] = (("agree", stats.pa, stats.pat),
+                                                                  ("disagree", stats.pd, stats.pdt))
+    for direction, p, pt in directions:
         everywhere = np.all((p > 0.5) & (pt > Z_90), axis=0)
         score = np.prod(p, axis=0)
-        found += [Consensus(statement_ids[i], direction, _num(score[i]), stats.votes(i))
+        found += [Consensus(statement_ids[i], direction, _num(score[i]), stats.votes(int(i)))
                   for i in np.flatnonzero(everywhere)]
     return tuple(sorted(found, key=lambda c: (c.direction != "agree", -c.score, c.statement_id)))
 
@@ -436,7 +439,8 @@ def _divisive(stats: _GroupStats, statement_ids: list[int]) -> tuple[Divisive, .
     rejected = np.any((stats.pd > 0.5) & (stats.pdt > Z_90), axis=0)
     net = stats.pa - stats.pd
     spread = net.max(axis=0) - net.min(axis=0)
-    found = [Divisive(statement_ids[i], _num(spread[i]), stats.votes(i)) for i in np.flatnonzero(agreed & rejected)]
+    found = [Divisive(statement_ids[i], _num(spread[i]), stats.votes(int(i)))
+             for i in np.flatnonzero(agreed & rejected)]
     return tuple(sorted(found, key=lambda d: (-d.spread, d.statement_id)))
 
 
