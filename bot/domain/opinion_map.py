@@ -4,7 +4,8 @@ page and the tests all get the same answer from the same votes.
 
 The method is Pol.is's, followed rule by rule from its own code (compdemocracy/polis, commit 08e03eb, files
 under math/src/polismath/math/; the paper: Small, Bjorkegren, Erkkilä, Shaw and Megill, "Polis: Scaling
-Deliberation by Mapping High Dimensional Opinion Spaces", Recerca 26(2), 2021):
+Deliberation by Mapping High Dimensional Opinion Spaces", Recerca, 2021,
+https://www.e-revistes.uji.es/index.php/recerca/article/view/5516):
 
 1. The vote matrix: one row per participant, one column per statement; agree +1, disagree -1, pass 0, not
    seen = missing. (Pol.is stores agree as -1; the sign of a whole matrix changes nothing below.)
@@ -19,13 +20,14 @@ Deliberation by Mapping High Dimensional Opinion Spaces", Recerca 26(2), 2021):
 4. Groups (conversation.clj ``:group-clusterings``): k-means on the 2-D coordinates of the counted
    participants, k from 2 to min(5, 2 + counted // 12) (``max-k-fn``), the k with the best silhouette
    (clusters.clj ``silhouette``). Pol.is first folds people into 100 "base clusters" and smooths k over
-   successive runs; this function clusters people directly (as red-dwarf does) and keeps no state: a caller
-   wanting k smoothing keeps the previous k. Fixed seeds make it deterministic.
+   successive runs; this function clusters people directly (as red-dwarf does) and keeps no state, so k
+   may change from one run to the next. Fixed seeds make it deterministic.
 5. Distinctive statements of a group (repness.clj ``conv-repness``, ``select-rep-comments``): how much more
    the group agrees (or disagrees) than everyone else, with Pol.is's one-proportion and two-proportion z-tests
    (stats.clj ``prop-test``, ``two-prop-test``) at 90 % one-sided (z > 1.2816); at most 5 per group, the best
    agreed one first, agreements before disagreements; a group with none significant keeps its best one,
-   flagged ``significant=False``.
+   flagged ``significant=False``. The best agreed statement is always shown as agreed (Pol.is's
+   ``finalize-cmt-stats`` labels it "disagree" when neither direction stands out).
 6. Consensus (repness.clj ``select-consensus-comments`` applied inside every group, ranked by
    conversation.clj ``group-aware-consensus``): a statement a significant majority of *every* group agrees
    with (or every group disagrees with).
