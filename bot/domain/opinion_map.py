@@ -175,7 +175,7 @@ class OpinionMap:
         return self.status == "ready"
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict: tuples become lists, every number a plain int or float."""
+        """A dict of plain ints, floats, strings and tuples: ``json.dumps`` writes it as is (tuples as lists)."""
         return dataclasses.asdict(self)
 
 
