@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) bench/broadcast.py
 	$(PY) bench/faq.py
 	$(PY) bench/faq.py --compare
+	$(PY) bench/opinions.py
 
 # FAQ accuracy through the real webhook on the shared development questions (or FAQ_QUESTIONS=file.tsv).
 FAQ_QUESTIONS ?= ../shared/faq-dev.tsv
