@@ -1,0 +1,1 @@
+"""The domain: one owner module per table, the only place its SQL lives."""
