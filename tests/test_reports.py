@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from bot import simulator
+from bot.domain.reports import fonts
 from bot.domain.reports.xlsx import HEADER_ROW, display_width
 from test_broadcasts import announce, cli, wait_for_state
 from test_registration import fill_in
@@ -29,6 +30,7 @@ SHEETS = ["ภาพรวม Summary", "บทบาท Roles", "หัวข�
           "โหวต Polls", "คำถาม Questions", "ความเห็น Opinions", "ตอบไม่ได้ FAQ misses"]
 NO_DATA = "ไม่มีข้อมูลในช่วงเวลานี้ / Nothing in this period"
 POPPLER = shutil.which("pdftoppm") and shutil.which("pdftotext")
+THAI_FONT = fonts.find(fonts.THAI_FAMILY)
 
 
 def hold_an_event(bot) -> int:
@@ -116,6 +118,7 @@ def test_the_workbook_counts_what_happened_one_sheet_per_part(bot, tmp_path):
 
 
 @pytest.mark.skipif(not POPPLER, reason="the PDF is read back with poppler-utils: apt-get install poppler-utils")
+@pytest.mark.skipif(not THAI_FONT, reason=f"the PDF needs a Thai font: {fonts.INSTALL_HINT}")
 def test_the_pdf_prints_thai_as_written_with_charts_and_page_numbers(bot):
     poll_id = hold_an_event(bot)
     OUTPUT.mkdir(parents=True, exist_ok=True)
