@@ -87,9 +87,9 @@ def report_command(fmt: str, first_day: datetime | None, last_day: datetime | No
     try:
         built = build(bot, fmt, first_day.date() if first_day else None, last_day.date() if last_day else None)
     except FontMissing as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
     except ValueError as exc:
-        raise click.UsageError(str(exc))
+        raise click.UsageError(str(exc)) from None
     target = output or built.filename
     if target == "-":
         sys.stdout.buffer.write(built.data)

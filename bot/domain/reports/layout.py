@@ -95,10 +95,11 @@ def tables(report: EventReport) -> list[Table]:
     teams = part("teams", [col("team", TEXT, 4), col("members", INT)], [(t.name, t.members) for t in r.teams],
                  Chart("bar", 0, (1,), limit=15))
     sent = part("broadcasts",
-                [col("number", INT, 0.6), col("time", TIME, 1.6), lang("message", "th", 3, LONG),
-                 lang("message", "en", 0, LONG), col("audience", TEXT, 1.6),
-                 col("state", TEXT, 1.2), col("reach", INT), col("sent", INT, 1, GREEN), col("failed", INT, 1, RED),
-                 col("skipped", INT, 1, GREY), col("pending", INT, 1, AMBER), col("utility", INT, 0),
+                # A4 holds eight columns: the number and the pending count (also in the chart) are Excel's only.
+                [col("number", INT, 0), col("time", TIME, 1.2), lang("message", "th", 4.2, LONG),
+                 lang("message", "en", 0, LONG), col("audience", TEXT, 1.8), col("state", TEXT, 1.3),
+                 col("reach", INT, 0.6), col("sent", INT, 0.6, GREEN), col("failed", INT, 0.6, RED),
+                 col("skipped", INT, 0.6, GREY), col("pending", INT, 0, AMBER), col("utility", INT, 0),
                  col("reasons", LONG, 0)],
                 [(b.id, naive(b.at), b.text.th, b.text.en, str(b.audience), str(b.state), b.reach, b.sent, b.failed,
                   b.skipped, b.pending, b.as_utility, "; ".join(f"{c.label} ({c.count})" for c in b.reasons))
@@ -127,7 +128,7 @@ def tables(report: EventReport) -> list[Table]:
                     [(o.id, o.title.th, o.title.en, o.participants, o.statements, o.groups, "\n".join(o.consensus))
                      for o in report.opinions], Chart("bar", 1, (3,)))
     misses = part("faq_misses",
-                  [col("question", LONG, 4), col("times", INT, 1), col("outcome", TEXT, 1.8),
+                  [col("question", LONG, 4), col("times", INT, 1), col("outcome", TEXT, 2.2),
                    col("closest", TEXT, 0), col("last", TIME, 0)],
                   [(m.example, m.times, str(m.outcome), str(m.closest) if m.closest else "", naive(m.last_at))
                    for m in report.faq_misses], Chart("bar", 0, (1,), limit=10))

@@ -21,6 +21,7 @@ lines that fit. Nothing invisible is added to the text: it extracts as it was wr
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from datetime import date, datetime
 
 import regex
@@ -29,7 +30,7 @@ from pythainlp.tokenize import word_tokenize
 from pythainlp.util import thai_strftime
 
 from .fonts import Fonts, report_fonts
-from .layout import DATE, INT, LONG, SHARE, TIME, Column, Group, Table, tables
+from .layout import DATE, INT, SHARE, TIME, Column, Group, Table, tables
 from .model import EventReport, Label
 
 FONT = "thai"
@@ -114,6 +115,12 @@ class ReportDocument(FPDF):
         finally:
             self._out("EMC")
 
+    def close_fonts(self) -> None:
+        """fpdf2 reads the font files lazily and leaves them open: close them once the document is out."""
+        for font in self.fonts.values():
+            if getattr(font, "ttfont", None) is not None:
+                font.ttfont.close()
+
     # -- every page ---------------------------------------------------------------------------------------------
     def header(self) -> None:
         if self.page_no() == 1:
@@ -129,7 +136,7 @@ class ReportDocument(FPDF):
         self.set_y(-12)
         self.style(SMALL_SIZE, MUTED)
         texts = self.report.label("page")  # "หน้า {page} จาก {pages}" from the content
-        pages = {"page": str(self.page_no()), "pages": str(self.total_pages or "")}
+        pages = defaultdict(str, page=str(self.page_no()), pages=str(self.total_pages or ""))
         self.cell(0, 5, f"{texts.th.format_map(pages)}  ·  {texts.en.format_map(pages)}", align="C")
 
     # -- text -------------------------------------------------------------------------------------------------
@@ -206,11 +213,14 @@ class ReportDocument(FPDF):
         self.heading(table.heading, table.note)
         if not table.rows:
             self.line_of(str(self.report.label("no_data")), BODY_SIZE, MUTED, height=7)
+            self.ln(4)
             return
         for group in table.chart_groups():
             rows = table.rows[group.start:group.stop]
             if table.groups:
-                if self.will_page_break(KEEP_WITH_HEADING - 10):
+                # A group (a poll) on one page when it fits on one: its title, chart and rows, roughly measured.
+                height = 16 + len(rows) * (6.0 + 7.5) + 14
+                if self.will_page_break(min(height, KEEP_WITH_HEADING + 100)):
                     self.add_page()
                 self.line_of(group.title.th, 14, bold=True, height=7)
                 if group.title.en != group.title.th:
@@ -248,21 +258,28 @@ class ReportDocument(FPDF):
                    default=0.0)
 
     def column_widths(self, columns: list[Column], headers: list[str], cells: list[list[str]]) -> list[float]:
-        """mm per column: each its share (`Column.pdf`) of the page, but never narrower than the longest word of
-        its header or its widest number; the room for that comes from the columns that have some to spare."""
-        widths = [self.epw * c.pdf / sum(c.pdf for c in columns) for c in columns]
+        """mm per column: the page shared by `Column.pdf` weights, except that no column is narrower than the
+        longest word of its header or cells (at most 30 % of the page): such a column gets what it needs and the
+        others share the rest, again by weight."""
         self.style(TABLE_SIZE, bold=True)
         need = [self.widest_unit(header) for header in headers]
         self.style(TABLE_SIZE)
         for n in range(len(columns)):
             need[n] = min(max([need[n]] + [self.widest_unit(row[n]) for row in cells]), self.epw * 0.3)
         need = [w + 2 * CELL_PADDING + 1 for w in need]
-        short = sum(max(0.0, n - w) for n, w in zip(need, widths))
-        spare = sum(max(0.0, w - n) for n, w in zip(need, widths))
-        if not short or not spare:
-            return widths
-        take = min(1.0, short / spare)
-        return [n if n > w else w - (w - n) * take for n, w in zip(need, widths)]
+        fixed: dict[int, float] = {}
+        while True:
+            free = [n for n in range(len(columns)) if n not in fixed]
+            room = self.epw - sum(fixed.values())
+            weight = sum(columns[n].pdf for n in free)
+            widths = {n: room * columns[n].pdf / weight if room > 0 else need[n] for n in free}
+            narrow = [n for n in free if widths[n] < need[n]]
+            if not narrow:
+                break
+            fixed.update((n, need[n]) for n in narrow)
+        widths.update(fixed)
+        total = sum(widths.values())
+        return [widths[n] * min(1.0, self.epw / total) for n in range(len(columns))]
 
     # -- charts ---------------------------------------------------------------------------------------------
     def chart(self, table: Table, group: Group) -> None:
@@ -395,8 +412,13 @@ def write_pdf(report: EventReport, fonts: Fonts | None = None) -> bytes:
 
     Laid out twice: the first pass counts the pages that "page 1 of N" names on the second."""
     fonts = fonts or report_fonts()
-    pages = _render(report, fonts).pages_count
-    return bytes(_render(report, fonts, pages).output())
+    first = _render(report, fonts)
+    first.close_fonts()
+    final = _render(report, fonts, first.pages_count)
+    try:
+        return bytes(final.output())
+    finally:
+        final.close_fonts()
 
 
 def _render(report: EventReport, fonts: Fonts, pages: int | None = None) -> ReportDocument:

@@ -10,6 +10,7 @@ apostrophe either (bot/csv_export.py does that for CSV, where cells have no type
 from __future__ import annotations
 
 import io
+import math
 import re
 import unicodedata
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from .model import EventReport, Label
 
 HEADER_ROW = 6  # 0-based: rows 0-5 say what the sheet is and for which period; the data start below it
 MIN_WIDTH, MAX_WIDTH, LONG_WIDTH = 6, 40, 60  # column widths, in characters
+LINE_HEIGHT = 16  # points a line of text takes in a row: room for Thai marks above and below
 CHART_WIDTH, CHART_MIN_HEIGHT, BAR_HEIGHT = 640, 260, 22  # pixels
 SHEET_NAME_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 GRAPHEME = regex.compile(r"\X")
@@ -86,20 +88,19 @@ def _write_table(book, sheet, table: Table, report: EventReport, styles: dict) -
     for row, (text, style) in enumerate(lines):
         if text:
             sheet.write_string(row, 0, text, styles[style])
-    widths = []
-    for c, column in enumerate(table.columns):
-        header = column.header.th if column.header.th == column.header.en else f"{column.header.th}\n{column.header.en}"
-        sheet.write_string(HEADER_ROW, c, header, styles["header"])
-        widths.append(max(display_width(line) for line in header.split("\n")))
-    sheet.set_row(HEADER_ROW, 34)
+    headers = [c.header.th if c.header.th == c.header.en else f"{c.header.th}\n{c.header.en}" for c in table.columns]
+    widths = _column_widths(table, headers)
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, width)
+        sheet.write_string(HEADER_ROW, c, headers[c], styles["header"])
+    sheet.set_row(HEADER_ROW, LINE_HEIGHT * max(h.count("\n") + 1 for h in headers) + 4)
     for r, values in enumerate(table.rows, HEADER_ROW + 1):
-        for c, (column, value) in enumerate(zip(table.columns, values)):
-            widths[c] = max(widths[c], _write_cell(sheet, r, c, column.kind, value, styles))
+        lines = max(_write_cell(sheet, r, c, column.kind, value, styles, widths[c])
+                    for c, (column, value) in enumerate(zip(table.columns, values)))
+        if lines > 1:  # wrapped text: Excel and LibreOffice do not grow a row for it by themselves
+            sheet.set_row(r, LINE_HEIGHT * lines + 2)
     if not table.rows:
         sheet.write_string(HEADER_ROW + 1, 0, str(report.label("no_data")), styles["note"])
-    for c, column in enumerate(table.columns):
-        limit = LONG_WIDTH if column.kind == LONG else MAX_WIDTH
-        sheet.set_column(c, c, min(max(widths[c] + 2, MIN_WIDTH), limit))
     sheet.freeze_panes(HEADER_ROW + 1, 0)
     if table.rows:
         sheet.autofilter(HEADER_ROW, 0, HEADER_ROW + len(table.rows), len(table.columns) - 1)
@@ -111,20 +112,42 @@ def _write_table(book, sheet, table: Table, report: EventReport, styles: dict) -
     _add_charts(book, sheet, table)
 
 
-def _write_cell(sheet, row: int, col: int, kind: str, value, styles: dict) -> int:
-    """Write one value with its own type (text is always text) and return the width it needs."""
+def _column_widths(table: Table, headers: list[str]) -> list[int]:
+    """Characters per column: the widest header line or value, within MIN_WIDTH and MAX_WIDTH (LONG_WIDTH for
+    long texts, which wrap); measured in grapheme clusters, so Thai columns are as wide as they read."""
+    widths = []
+    for c, column in enumerate(table.columns):
+        need = max(display_width(line) for line in headers[c].split("\n"))
+        for values in table.rows:
+            need = max(need, _value_width(column.kind, values[c]))
+        widths.append(min(max(need + 2, MIN_WIDTH), LONG_WIDTH if column.kind == LONG else MAX_WIDTH))
+    return widths
+
+
+def _value_width(kind: str, value) -> int:
+    if value is None or value == "":
+        return 0
+    if kind == INT:
+        return len(f"{value:,}")
+    if kind in (SHARE, DATE, TIME):
+        return {SHARE: 6, DATE: 10, TIME: 16}[kind]
+    return max(display_width(line) for line in str(value).split("\n"))
+
+
+def _write_cell(sheet, row: int, col: int, kind: str, value, styles: dict, width: int) -> int:
+    """Write one value with its own type (text is always text); returns how many lines it takes at `width`."""
     if value is None or value == "":
         sheet.write_blank(row, col, None, styles["text"])
-        return 0
-    if kind in (INT, SHARE):
+    elif kind in (INT, SHARE):
         sheet.write_number(row, col, value, styles[kind])
-        return len(f"{value:,}") if kind == INT else 6
-    if kind in (DATE, TIME) and isinstance(value, (date, datetime)):
+    elif kind in (DATE, TIME) and isinstance(value, (date, datetime)):
         sheet.write_datetime(row, col, value, styles[kind])
-        return 10 if kind == DATE else 16
-    text = str(value)
-    sheet.write_string(row, col, text, styles[LONG] if kind == LONG else styles["text"])
-    return max(display_width(line) for line in text.split("\n"))
+    else:
+        text = str(value)
+        lines = sum(max(1, math.ceil(display_width(line) / max(width - 1, 1))) for line in text.split("\n"))
+        sheet.write_string(row, col, text, styles[LONG] if lines > 1 or kind == LONG else styles["text"])
+        return lines
+    return 1
 
 
 def _add_charts(book, sheet, table: Table) -> None:
@@ -153,8 +176,8 @@ def _add_charts(book, sheet, table: Table) -> None:
         else:
             chart.set_legend({"position": "bottom"})
         value_axis = {"major_gridlines": {"visible": True, "line": {"color": "#DDDDDD"}}, "num_format": "#,##0"}
-        if spec.kind == "bar":  # bars top-down in the table's order
-            chart.set_y_axis({"reverse": True})
+        if spec.kind == "bar":  # bars top-down in the table's order, the value axis below them
+            chart.set_y_axis({"reverse": True, "crossing": "max"})
             chart.set_x_axis(value_axis)
         else:
             chart.set_y_axis(value_axis)
