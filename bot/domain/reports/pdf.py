@@ -11,8 +11,8 @@ screen readers) return "ครัง้" or "สำ นัก". Every line with 
 PDF's replacement text (`/ActualText`, ISO 32000-1 §14.9.4), which extractors read instead of the glyphs.
 
 Charts are drawn with the PDF's own rectangles and text rather than pictures from a charting library: the labels
-on the bars then go through the same shaping as the rest of the page (matplotlib lays out Thai without shaping),
-stay sharp at any zoom, are searchable, and the report needs no plotting stack.
+on the bars then go through the same shaping as the rest of the page (matplotlib's own text layout does not
+shape Thai), stay sharp at any zoom, are searchable, and the report needs no plotting stack.
 
 Thai has no spaces between words, so text too long for its line is broken here, between the words PyThaiNLP's
 segmenter finds (never inside a syllable, never between a consonant and its marks), and handed to fpdf2 as
