@@ -8,7 +8,8 @@
     pdf.py      the PDF (fpdf2 with HarfBuzz shaping, a Thai font from fonts-thai-tlwg), charts drawn
     command.py  `flask --app app report`
 
-`build(bot, fmt, first_day, last_day)` is what the command (and the console, later) calls.
+`build(bot, fmt, first_day, last_day)` is what the command (and the console, later) calls; the writers (fpdf2,
+XlsxWriter) are imported only then.
 """
 from __future__ import annotations
 
