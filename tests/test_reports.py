@@ -10,7 +10,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import zipfile
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -161,6 +163,18 @@ def test_a_period_counts_only_its_days_and_a_backwards_one_is_refused(bot, tmp_p
     today = cli(bot, "report", "--output", str(tmp_path / "today.xlsx"))  # default: first record to today
     assert today.exit_code == 0
     assert data_rows(openpyxl.load_workbook(tmp_path / "today.xlsx")["ตอบไม่ได้ FAQ misses"])[0][:2] == ("หวยออกวันไหน", 1)
+
+    assert cli(bot, "report", "--output", "-").stdout_bytes.startswith(b"PK")  # a workbook on standard output
+
+    # Days are Bangkok's: 06:30 on 30 November there is still 29 November in UTC.
+    at = datetime(2026, 11, 30, 6, 30, tzinfo=ZoneInfo("Asia/Bangkok")).timestamp()
+    with bot.db() as conn:
+        conn.execute("UPDATE faq_misses SET at = ?", (at,))
+    for day, expected in (("2026-11-29", 0), ("2026-11-30", 1)):
+        out = tmp_path / f"{day}.xlsx"
+        assert cli(bot, "report", "--from", day, "--to", day, "--output", str(out)).exit_code == 0
+        figures = {r[1]: r[2] for r in data_rows(openpyxl.load_workbook(out)["ภาพรวม Summary"])}
+        assert figures["Questions the bot could not answer"] == expected, day
 
     backwards = cli(bot, "report", "--from", "2020-07-25", "--to", "2020-07-17")
     assert backwards.exit_code == 2 and "ends (2020-07-17) before it starts (2020-07-25)" in backwards.stderr
