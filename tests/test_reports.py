@@ -179,6 +179,8 @@ def test_a_period_counts_only_its_days_and_a_backwards_one_is_refused(bot, tmp_p
     backwards = cli(bot, "report", "--from", "2020-07-25", "--to", "2020-07-17")
     assert backwards.exit_code == 2 and "ends (2020-07-17) before it starts (2020-07-25)" in backwards.stderr
     assert cli(bot, "report", "--from", "17/07/2020").exit_code == 2
+    nowhere = cli(bot, "report", "--output", str(tmp_path / "no-such-folder" / "r.xlsx"))
+    assert nowhere.exit_code == 1 and "cannot write" in nowhere.stderr and "Traceback" not in nowhere.output
     assert not list(Path.cwd().glob("opengov-report-*"))  # nothing written for a refused period
 
 

@@ -76,8 +76,12 @@ def build(bot, fmt: str, first_day: date | None = None, last_day: date | None = 
 def _write_file(path: Path, data: bytes) -> None:
     """Whole or not at all: a report cut short by a full disk is not left looking like a report."""
     partial = path.with_name(path.name + ".part")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @click.command("report")
