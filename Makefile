@@ -22,13 +22,14 @@ test: $(STAMP) browser
 	$(PY) -m pytest -q -n 4
 
 # The browser tests drive Debian's Chromium with Thai fonts (a test tool's own browser download does not work
-# here). Installed once, when missing; without root outside CI the browser tests skip and say why.
+# here); the PDF report needs the Thai font, and its test reads the PDF back with poppler-utils (pdftotext,
+# pdftoppm). Installed once, when missing; without root outside CI those tests skip and say why.
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi tlwg || ! fc-list 2>/dev/null | grep -qi emoji; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi tlwg || ! fc-list 2>/dev/null | grep -qi emoji || ! command -v pdftoppm >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing chromium and fonts-thai-tlwg (apt-get)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-thai-tlwg fonts-noto-color-emoji >/dev/null; \
-	  else echo "browser tests need: apt-get install chromium fonts-thai-tlwg fonts-noto-color-emoji"; fi; \
+	    echo "installing chromium, fonts-thai-tlwg and poppler-utils (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-thai-tlwg fonts-noto-color-emoji poppler-utils >/dev/null; \
+	  else echo "browser and report tests need: apt-get install chromium fonts-thai-tlwg fonts-noto-color-emoji poppler-utils"; fi; \
 	fi
 
 bench: $(STAMP)

@@ -167,6 +167,17 @@ def tally(conn: sqlite3.Connection, poll: Poll) -> list[int]:
     return [counts.get(i, 0) for i in range(1, len(poll.options) + 1)]
 
 
+def tally_by_channel(conn: sqlite3.Connection, poll: Poll) -> list[dict[str, int]]:
+    """Per option (in order): its votes by channel, {"messenger": n, "comment": n} (a channel without votes is
+    absent)."""
+    counts: list[dict[str, int]] = [{} for _ in poll.options]
+    for option, channel, n in conn.execute("SELECT option, channel, count(*) FROM votes WHERE poll_id = ? "
+                                           "GROUP BY option, channel", (poll.id,)):
+        if 1 <= option <= len(counts):
+            counts[option - 1][channel] = n
+    return counts
+
+
 def erase_comment_links(conn: sqlite3.Connection, person: Person) -> int:
     """A person asked to be forgotten: their votes stay counted under their key (which already says nothing
     about them), but a live-comment vote no longer points at their comment on Facebook."""

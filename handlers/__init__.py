@@ -6,6 +6,7 @@ The order of MODULES does not decide priority: handler groups do (lower first).
 """
 from __future__ import annotations
 
+from bot.domain import reports
 from schedules import broadcasts as broadcast_jobs
 from schedules import poll_closer
 from schedules import reminders as reminder_jobs
@@ -16,7 +17,7 @@ from . import (broadcast_command, comments, fallback, faq, greeting, handover, l
 
 MODULES = (handover, language, greeting, registration, privacy, comments, schedule, reminders, reminder_jobs, votes,
            poll_closer, broadcast_jobs, broadcast_command, live_results, moderator_stats, media, faq, fallback,
-           message_templates, retention)
+           message_templates, retention, reports)
 
 
 def register_all(bot) -> None:

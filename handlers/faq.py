@@ -8,6 +8,7 @@ Every unsure or unanswered question is logged for organisers: `flask --app app f
 """
 from __future__ import annotations
 
+import math
 import time
 
 import click
@@ -109,13 +110,15 @@ def register(bot) -> None:
     bot.commands.append(faq_misses)
 
 
-def frequent_misses(conn, days: int = 7, limit: int = 20) -> list:
-    """Unanswered or unsure questions of the last `days`, the most frequent first (same wording counts once)."""
+def frequent_misses(conn, days: int = 7, limit: int = 20, between: tuple[float, float] | None = None) -> list:
+    """Unanswered or unsure questions of the last `days` (or of `between`, Unix times [start, end)), the most
+    frequent first (same wording counts once)."""
+    start, end = between or (time.time() - days * 86400, math.inf)
     return conn.execute(
         "SELECT normalised, count(*) AS n, max(text) AS example, max(at) AS last, "
         "group_concat(DISTINCT outcome) AS outcomes, max(best_entry) AS guess, max(score) AS score "
-        "FROM faq_misses WHERE at > ? GROUP BY normalised ORDER BY n DESC, last DESC LIMIT ?",
-        (time.time() - days * 86400, limit)).fetchall()
+        "FROM faq_misses WHERE at >= ? AND at < ? GROUP BY normalised ORDER BY n DESC, last DESC LIMIT ?",
+        (start, end, limit)).fetchall()
 
 
 @click.command("faq-misses")
