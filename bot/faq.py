@@ -216,6 +216,8 @@ class FaqIndex:
                      frozenset(ss), sum(self.syllable_idf[s] for s in set(ss)), "".join(ws))
             for (entry_id, ws), (_, ss) in zip(words_of, syllables_of)
         ]
+        # Words only out-of-scope examples have ("หวย", "election") know a question but not our event.
+        self._event_words = {w for example in self.examples if example.entry_id != OUT_OF_SCOPE for w in example.words}
         self._by_word: dict[str, list[int]] = {}
         self._by_syllable: dict[str, list[int]] = {}
         for i, example in enumerate(self.examples):
@@ -258,15 +260,17 @@ class FaqIndex:
         """The question's words as the index knows them (synonyms applied, compounds split, typos corrected)."""
         return tuple(w for word in self._canonical(textnorm.tokens(text)) for w in self._correct(word))
 
-    def search(self, text: str) -> tuple[list[Match], float, float]:
-        """Entries best first, the share of the question the FAQ knows, and how informative that part is."""
+    def search(self, text: str) -> tuple[list[Match], float, float, float]:
+        """Entries best first; the share of the question's weight the FAQ knows; how informative that part is;
+        and the share the event's own entries know (not counting words only out-of-scope examples have)."""
         words = self.words(text)
         if not words:
-            return [], 0.0, 0.0
+            return [], 0.0, 0.0, 0.0
         weights = {w: self.idf.get(w, self.unknown_weight) for w in set(words)}
         total = sum(weights.values())
         information = sum(v for w, v in weights.items() if w in self.idf)
         known = information / total
+        in_scope = sum(v for w, v in weights.items() if w in self._event_words) / total
         sylls = {s: self.syllable_idf.get(s, self.unknown_weight) for s in set(syllables(words))}
         syll_total = sum(sylls.values()) or 1.0
         # Shared weight per example, straight from the inverted indexes (one addition per posting).
@@ -292,10 +296,10 @@ class FaqIndex:
             if score > best.get(example.entry_id, -1.0):
                 best[example.entry_id] = score
         ranked = sorted((Match(self._entries[e], s) for e, s in best.items()), key=lambda m: -m.score)
-        return ranked, known, information
+        return ranked, known, information, in_scope
 
     def judge(self, text: str) -> Verdict:
-        ranked, known, information = self.search(text)
+        ranked, known, information, _ = self.search(text)
         # Declined when an out-of-scope example fits clearly better than any entry.
         declined = bool(ranked) and ranked[0].entry.id == OUT_OF_SCOPE and (
             len(ranked) == 1 or ranked[0].score - ranked[1].score >= MARGIN)
