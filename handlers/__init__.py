@@ -11,10 +11,11 @@ from schedules import poll_closer
 from schedules import reminders as reminder_jobs
 
 from . import (broadcast_command, comments, fallback, faq, greeting, handover, language, live_results, media,
-               moderator_stats, privacy, registration, reminders, schedule, votes)
+               moderator_stats, privacy, registration, reminders, schedule, understanding, votes)
 
 MODULES = (handover, language, greeting, registration, privacy, comments, schedule, reminders, reminder_jobs, votes,
-           poll_closer, broadcast_jobs, broadcast_command, live_results, moderator_stats, media, faq, fallback)
+           poll_closer, broadcast_jobs, broadcast_command, live_results, moderator_stats, media, faq, understanding,
+           fallback)
 
 
 def register_all(bot) -> None:

@@ -78,3 +78,5 @@ def register(bot) -> None:
     bot.dispatcher.add(PayloadHandler(DELETE, ask_to_delete), group=12)
     bot.dispatcher.add(PayloadHandler(DELETE + ":", delete), group=12)
     bot.dispatcher.add_menu_item(MenuItem(SHOW, {"th": "👤 ข้อมูลของฉัน", "en": "👤 My data"}, order=80, quick=False))
+    bot.dispatcher.add_intent("my_data", show)
+    bot.dispatcher.add_intent("delete_data", ask_to_delete)

@@ -169,6 +169,7 @@ def register(bot) -> None:
     bot.dispatcher.add(PayloadHandler(VOTE, show_open), group=20)
     bot.dispatcher.add(TextHandler(show_open, patterns=[VOTE_WORDS], name="vote_words"), group=20)
     bot.dispatcher.add_menu_item(MenuItem(VOTE, {"th": "🗳️ โหวต", "en": "🗳️ Vote"}, order=40))
+    bot.dispatcher.add_intent("vote", show_open)
     privacy.add_eraser(lambda conn, psid, now: polls.unlink(conn, psid))
     bot.commands.append(poll_command)
 
