@@ -39,6 +39,7 @@ CALIBRATION = (ROOT / "bench" / "questions" / "understanding-dev.tsv", ROOT / "t
 TARGET_MEDIAN_MS = 15.0
 VAGUE = "?"  # a message too vague to answer: "did you mean" is the right reply
 WRONG_COST = 6  # calibration: a confident wrong answer costs as much as six right ones are worth
+HELPFUL_WORTH = 0.5  # a "did you mean" that offers the right choice is worth half a right answer (a decline: 0)
 # Never answer below this blended score, whatever the paraphrases say: a message unlike every example and every
 # out-of-scope example alike (nothing to compare it with) must not be answered because one label leads a little.
 ANSWER_FLOOR = 0.4
@@ -119,7 +120,7 @@ def compare() -> None:
 def features(scored: list[Scored], params: Params) -> dict[str, np.ndarray]:
     """Per question, for one blend: what the verdict depends on, as arrays."""
     cols = {k: [] for k in ("best_right", "best", "margin", "oos_lead", "top_oos", "intent", "in_top3", "is_oos",
-                            "best_meaning", "vague")}
+                            "best_meaning", "vague", "oos")}
     for s in scored:
         ranked = [(c.score, c.label) for c in blend(s.lexical, s.meaning, s.known, params)]
         real = [(v, lab) for v, lab in ranked if lab != OUT_OF_SCOPE] or [(0.0, "")]
@@ -129,6 +130,7 @@ def features(scored: list[Scored], params: Params) -> dict[str, np.ndarray]:
         cols["margin"].append(best[0] - runner)
         oos = next((v for v, lab in ranked if lab == OUT_OF_SCOPE), None)
         cols["top_oos"].append(oos is not None)
+        cols["oos"].append(oos if oos is not None else 0.0)
         cols["oos_lead"].append((oos if oos is not None else 0.0) - best[0])
         cols["intent"].append(best[1].startswith(INTENT_MARK))
         cols["in_top3"].append(s.label in [lab for _, lab in real[:3]])
@@ -143,32 +145,38 @@ def features(scored: list[Scored], params: Params) -> dict[str, np.ndarray]:
 
 
 def calibrate_method(scored: list[Scored], weights, weigh_by_known=(False, True)) -> tuple[Params, dict]:
-    """The parameters with the most right answers less WRONG_COST per wrong one (ties: more helpful
-    "did you mean" choices)."""
+    """The parameters with the most right answers, less WRONG_COST per wrong one, plus HELPFUL_WORTH per "did
+    you mean" that offers the right choice."""
     best_value, best_params = None, None
     for weight, by_known in itertools.product(weights, weigh_by_known):
         f = features(scored, Params(weight, 0, 0, 0, 0, weigh_by_known=by_known))
-        for oos_margin, min_known, sure_meaning, about_now_at in itertools.product(
-                (-0.2, -0.15, -0.1, -0.05, 0.0), (0.0, 0.3, 0.5), (0.7, 0.8, 1.0), (0.7, 0.8)):
-            none = (f["top_oos"] & (f["oos_lead"] >= oos_margin)) | (
+        for oos_margin, oos_band, oos_floor, min_known, sure_meaning, about_now_at in itertools.product(
+                (-0.2, -0.1, -0.05, 0.0), (0.0, 0.1, 0.2), (0.0, 0.4, 0.45, 0.5), (0.0, 0.5), (0.8, 1.0), (0.7, 0.8)):
+            if oos_band and -oos_margin >= oos_band:
+                continue
+            oos_near = f["top_oos"] & (f["oos"] >= oos_floor)
+            none = (oos_near & (f["oos_lead"] >= oos_margin)) | (
                 (f["known"] < min_known) & (f["best_meaning"] < sure_meaning)) | (
                 f["about_now"] & ~f["intent"] & (f["best"] < about_now_at))
             for answer_at, margin, min_information in itertools.product(
                     np.arange(ANSWER_FLOOR, 0.9, 0.02), (0.02, 0.04, 0.06, 0.08), (0.0, 1.0, 1.8)):
                 vague = (f["information"] < min_information) & (f["best_meaning"] < sure_meaning)
-                answer = ~none & (f["best"] >= answer_at) & (f["margin"] >= margin) & ~vague
+                near = oos_near & (-f["oos_lead"] < oos_band)
+                answer = ~none & (f["best"] >= answer_at) & (f["margin"] >= margin) & ~vague & ~near
                 right_answers = answer & f["best_right"]
                 wrong = int((answer & ~f["best_right"]).sum())
                 for drop in (0.05, 0.1, 0.15):
                     unsure = ~none & ~answer & (f["best"] >= answer_at - drop)
                     right = int(right_answers.sum() + (~answer & ~unsure & f["is_oos"]).sum() + (unsure & f["vague"]).sum())
                     helpful = int((unsure & f["in_top3"] & ~f["is_oos"]).sum())
-                    value = (right - WRONG_COST * wrong, helpful)
+                    value = right - WRONG_COST * wrong + HELPFUL_WORTH * helpful
                     if best_value is None or value > best_value:
                         best_value = value
                         best_params = Params(weight=round(float(weight), 2), answer_at=round(float(answer_at), 2),
                                              unsure_at=round(float(answer_at - drop), 2), margin=margin,
-                                             oos_margin=oos_margin, min_known=min_known, sure_meaning=sure_meaning,
+                                             oos_margin=oos_margin, oos_band=oos_band, oos_floor=oos_floor,
+                                             min_known=min_known,
+                                             sure_meaning=sure_meaning,
                                              min_information=min_information,
                                              about_now_at=about_now_at,
                                              weigh_by_known=by_known)

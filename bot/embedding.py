@@ -57,6 +57,7 @@ class SentenceEncoder:
         # One forward pass at a time (it limits BLAS threads process-wide), and the cache with it.
         self._run_lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.loads = 0  # how many times this process loaded the model (once)
         self.load_seconds: float | None = None
         self.load_rss_mb: float | None = None  # growth of the process's peak RSS while loading
 
@@ -78,6 +79,7 @@ class SentenceEncoder:
             self.load_seconds = time.perf_counter() - started
             self.load_rss_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
             self._model = model
+            self.loads += 1
             log.info("embedding model loaded in %.2f s (+%.0f MB peak RSS)", self.load_seconds, self.load_rss_mb)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

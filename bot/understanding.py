@@ -85,6 +85,8 @@ class Params:
     margin: float  # the lead over the runner-up an answer needs
     oos_margin: float  # decline when out-of-scope examples score at least this much above the best label
     # (negative: decline when they come within that distance of it)
+    oos_band: float = 0.0  # out-of-scope examples this close to the best label: ask ("did you mean"), never answer
+    oos_floor: float = 0.0  # ... both rules only when the out-of-scope examples themselves score this much
     min_known: float = 0.0  # share of the message's words the event's examples must know, else decline
     min_information: float = 0.0  # summed rarity of its known words, else "did you mean" rather than an answer
     sure_meaning: float = 1.0  # neither word rule applies when the meaning alone is this close ("thx", "hello there")
@@ -94,8 +96,8 @@ class Params:
 
 # Calibrated on bench/questions/understanding-dev.tsv and tests/faq_paraphrases.tsv (bench/faq.py --calibrate).
 PARAMS = {
-    "hybrid": Params(weight=0.3, answer_at=0.56, unsure_at=0.41, margin=0.02, oos_margin=-0.2, min_information=1.8,
-                     about_now_at=0.7, weigh_by_known=True),
+    "hybrid": Params(weight=0.3, answer_at=0.56, unsure_at=0.41, margin=0.02, oos_margin=-0.2, oos_floor=0.4,
+                     min_information=1.8, sure_meaning=0.8, about_now_at=0.7, weigh_by_known=True),
     "lexical": Params(weight=1.0, answer_at=0.42, unsure_at=0.37, margin=0.06, oos_margin=-0.15, min_known=0.5,
                       sure_meaning=0.7, min_information=1.8, about_now_at=0.7),
     "embedding": Params(weight=0.0, answer_at=0.4, unsure_at=0.35, margin=0.06, oos_margin=-0.2, min_information=1.8,
@@ -127,7 +129,8 @@ class Reading:
 
     verdict: str  # answer | unsure | none
     candidates: tuple[Candidate, ...]
-    reason: str  # confident | close runner-up | vague | low score | out of scope | unknown words | about now | no words
+    reason: str  # confident | close runner-up | vague | near out of scope | low score | out of scope | unknown words |
+    # about now | no words
     margin: float = 0.0  # the best label's lead over the runner-up
     low_margin: bool = False  # an answer whose lead is thin: logged for organisers as a miss
 
@@ -244,7 +247,7 @@ def decide(ranked: list[Candidate], known: float, information: float, about_now:
         return Reading("none", shown, "out of scope" if ranked else "low score")
     best, runner_up = labels[0], (labels[1].score if len(labels) > 1 else 0.0)
     margin = best.score - runner_up
-    declined = next((c for c in ranked if c.label == OUT_OF_SCOPE), None)
+    declined = next((c for c in ranked if c.label == OUT_OF_SCOPE and c.score >= p.oos_floor), None)
     if declined is not None and declined.score - best.score >= p.oos_margin:
         return Reading("none", shown, "out of scope", margin)
     if known < p.min_known and best.meaning < p.sure_meaning:
@@ -252,10 +255,12 @@ def decide(ranked: list[Candidate], known: float, information: float, about_now:
     if about_now and not best.is_intent and best.score < p.about_now_at:
         return Reading("none", shown, "about now", margin)
     vague = information < p.min_information and best.meaning < p.sure_meaning
-    if best.score >= p.answer_at and margin >= p.margin and not vague:
+    near_out_of_scope = declined is not None and best.score - declined.score < p.oos_band
+    if best.score >= p.answer_at and margin >= p.margin and not vague and not near_out_of_scope:
         return Reading("answer", shown, "confident", margin, low_margin=margin < LOW_MARGIN * p.margin)
     if best.score >= p.unsure_at:
         choices = tuple(c for c in shown if c.score >= p.unsure_at)
-        reason = "low score" if best.score < p.answer_at else "vague" if vague else "close runner-up"
+        reason = ("low score" if best.score < p.answer_at else "vague" if vague else
+                  "near out of scope" if near_out_of_scope else "close runner-up")
         return Reading("unsure", choices, reason, margin)
     return Reading("none", shown, "low score", margin)

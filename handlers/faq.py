@@ -158,7 +158,8 @@ def frequent_misses(conn, days: int = 7, limit: int = 20) -> list:
     """Unanswered or unsure questions of the last `days`, the most frequent first (same wording counts once)."""
     return conn.execute(
         "SELECT normalised, count(*) AS n, max(text) AS example, max(at) AS last, "
-        "group_concat(DISTINCT outcome) AS outcomes, max(best_entry) AS guess, max(score) AS score "
+        "group_concat(DISTINCT outcome) AS outcomes, max(best_entry) AS guess, max(score) AS score, "
+        "max(candidates) AS candidates, max(language) AS language "
         "FROM faq_misses WHERE at > ? GROUP BY normalised ORDER BY n DESC, last DESC LIMIT ?",
         (time.time() - days * 86400, limit)).fetchall()
 
