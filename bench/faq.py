@@ -38,7 +38,8 @@ from bot.understanding import INTENT_MARK, PARAMS, Params, Understanding, blend,
 CALIBRATION = (ROOT / "bench" / "questions" / "understanding-dev.tsv", ROOT / "tests" / "faq_paraphrases.tsv")
 TARGET_MEDIAN_MS = 15.0
 VAGUE = "?"  # a message too vague to answer: "did you mean" is the right reply
-WRONG_COST = 6  # calibration: a confident wrong answer costs as much as six right ones are worth
+WRONG_COST = 3  # calibration: a confident wrong answer costs as much as three right ones are worth (an answer to
+# a question outside the event twice that)
 HELPFUL_WORTH = 0.5  # a "did you mean" that offers the right choice is worth half a right answer (a decline: 0)
 # Never answer below this blended score, whatever the paraphrases say: a message unlike every example and every
 # out-of-scope example alike (nothing to compare it with) must not be answered because one label leads a little.
@@ -150,8 +151,10 @@ def calibrate_method(scored: list[Scored], weights, weigh_by_known=(False, True)
     best_value, best_params = None, None
     for weight, by_known in itertools.product(weights, weigh_by_known):
         f = features(scored, Params(weight, 0, 0, 0, 0, weigh_by_known=by_known))
-        for oos_margin, oos_band, oos_floor, min_known, sure_meaning, about_now_at in itertools.product(
-                (-0.2, -0.1, -0.05, 0.0), (0.0, 0.1, 0.2), (0.0, 0.4, 0.45, 0.5), (0.0, 0.5), (0.8, 1.0), (0.7, 0.8)):
+        for oos_margin, oos_band, oos_floor, min_known, answer_known, sure_meaning, about_now_at in itertools.product(
+                (-0.2, -0.1, 0.0), (0.0, 0.1, 0.2), (0.0, 0.4, 0.5), (0.0, 0.5), (0.0, 0.7, 0.8, 0.9), (0.8, 1.0), (0.7,)):
+            if min_known > answer_known:
+                continue
             if oos_band and -oos_margin >= oos_band:
                 continue
             oos_near = f["top_oos"] & (f["oos"] >= oos_floor)
@@ -162,9 +165,10 @@ def calibrate_method(scored: list[Scored], weights, weigh_by_known=(False, True)
                     np.arange(ANSWER_FLOOR, 0.9, 0.02), (0.02, 0.04, 0.06, 0.08), (0.0, 1.0, 1.8)):
                 vague = (f["information"] < min_information) & (f["best_meaning"] < sure_meaning)
                 near = oos_near & (-f["oos_lead"] < oos_band)
-                answer = ~none & (f["best"] >= answer_at) & (f["margin"] >= margin) & ~vague & ~near
+                unexplained = (f["known"] < answer_known) & (f["best_meaning"] < sure_meaning)
+                answer = ~none & (f["best"] >= answer_at) & (f["margin"] >= margin) & ~vague & ~near & ~unexplained
                 right_answers = answer & f["best_right"]
-                wrong = int((answer & ~f["best_right"]).sum())
+                wrong = int((answer & ~f["best_right"]).sum() + (answer & f["is_oos"]).sum())  # out of scope: double
                 for drop in (0.05, 0.1, 0.15):
                     unsure = ~none & ~answer & (f["best"] >= answer_at - drop)
                     right = int(right_answers.sum() + (~answer & ~unsure & f["is_oos"]).sum() + (unsure & f["vague"]).sum())
@@ -175,7 +179,7 @@ def calibrate_method(scored: list[Scored], weights, weigh_by_known=(False, True)
                         best_params = Params(weight=round(float(weight), 2), answer_at=round(float(answer_at), 2),
                                              unsure_at=round(float(answer_at - drop), 2), margin=margin,
                                              oos_margin=oos_margin, oos_band=oos_band, oos_floor=oos_floor,
-                                             min_known=min_known,
+                                             min_known=min_known, answer_known=answer_known,
                                              sure_meaning=sure_meaning,
                                              min_information=min_information,
                                              about_now_at=about_now_at,
