@@ -158,15 +158,16 @@ def calibrate_method(scored: list[Scored], weights, weigh_by_known=(False, True)
             if oos_band and -oos_margin >= oos_band:
                 continue
             oos_near = f["top_oos"] & (f["oos"] >= oos_floor)
+            low_known = (f["known"] < min_known) & (f["best_meaning"] < sure_meaning)  # asked about, or declined
             none = (oos_near & (f["oos_lead"] >= oos_margin)) | (
-                (f["known"] < min_known) & (f["best_meaning"] < sure_meaning)) | (
                 f["about_now"] & ~f["intent"] & (f["best"] < about_now_at))
             for answer_at, margin, min_information in itertools.product(
                     np.arange(ANSWER_FLOOR, 0.9, 0.02), (0.02, 0.04, 0.06, 0.08), (0.0, 1.0, 1.8)):
                 vague = (f["information"] < min_information) & (f["best_meaning"] < sure_meaning)
                 near = oos_near & (-f["oos_lead"] < oos_band)
                 unexplained = (f["known"] < answer_known) & (f["best_meaning"] < sure_meaning)
-                answer = ~none & (f["best"] >= answer_at) & (f["margin"] >= margin) & ~vague & ~near & ~unexplained
+                answer = (~none & (f["best"] >= answer_at) & (f["margin"] >= margin) & ~vague & ~near & ~unexplained
+                          & ~low_known)
                 right_answers = answer & f["best_right"]
                 wrong = int((answer & ~f["best_right"]).sum() + (answer & f["is_oos"]).sum())  # out of scope: double
                 for drop in (0.05, 0.1, 0.15):
