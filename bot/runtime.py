@@ -15,6 +15,7 @@ import threading
 import time
 from typing import Protocol
 
+from . import embedding
 from .config import Settings
 from .content import Content
 from .dispatcher import Dispatcher
@@ -197,6 +198,8 @@ class BotRuntime:
             problems.append("sending paused: the Page access token is invalid or expired")
         report["leader"] = holder
         report["this_process_leads"] = self.leading
+        # Only the process that answers loads the understanding step's model (web workers never need it).
+        report["embedding_model_loaded"] = embedding.ENCODER.loaded
         if holder is None or holder["age"] > self.lease_ttl:
             problems.append("no process is running the workers")
         if self.leading:
