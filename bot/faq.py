@@ -28,7 +28,7 @@ from pythainlp.util import Trie
 from rapidfuzz import fuzz, process
 
 from . import textnorm
-from .content import ContentError, bilingual, keyed_tables, read_toml
+from .content import ContentError, bilingual, button_title, example_lists, keyed_tables, read_toml
 from .replies import QUICK_REPLY_TITLE, units
 
 ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
@@ -79,15 +79,7 @@ class Faq:
             raise ContentError(path, "synonyms", "synonyms must map words to words")
         entries: dict[str, Entry] = {}
         for entry_id, item in keyed_tables(path, data, "entry", ID, "lower-case words joined by _"):
-            questions = item.get("questions")
-            if not isinstance(questions, dict):
-                raise ContentError(path, entry_id, "questions must be a table with th and en lists")
-            examples: dict[str, tuple[str, ...]] = {}
-            for lang in ("th", "en"):
-                listed = questions.get(lang)
-                if not isinstance(listed, list) or not listed or not all(isinstance(q, str) and q.strip() for q in listed):
-                    raise ContentError(path, entry_id, f"questions.{lang} must be a non-empty list of questions")
-                examples[lang] = tuple(q.strip() for q in listed)
+            examples = example_lists(path, entry_id, item.get("questions"), "questions")
             link = item.get("link")
             if link is not None:
                 if not isinstance(link, dict) or not str(link.get("url", "")).startswith(("https://", "http://")):
@@ -96,11 +88,7 @@ class Faq:
             related = item.get("related", [])
             if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
                 raise ContentError(path, entry_id, "related must be a list of entry ids")
-            title = bilingual(path, entry_id, item.get("title"), "title")
-            for lang, words in title.items():
-                if units(words) > QUICK_REPLY_TITLE:
-                    raise ContentError(path, entry_id, f"title.{lang} is over {QUICK_REPLY_TITLE} characters "
-                                                       "(Messenger would cut it on the button)")
+            title = button_title(path, entry_id, item.get("title"), QUICK_REPLY_TITLE, units)
             entries[entry_id] = Entry(
                 id=entry_id,
                 title=title,

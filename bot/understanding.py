@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from . import textnorm
-from .content import ContentError, bilingual, keyed_tables, read_toml
+from .content import bilingual, button_title, example_lists, keyed_tables, read_toml
 from . import embedding
 from .embedding import SentenceEncoder
 from .faq import NOW_WORDS, OUT_OF_SCOPE, Entry, Faq, FaqIndex
@@ -56,20 +56,8 @@ def load_intents(directory: Path) -> dict[str, Intent]:
     data = read_toml(path)
     intents: dict[str, Intent] = {}
     for intent_id, item in keyed_tables(path, data, "intent", INTENT_ID, "lower-case words joined by _"):
-        examples = item.get("examples")
-        if not isinstance(examples, dict):
-            raise ContentError(path, intent_id, "examples must be a table with th and en lists")
-        listed: dict[str, tuple[str, ...]] = {}
-        for lang in ("th", "en"):
-            found = examples.get(lang)
-            if not isinstance(found, list) or not found or not all(isinstance(q, str) and q.strip() for q in found):
-                raise ContentError(path, intent_id, f"examples.{lang} must be a non-empty list of sentences")
-            listed[lang] = tuple(q.strip() for q in found)
-        title = bilingual(path, intent_id, item.get("title"), "title")
-        for lang, words in title.items():
-            if units(words) > QUICK_REPLY_TITLE:
-                raise ContentError(path, intent_id, f"title.{lang} is over {QUICK_REPLY_TITLE} characters "
-                                                    "(Messenger would cut it on the button)")
+        listed = example_lists(path, intent_id, item.get("examples"), "examples")
+        title = button_title(path, intent_id, item.get("title"), QUICK_REPLY_TITLE, units)
         intro = bilingual(path, intent_id, item.get("intro"), "intro", required=False)
         intents[intent_id] = Intent(intent_id, title, listed, intro)
     return intents

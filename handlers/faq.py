@@ -19,12 +19,11 @@ import click
 from flask.cli import with_appcontext
 from flask import current_app
 
-from bot import textnorm
 from bot.dispatcher import Context, IceBreaker, MenuItem, PayloadHandler, TextHandler
 from bot.faq import Entry
 from bot.store import ensure_table
 from bot.replies import QUICK_REPLY_COUNT, Buttons, Cards, QuickReply, Text, UrlButton
-from bot.understanding import Candidate, Reading, Understanding
+from bot.understanding import Reading, Understanding
 
 from .handover import HUMAN
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
+from typing import Callable
 
 from flask import flash, redirect, render_template, request, session, url_for
 
@@ -59,34 +61,38 @@ def _taught(normalised: str, detail: str, action: str) -> None:
         audit(session["moderator"], action, detail[:200], conn=conn)
 
 
+def _teach(edit: Callable[[], Path], label: str, action: str, done: str):
+    """Run a content edit from the misses page: saved and taught, or refused with the reason."""
+    question = request.form.get("question", "")
+    try:
+        path = edit()
+    except content_edit.EditError as exc:
+        flash(str(exc), "error")
+    else:
+        _taught(request.form.get("normalised", ""), f"{label} <- {question}", action)
+        flash(done.format(label=label, file=path.name, question=question), "ok")
+    return redirect(url_for("console.faq_misses"))
+
+
 @bp.post("/faq-misses/example")
 @login_required
 def faq_miss_to_example():
     form = request.form
-    question, label, lang = form.get("question", ""), form.get("label", ""), form.get("language", "th")
-    try:
-        path = content_edit.add_example(bot().settings.content_dir, label, question, lang, _reload)
-    except content_edit.EditError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("console.faq_misses"))
-    _taught(form.get("normalised", ""), f"{label} <- {question}", "faq_add_example")
-    flash(f"เพิ่มเป็นตัวอย่างของ {label} ใน {path.name} แล้ว / Added to {label} in {path.name}: \"{question}\"", "ok")
-    return redirect(url_for("console.faq_misses"))
+    label = form.get("label", "")
+    return _teach(lambda: content_edit.add_example(bot().settings.content_dir, label, form.get("question", ""),
+                                                   form.get("language", "th"), _reload),
+                  label, "faq_add_example",
+                  'เพิ่มเป็นตัวอย่างของ {label} ใน {file} แล้ว / Added to {label} in {file}: "{question}"')
 
 
 @bp.post("/faq-misses/entry")
 @login_required
 def faq_miss_to_entry():
     form = request.form
-    question, lang = form.get("question", ""), form.get("language", "th")
     entry_id = form.get("entry_id", "")
     title = {"th": form.get("title_th", ""), "en": form.get("title_en", "")}
     answer = {"th": form.get("answer_th", ""), "en": form.get("answer_en", "")}
-    try:
-        path = content_edit.add_entry(bot().settings.content_dir, entry_id, title, answer, question, lang, _reload)
-    except content_edit.EditError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("console.faq_misses"))
-    _taught(form.get("normalised", ""), f"{entry_id} <- {question}", "faq_add_entry")
-    flash(f"สร้างคำถาม {entry_id} ใน {path.name} แล้ว / New entry {entry_id} in {path.name}", "ok")
-    return redirect(url_for("console.faq_misses"))
+    return _teach(lambda: content_edit.add_entry(bot().settings.content_dir, entry_id, title, answer,
+                                                 form.get("question", ""), form.get("language", "th"), _reload),
+                  entry_id.strip().lower(), "faq_add_entry",
+                  "สร้างคำถาม {label} ใน {file} แล้ว / New entry {label} in {file}")
