@@ -19,6 +19,7 @@ DEFAULT_GRAPH_API_URL = "https://graph.facebook.com/v25.0"
 LOCAL_APP_SECRET = "local-app-secret"
 LOCAL_VERIFY_TOKEN = "local-verify-token"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+UNDERSTANDING_METHODS = ("hybrid", "lexical", "embedding")
 
 
 class ConfigError(ValueError):
@@ -56,6 +57,9 @@ class Settings:
     pseudonym_key: str | None = None
     # A console session with no click for this long ends (a page refreshing itself does not count).
     console_idle_minutes: float = 30.0
+    # How free text is understood: hybrid (words and meaning, the default), lexical (words only: no embedding
+    # model is loaded, ~100 MB less memory), embedding (meaning only; for comparison).
+    understanding: str = "hybrid"
     # Advanced tuning; the defaults suit one Page on a 2-core machine.
     inbox_workers: int = 4
     send_concurrency: int = 0  # 0: derived from send_rate so the rate holds at Facebook's 300 ms latency
@@ -143,6 +147,10 @@ class Settings:
         if bad:
             raise ConfigError(f"MODERATOR_PSIDS must be comma-separated numeric PSIDs, got {bad[0]!r}")
 
+        understanding = (get("UNDERSTANDING") or "hybrid").lower()
+        if understanding not in UNDERSTANDING_METHODS:
+            raise ConfigError(f"UNDERSTANDING must be one of {', '.join(UNDERSTANDING_METHODS)}, got {understanding!r}")
+
         return cls(
             page_access_token=token,
             app_secret=app_secret or LOCAL_APP_SECRET,
@@ -165,6 +173,7 @@ class Settings:
             retention_days=int(_number(get, "RETENTION_DAYS", 365, minimum=1, maximum=3650, integer=True)),
             pseudonym_key=get("PSEUDONYM_KEY"),
             console_idle_minutes=_number(get, "CONSOLE_IDLE_MINUTES", 30.0, minimum=1, maximum=720),
+            understanding=understanding,
             comment_keywords=tuple(k.strip().lower() for k in (get("COMMENT_KEYWORDS") or "ลงทะเบียน,สมัคร,register").split(",")
                                    if k.strip()),
             inbox_workers=int(_number(get, "INBOX_WORKERS", 4, minimum=1, maximum=64, integer=True)),

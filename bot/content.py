@@ -64,6 +64,28 @@ def bilingual(path: Path, entry: str, value: Any, what: str, *, required: bool =
     return out
 
 
+def example_lists(path: Path, entry: str, value: Any, what: str) -> dict[str, tuple[str, ...]]:
+    """A {th = [...], en = [...]} table of example sentences, both lists non-empty (FAQ questions, intents)."""
+    if not isinstance(value, dict):
+        raise ContentError(path, entry, f"{what} must be a table with th and en lists")
+    out: dict[str, tuple[str, ...]] = {}
+    for lang in LANGUAGES:
+        listed = value.get(lang)
+        if not isinstance(listed, list) or not listed or not all(isinstance(q, str) and q.strip() for q in listed):
+            raise ContentError(path, entry, f"{what}.{lang} must be a non-empty list of questions")
+        out[lang] = tuple(q.strip() for q in listed)
+    return out
+
+
+def button_title(path: Path, entry: str, value: Any, limit: int, units: Callable[[str], int]) -> dict[str, str]:
+    """A {th, en} title that fits a Messenger button of `limit` units (counted by `units`)."""
+    title = bilingual(path, entry, value, "title")
+    for lang, words in title.items():
+        if units(words) > limit:
+            raise ContentError(path, entry, f"title.{lang} is over {limit} characters (Messenger would cut it on the button)")
+    return title
+
+
 class Texts:
     """The bot's own sentences (greeting, fallback, errors) in Thai and English."""
 

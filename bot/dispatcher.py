@@ -16,6 +16,7 @@ import regex
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
+from . import textnorm
 from .config import Settings
 from .content import Content
 from .events import Event
@@ -28,6 +29,7 @@ Result = Reply | Outgoing | Sequence[Reply | Outgoing] | None
 GUARDS = -100  # a person with a moderator: nothing else answers
 COMMANDS = -60  # typed commands that work anywhere, even in the middle of a form ("English", "my data")
 FORMS = -50  # a multi-step form in progress takes what the person types
+UNDERSTOOD = 30  # free text the understanding step reads as a feature request (after exact words and payloads)
 Callback = Callable[["Context"], Result]
 
 
@@ -35,6 +37,7 @@ Callback = Callable[["Context"], Result]
 class User:
     psid: str
     language: str = "th"
+    language_source: str | None = None  # profile (Facebook's locale) | user (the person chose it)
     first_name: str | None = None
     last_name: str | None = None
     locale: str | None = None
@@ -48,6 +51,7 @@ class User:
         return cls(
             psid=row["psid"],
             language=row["language"] or "th",
+            language_source=row["language_source"],
             first_name=row["first_name"],
             last_name=row["last_name"],
             locale=row["locale"],
@@ -85,10 +89,21 @@ class Context:
     dispatcher: "Dispatcher"
     now: float
     extra: list[Outgoing] = field(default_factory=list)
+    # The language of this reply when it is not the person's: a message written in English is answered in
+    # English even when their profile says Thai (set by the dispatcher from the message's words).
+    language: str | None = None
+    _reading: Any = field(default=None, repr=False)
 
     @property
     def lang(self) -> str:
-        return self.user.language
+        return self.language or self.user.language
+
+    @property
+    def reading(self):
+        """What the typed message asks for (bot/understanding.py `Reading`), read once per event."""
+        if self._reading is None:
+            self._reading = self.content["understanding"].read(self.event.text)
+        return self._reading
 
     @property
     def is_moderator(self) -> bool:
@@ -102,7 +117,8 @@ class Context:
         self.conn.execute(
             "UPDATE users SET language = ?, language_source = 'user' WHERE psid = ?", (lang, self.user.psid)
         )
-        self.user = User(**{**self.user.__dict__, "language": lang})
+        self.user = User(**{**self.user.__dict__, "language": lang, "language_source": "user"})
+        self.language = None
 
     def menu(self) -> list[QuickReply]:
         return self.dispatcher.menu_quick_replies(self.lang)
@@ -219,16 +235,33 @@ def simplify(text: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class IntentRoute:
+    """What opens a feature the understanding step recognised (content/intents.toml has its examples)."""
+
+    intent: str
+    callback: Callback
+    # Called when the person says the bot misunderstood ("not what I asked"): undo what the callback began
+    # (registration closes the form it opened at consent). None: nothing to undo.
+    undo: Callable[["Context"], None] | None = None
+
+
 class Dispatcher:
     def __init__(self):
         self._groups: dict[int, list[Handler]] = {}
         self.fallback: Callback | None = None
         self._menu: dict[str, MenuItem] = {}
         self._ice_breakers: dict[str, IceBreaker] = {}
+        self.intents: dict[str, IntentRoute] = {}
 
     def add(self, handler: Handler, group: int = 0) -> Handler:
         self._groups.setdefault(group, []).append(handler)
         return handler
+
+    def add_intent(self, intent: str, callback: Callback, undo: Callable[["Context"], None] | None = None) -> None:
+        """Open this feature when the understanding step reads a message as asking for `intent` (its examples
+        are in content/intents.toml), or when the person taps it among "did you mean" choices."""
+        self.intents[intent] = IntentRoute(intent, callback, undo)
 
     @property
     def handlers(self) -> list[Handler]:
@@ -252,16 +285,29 @@ class Dispatcher:
         return [QuickReply(m.title.get(lang) or m.title["th"], m.payload) for m in self.menu_items if m.quick][:13]
 
     def dispatch(self, ctx: Context) -> list[Reply | Outgoing]:
-        """Run the first matching handler (or the fallback for messages and postbacks)."""
-        for handler in self.handlers:
-            if handler.check(ctx):
-                return _as_list(handler.callback(ctx))
+        """Run the first matching handler (or the fallback for messages and postbacks).
+
+        Unless the person chose a language, the reply to typed text goes in the language of its words, not in
+        the one their Facebook locale suggests; a message without words (a link, emoji, numbers), a /command, a
+        tapped button (its title may name a team or the other language) and a form in progress (it keeps its own
+        language) get the person's language."""
+        written = None
+        if ctx.event.kind == "message" and ctx.event.has_text and not ctx.event.payload \
+                and ctx.user.language_source != "user" and not ctx.event.text.lstrip().startswith("/"):
+            written = textnorm.message_language(ctx.event.text)
+        for group in sorted(self._groups):
+            for handler in self._groups[group]:
+                if handler.check(ctx):
+                    ctx.language = written if group not in (GUARDS, FORMS) else None
+                    return as_list(handler.callback(ctx))
         if self.fallback is not None and ctx.event.kind in ("message", "postback"):
-            return _as_list(self.fallback(ctx))
+            ctx.language = written
+            return as_list(self.fallback(ctx))
         return []
 
 
-def _as_list(result: Result) -> list[Reply | Outgoing]:
+def as_list(result: Result) -> list[Reply | Outgoing]:
+    """What a handler returned, as a list of replies."""
     if result is None:
         return []
     if isinstance(result, (Reply, Outgoing)):

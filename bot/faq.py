@@ -28,7 +28,7 @@ from pythainlp.util import Trie
 from rapidfuzz import fuzz, process
 
 from . import textnorm
-from .content import ContentError, bilingual, keyed_tables, read_toml
+from .content import ContentError, bilingual, button_title, example_lists, keyed_tables, read_toml
 from .replies import QUICK_REPLY_TITLE, units
 
 ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
@@ -79,15 +79,7 @@ class Faq:
             raise ContentError(path, "synonyms", "synonyms must map words to words")
         entries: dict[str, Entry] = {}
         for entry_id, item in keyed_tables(path, data, "entry", ID, "lower-case words joined by _"):
-            questions = item.get("questions")
-            if not isinstance(questions, dict):
-                raise ContentError(path, entry_id, "questions must be a table with th and en lists")
-            examples: dict[str, tuple[str, ...]] = {}
-            for lang in ("th", "en"):
-                listed = questions.get(lang)
-                if not isinstance(listed, list) or not listed or not all(isinstance(q, str) and q.strip() for q in listed):
-                    raise ContentError(path, entry_id, f"questions.{lang} must be a non-empty list of questions")
-                examples[lang] = tuple(q.strip() for q in listed)
+            examples = example_lists(path, entry_id, item.get("questions"), "questions")
             link = item.get("link")
             if link is not None:
                 if not isinstance(link, dict) or not str(link.get("url", "")).startswith(("https://", "http://")):
@@ -96,11 +88,7 @@ class Faq:
             related = item.get("related", [])
             if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
                 raise ContentError(path, entry_id, "related must be a list of entry ids")
-            title = bilingual(path, entry_id, item.get("title"), "title")
-            for lang, words in title.items():
-                if units(words) > QUICK_REPLY_TITLE:
-                    raise ContentError(path, entry_id, f"title.{lang} is over {QUICK_REPLY_TITLE} characters "
-                                                       "(Messenger would cut it on the button)")
+            title = button_title(path, entry_id, item.get("title"), QUICK_REPLY_TITLE, units)
             entries[entry_id] = Entry(
                 id=entry_id,
                 title=title,
@@ -216,6 +204,8 @@ class FaqIndex:
                      frozenset(ss), sum(self.syllable_idf[s] for s in set(ss)), "".join(ws))
             for (entry_id, ws), (_, ss) in zip(words_of, syllables_of)
         ]
+        # Words only out-of-scope examples have ("หวย", "election") know a question but not our event.
+        self._event_words = {w for example in self.examples if example.entry_id != OUT_OF_SCOPE for w in example.words}
         self._by_word: dict[str, list[int]] = {}
         self._by_syllable: dict[str, list[int]] = {}
         for i, example in enumerate(self.examples):
@@ -258,15 +248,17 @@ class FaqIndex:
         """The question's words as the index knows them (synonyms applied, compounds split, typos corrected)."""
         return tuple(w for word in self._canonical(textnorm.tokens(text)) for w in self._correct(word))
 
-    def search(self, text: str) -> tuple[list[Match], float, float]:
-        """Entries best first, the share of the question the FAQ knows, and how informative that part is."""
+    def search(self, text: str) -> tuple[list[Match], float, float, float]:
+        """Entries best first; the share of the question's weight the FAQ knows; how informative that part is;
+        and the share the event's own entries know (not counting words only out-of-scope examples have)."""
         words = self.words(text)
         if not words:
-            return [], 0.0, 0.0
+            return [], 0.0, 0.0, 0.0
         weights = {w: self.idf.get(w, self.unknown_weight) for w in set(words)}
         total = sum(weights.values())
         information = sum(v for w, v in weights.items() if w in self.idf)
         known = information / total
+        in_scope = sum(v for w, v in weights.items() if w in self._event_words) / total
         sylls = {s: self.syllable_idf.get(s, self.unknown_weight) for s in set(syllables(words))}
         syll_total = sum(sylls.values()) or 1.0
         # Shared weight per example, straight from the inverted indexes (one addition per posting).
@@ -292,10 +284,10 @@ class FaqIndex:
             if score > best.get(example.entry_id, -1.0):
                 best[example.entry_id] = score
         ranked = sorted((Match(self._entries[e], s) for e, s in best.items()), key=lambda m: -m.score)
-        return ranked, known, information
+        return ranked, known, information, in_scope
 
     def judge(self, text: str) -> Verdict:
-        ranked, known, information = self.search(text)
+        ranked, known, information, _ = self.search(text)
         # Declined when an out-of-scope example fits clearly better than any entry.
         declined = bool(ranked) and ranked[0].entry.id == OUT_OF_SCOPE and (
             len(ranked) == 1 or ranked[0].score - ranked[1].score >= MARGIN)

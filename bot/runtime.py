@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Callable, Protocol
 
-from . import alerts, utility_messages
+from . import alerts, embedding, utility_messages
 from .config import Settings
 from .content import Content
 from .dispatcher import Dispatcher
@@ -248,6 +248,8 @@ class BotRuntime:
             problems.append(PAUSE_REASONS.get(kind, PAUSE_REASONS["token"]))
         report["leader"] = holder
         report["this_process_leads"] = self.leading
+        # Only the process that answers loads the understanding step's model (web workers never need it).
+        report["embedding_model_loaded"] = embedding.ENCODER.loaded
         if holder is None or holder["age"] > self.lease_ttl:
             problems.append("no process is running the workers")
         if self.leading:

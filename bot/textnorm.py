@@ -59,6 +59,18 @@ def clean(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
+def plain(text: str) -> str:
+    """`clean` text without how the question opens ("ขอถามหน่อยค่ะ", "can you tell me"): what it asks, as a
+    sentence (the understanding step embeds this)."""
+    text = clean(text)
+    for _ in range(3):  # "ขอถามหน่อยค่ะ อยากทราบว่า ..." opens twice
+        rest = _LEAD_IN.sub("", text, count=1)
+        if not rest or rest == text:
+            break
+        text = rest
+    return text
+
+
 _ENGLISH_WORD = regex.compile(r"[a-z]+")
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -69,12 +81,7 @@ def tokens(text: str) -> tuple[str, ...]:
 
     English words are reduced to their stem (Snowball): "streamed" finds "stream", "retirees" "retire"."""
     words = []
-    text = clean(text)
-    for _ in range(3):  # "ขอถามหน่อยค่ะ อยากทราบว่า ..." opens twice
-        rest = _LEAD_IN.sub("", text, count=1)
-        if not rest or rest == text:
-            break
-        text = rest
+    text = plain(text)
     chunks = " ".join(_TRAILING_PARTICLES.sub("", chunk) for chunk in text.split())
     for token in word_tokenize(chunks, engine="newmm", keep_whitespace=False):
         token = token.strip()
@@ -88,5 +95,26 @@ def language_of(text: str) -> str | None:
     if _THAI.search(text):
         return "th"
     if _LATIN.search(text):
+        return "en"
+    return None
+
+
+# What carries no language: links, e-mail addresses, @mentions and hashtags' marks, numbers, emoji, punctuation.
+_NOT_LANGUAGE = regex.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+|[a-z0-9.-]+\.(?:com|org|net|th|io|me|ly)(?:/\S*)?",
+                              regex.IGNORECASE)
+_ENGLISH_LETTERS = regex.compile(r"[A-Za-z]{2,}")
+
+
+def message_language(text: str) -> str | None:
+    """The language a message is written in, for the reply: 'th' when it has Thai words (mixed Thai and English
+    is Thai), 'en' when it has English words, None when it has no words at all (a link, an e-mail address,
+    emoji, numbers, one stray letter): such a message is answered in the person's own language.
+
+    The rule (issue 14, from the field): a message in English is answered in English even when the person's
+    Facebook locale is Thai; a message without words never switches the language."""
+    rest = _NOT_LANGUAGE.sub(" ", text)
+    if _THAI.search(rest):
+        return "th"
+    if _ENGLISH_LETTERS.search(rest):
         return "en"
     return None

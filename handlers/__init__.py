@@ -13,11 +13,11 @@ from schedules import reminders as reminder_jobs
 from schedules import retention
 
 from . import (broadcast_command, comments, fallback, faq, greeting, handover, language, live_results, media,
-               message_templates, moderator_stats, privacy, registration, reminders, schedule, votes)
+               message_templates, moderator_stats, privacy, registration, reminders, schedule, understanding, votes)
 
 MODULES = (handover, language, greeting, registration, privacy, comments, schedule, reminders, reminder_jobs, votes,
-           poll_closer, broadcast_jobs, broadcast_command, live_results, moderator_stats, media, faq, fallback,
-           message_templates, retention, reports)
+           poll_closer, broadcast_jobs, broadcast_command, live_results, moderator_stats, media, faq, understanding,
+           fallback, message_templates, retention, reports)
 
 
 def register_all(bot) -> None:

@@ -1,30 +1,37 @@
 """Questions about the event, answered from content/faq.toml in the language they were asked in.
 
-Takes: any typed text no earlier handler took (greetings, language, menu words and the hand-over come first),
-the `FAQ:<id>` payloads of its own buttons, and `MENU_FAQ` from the menu. A confident match is answered, with
-related entries as quick replies; an unsure one gets "did you mean" with up to 3 choices; a question the FAQ
-does not cover gets an honest "I don't know that yet" with topics and "talk to a person", never an event fact.
-Every unsure or unanswered question is logged for organisers: `flask --app app faq-misses`.
+Takes: any typed text no earlier handler took (greetings, language, menu words, the hand-over and the features
+the understanding step recognised come first), the `FAQ:<id>` payloads of its own buttons, and `MENU_FAQ` from
+the menu. The understanding step (bot/understanding.py) has read the message: a confident FAQ entry is answered,
+with related entries and "not what I asked" as quick replies; an unsure reading gets "did you mean" with up to 3
+choices (entries or features); anything else gets an honest "I don't know that yet" with topics and "talk to a
+person", never an event fact.
+Every declined, unsure or low-margin reading is logged for organisers with its top candidates (no PSID):
+`flask --app app faq-misses`, and the console's FAQ misses page, where a miss becomes an example in one step.
 """
 from __future__ import annotations
 
+import json
 import math
 import time
+from dataclasses import replace
 
 import click
 from flask.cli import with_appcontext
 from flask import current_app
 
-from bot import textnorm
 from bot.dispatcher import Context, IceBreaker, MenuItem, PayloadHandler, TextHandler
-from bot.faq import Entry, Faq, FaqIndex
+from bot.faq import Entry
 from bot.store import ensure_table
-from bot.replies import Buttons, QuickReply, Text, UrlButton
+from bot.replies import QUICK_REPLY_COUNT, Buttons, Cards, QuickReply, Text, UrlButton
+from bot.understanding import Reading, Understanding
 
 from .handover import HUMAN
 
 MENU_FAQ = "MENU_FAQ"
 PREFIX = "FAQ:"
+INTENT = "INTENT:"  # a feature offered among "did you mean" choices (handlers/understanding.py opens it)
+NOT_THIS = "NOT_THIS:"  # "not what I asked" under an answer (handlers/understanding.py)
 TOPICS = ("about", "dates", "topics", "eligibility", "where", "benefits")  # offered when nothing matched
 
 
@@ -33,69 +40,108 @@ def schema(db) -> None:
         db, "faq_misses",
         {"id": int, "at": float, "text": str, "normalised": str, "language": str, "outcome": str,
          "best_entry": str, "score": float,
+         # The reading's top labels with their scores, JSON: [["dates", 0.52], ["@schedule", 0.49], ...]
+         "candidates": str, "reason": str,
          "person_key": str},  # who asked, as a pseudonym (bot/privacy.py): "delete my data" finds their questions
         pk="id",
     )
     db.execute("CREATE INDEX IF NOT EXISTS faq_misses_at ON faq_misses(at)")
 
 
-def load(directory) -> FaqIndex:
-    return FaqIndex(Faq.load(directory))
+def record_miss(ctx: Context, text: str, reading: Reading | None, outcome: str) -> None:
+    """Log a question the bot declined, was unsure of, answered by a thin margin, or answered wrongly (the
+    person said "not what I asked"), with its top candidates. No PSID: the person only as a pseudonym, so "delete my data" finds their questions."""
+    understanding: Understanding = ctx.content["understanding"]
+    best = reading.best if reading else None
+    candidates = [[c.label, round(c.score, 3)] for c in reading.candidates] if reading else []
+    ctx.conn.execute(
+        "INSERT INTO faq_misses (at, text, normalised, language, outcome, best_entry, score, candidates, reason, "
+        "person_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (ctx.now, text[:500], " ".join(understanding.lexical.words(text))[:500], ctx.lang, outcome,
+         best.label if best else None, round(best.score, 3) if best else None, json.dumps(candidates),
+         reading.reason if reading else None, ctx.pseudonym()),
+    )
 
 
-def _entry_buttons(index: FaqIndex, ids, lang: str) -> list[QuickReply]:
-    return [QuickReply(index.faq.entries[i].title[lang], PREFIX + i) for i in ids if i in index.faq.entries]
+def _entry_buttons(understanding: Understanding, ids, lang: str) -> list[QuickReply]:
+    return [QuickReply(understanding.faq.entries[i].title[lang], PREFIX + i) for i in ids if i in understanding.faq.entries]
 
 
-def answer(ctx: Context, entry: Entry, lang: str) -> Text | Buttons:
-    index: FaqIndex = ctx.content["faq"]
-    quick = _entry_buttons(index, entry.related, lang)[:4] + [QuickReply(ctx.content.texts.get("faq_human", lang), HUMAN)]
+def choice_buttons(ctx: Context, candidates) -> list[QuickReply]:
+    """FAQ entries and features as "did you mean" buttons."""
+    understanding: Understanding = ctx.content["understanding"]
+    buttons = []
+    for c in candidates:
+        if c.is_intent and c.id in understanding.intents:
+            buttons.append(QuickReply(understanding.intents[c.id].title[ctx.lang], INTENT + c.id))
+        elif c.id in understanding.faq.entries:
+            buttons.append(QuickReply(understanding.faq.entries[c.id].title[ctx.lang], PREFIX + c.id))
+    return buttons
+
+
+def with_not_this(ctx: Context, replies: list, label: str) -> list:
+    """The replies with "not what I asked" under the last one (when it takes quick replies and has room)."""
+    if replies and isinstance(replies[-1], (Text, Buttons, Cards)) and len(replies[-1].quick_replies) < QUICK_REPLY_COUNT:
+        button = QuickReply(ctx.t("not_this"), NOT_THIS + label)
+        replies = [*replies[:-1], replace(replies[-1], quick_replies=[*replies[-1].quick_replies, button])]
+    return replies
+
+
+def answer(ctx: Context, entry: Entry, asked: bool = False) -> Text | Buttons:
+    """The entry's answer in the reply's language; `asked`: it answers a typed question, so the person may
+    say it is not what they asked."""
+    understanding: Understanding = ctx.content["understanding"]
+    lang = ctx.lang
+    quick = _entry_buttons(understanding, entry.related, lang)[:4] + [QuickReply(ctx.content.texts.get("faq_human", lang), HUMAN)]
+    if asked:
+        quick.append(QuickReply(ctx.t("not_this"), NOT_THIS + entry.id))
     text = entry.answer[lang]
     if entry.link:
         return Buttons(text, [UrlButton(entry.link["title"][lang], entry.link["url"])], quick_replies=quick)
     return Text(text, quick_replies=quick)
 
 
+def decline(ctx: Context) -> Text:
+    understanding: Understanding = ctx.content["understanding"]
+    human = QuickReply(ctx.t("faq_human"), HUMAN)
+    return Text(ctx.t("faq_unknown"), quick_replies=_entry_buttons(understanding, TOPICS, ctx.lang) + [human])
+
+
 def ask(ctx: Context) -> Text | Buttons:
-    index: FaqIndex = ctx.content["faq"]
-    text = ctx.event.text
-    lang = textnorm.language_of(text) or ctx.lang  # a question in English gets English
-    verdict = index.judge(text)
-    if verdict.kind == "answer":
-        return answer(ctx, verdict.best.entry, lang)
-    best = verdict.best
-    ctx.conn.execute(
-        "INSERT INTO faq_misses (at, text, normalised, language, outcome, best_entry, score, person_key) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (ctx.now, text[:500], " ".join(index.words(text))[:500], lang, verdict.kind,
-         best.entry.id if best else None, round(best.score, 3) if best else None, ctx.pseudonym()),
-    )
-    human = QuickReply(ctx.content.texts.get("faq_human", lang), HUMAN)
-    if verdict.kind == "unsure":
-        choices = _entry_buttons(index, [m.entry.id for m in verdict.matches], lang)
-        return Text(ctx.content.texts.get("faq_unsure", lang), quick_replies=choices + [human])
-    return Text(ctx.content.texts.get("faq_unknown", lang), quick_replies=_entry_buttons(index, TOPICS, lang) + [human])
+    understanding: Understanding = ctx.content["understanding"]
+    text, reading = ctx.event.text, ctx.reading
+    best = reading.best
+    if reading.verdict == "answer" and best is not None and best.id in understanding.faq.entries and not best.is_intent:
+        if reading.low_margin:
+            record_miss(ctx, text, reading, "low_margin")
+        return answer(ctx, understanding.faq.entries[best.id], asked=True)
+    if reading.reason == "no words":  # a link, emoji or numbers: nothing to learn from, nothing to log
+        return decline(ctx)
+    record_miss(ctx, text, reading, "unsure" if reading.verdict == "unsure" else "none")
+    if reading.verdict == "unsure":
+        human = QuickReply(ctx.t("faq_human"), HUMAN)
+        return Text(ctx.t("faq_unsure"), quick_replies=choice_buttons(ctx, reading.candidates) + [human])
+    return decline(ctx)
 
 
 def answer_payload(ctx: Context) -> Text | Buttons:
-    index: FaqIndex = ctx.content["faq"]
-    entry = index.faq.entries.get(ctx.event.payload[len(PREFIX):])
+    understanding: Understanding = ctx.content["understanding"]
+    entry = understanding.faq.entries.get(ctx.event.payload[len(PREFIX):])
     if entry is None:  # a button from an entry organisers have since removed
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
-    return answer(ctx, entry, ctx.lang)
+    return answer(ctx, entry)
 
 
 def show_topics(ctx: Context) -> Text:
-    index: FaqIndex = ctx.content["faq"]
-    topics = _entry_buttons(index, [e for e in index.faq.entries][:12], ctx.lang)
+    understanding: Understanding = ctx.content["understanding"]
+    topics = _entry_buttons(understanding, list(understanding.faq.entries)[:12], ctx.lang)
     return Text(ctx.t("faq_prompt"), quick_replies=topics)
 
 
 def register(bot) -> None:
     bot.store.add_migration(schema)
     bot.privacy.personal("faq_misses", person_key="person_key", kept_from="at")
-    bot.content.add_loader("faq", load)
-    bot.content.require_texts("faq_prompt", "faq_unsure", "faq_unknown", "faq_human")
+    bot.content.require_texts("faq_prompt", "faq_unsure", "faq_unknown", "faq_human", "not_this")
     bot.dispatcher.add(PayloadHandler(PREFIX, answer_payload), group=20)
     bot.dispatcher.add(PayloadHandler(MENU_FAQ, show_topics), group=20)
     bot.dispatcher.add(TextHandler(ask, predicate=lambda text, ctx: True, name="faq"), group=50)
@@ -116,7 +162,8 @@ def frequent_misses(conn, days: int = 7, limit: int = 20, between: tuple[float, 
     start, end = between or (time.time() - days * 86400, math.inf)
     return conn.execute(
         "SELECT normalised, count(*) AS n, max(text) AS example, max(at) AS last, "
-        "group_concat(DISTINCT outcome) AS outcomes, max(best_entry) AS guess, max(score) AS score "
+        "group_concat(DISTINCT outcome) AS outcomes, max(best_entry) AS guess, max(score) AS score, "
+        "max(candidates) AS candidates, max(language) AS language "
         "FROM faq_misses WHERE at >= ? AND at < ? GROUP BY normalised ORDER BY n DESC, last DESC LIMIT ?",
         (start, end, limit)).fetchall()
 

@@ -31,8 +31,15 @@ def show_menu(ctx: Context) -> Text:
     return Text(ctx.t("menu_prompt"), quick_replies=ctx.menu())
 
 
+def thank(ctx: Context) -> Text:
+    """Thanks and goodbyes get a kind word, not "I don't know that"."""
+    return Text(ctx.t("thanks"), quick_replies=ctx.menu())
+
+
 def register(bot) -> None:
-    bot.content.require_texts("greeting", "greeting_named", "menu_prompt")
+    bot.content.require_texts("greeting", "greeting_named", "menu_prompt", "thanks")
+    bot.dispatcher.add_intent("greeting", greet)
+    bot.dispatcher.add_intent("thanks", thank)
     bot.dispatcher.add(PayloadHandler(GET_STARTED, greet), group=10)
     bot.dispatcher.add(PayloadHandler(MENU, show_menu), group=10)
     bot.dispatcher.add(TextHandler(greet, patterns=GREETINGS, name="greeting"), group=10)

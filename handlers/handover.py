@@ -19,7 +19,7 @@ from bot.dispatcher import COMMANDS, GUARDS, Context, EventHandler, PayloadHandl
 from bot.outbox import enqueue
 from bot.privacy import PERSON
 from bot.store import ensure_table
-from bot.replies import Outgoing, Text
+from bot.replies import Outgoing, QuickReply, Text
 
 HUMAN = "HUMAN"
 HANDOVER_SECONDS = 24 * 3600
@@ -72,6 +72,11 @@ def hand_over(ctx: Context) -> Text:
     return Text(ctx.t("handover_started"))
 
 
+def offer(ctx: Context) -> Text:
+    """Asked for a person in other words than the exact ones: ask first, as the bot then goes quiet for a day."""
+    return Text(ctx.t("handover_offer"), quick_replies=[QuickReply(ctx.t("faq_human"), HUMAN)] + ctx.menu()[:11])
+
+
 def waiting(conn, now: float) -> list:
     """People waiting for a person, longest first, with their name and when they asked."""
     return conn.execute(
@@ -97,12 +102,14 @@ def register(bot) -> None:
     bot.store.add_migration(schema)
     # The alert to moderators (their name, last message) is erased with the outbox: it came from their event.
     bot.privacy.personal("handover", person="psid", kept_from="requested_at")
-    bot.content.require_texts("handover_started", "handover_ended", "handover_moderator_alert", "faq_human")
+    bot.content.require_texts("handover_started", "handover_ended", "handover_moderator_alert", "faq_human",
+                              "handover_offer")
     quiet = EventHandler({"message", "postback", "referral"}, stay_quiet, name="with_a_person",
                          predicate=lambda ctx: is_with_a_person(ctx.conn, ctx.user.psid, ctx.now))
     bot.dispatcher.add(quiet, group=GUARDS)
     bot.dispatcher.add(PayloadHandler(HUMAN, hand_over), group=8)
     bot.dispatcher.add(TextHandler(hand_over, patterns=ASK_FOR_A_PERSON, name="ask_for_a_person"), group=COMMANDS)
+    bot.dispatcher.add_intent("human", offer)
     bot.commands.append(handover_command)
 
 

@@ -5,11 +5,15 @@ Takes: the `LANG:th`, `LANG:en` and `LANG:switch` payloads (menu), and the typed
 """
 from __future__ import annotations
 
-from bot.dispatcher import COMMANDS, Context, MenuItem, PayloadHandler, TextHandler
-from bot.replies import Text
+import re
+
+from bot.dispatcher import COMMANDS, Context, MenuItem, PayloadHandler, TextHandler, simplify
+from bot.replies import QuickReply, Text
 
 TO_ENGLISH = r"english|eng|en|in english|ภาษาอังกฤษ|อังกฤษ|อิงลิช"
 TO_THAI = r"ภาษาไทย|ไทย|thai|th|in thai|พูดไทย|พิมพ์ไทย"
+NAMES_ENGLISH = r"english|อังกฤษ|อิงลิช|\beng\b"  # a language named inside a longer request
+NAMES_THAI = r"thai|ไทย"
 
 
 def _switch_to(ctx: Context, lang: str) -> Text:
@@ -20,15 +24,25 @@ def _switch_to(ctx: Context, lang: str) -> Text:
 def from_payload(ctx: Context) -> Text:
     wanted = ctx.event.payload.split(":", 1)[1]
     if wanted not in ("th", "en"):
-        wanted = "en" if ctx.lang == "th" else "th"
+        wanted = "en" if ctx.user.language == "th" else "th"
     return _switch_to(ctx, wanted)
 
 
+def by_words(ctx: Context) -> Text:
+    """Asked in other words ("can you reply in english please"): switch to the language named, else offer both."""
+    text = simplify(ctx.event.text)
+    for lang, names in (("en", NAMES_ENGLISH), ("th", NAMES_THAI)):
+        if re.search(names, text):
+            return _switch_to(ctx, lang)
+    return Text(ctx.t("language_offer"), quick_replies=[QuickReply("ภาษาไทย", "LANG:th"), QuickReply("English", "LANG:en")])
+
+
 def register(bot) -> None:
-    bot.content.require_texts("language_set")
+    bot.content.require_texts("language_set", "language_offer")
     bot.dispatcher.add(PayloadHandler("LANG:", from_payload), group=5)
     # Typed commands come before forms (group COMMANDS): "English" in the middle of a form is not a name.
     bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "en"), patterns=[TO_ENGLISH], name="to_english"), group=COMMANDS)
     bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "th"), patterns=[TO_THAI], name="to_thai"), group=COMMANDS)
     # The entry offers the other language, so it is written in that language.
     bot.dispatcher.add_menu_item(MenuItem(payload="LANG:switch", order=90, title={"th": "🌐 English", "en": "🌐 ภาษาไทย"}))
+    bot.dispatcher.add_intent("language", by_words)

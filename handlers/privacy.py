@@ -68,3 +68,5 @@ def register(bot) -> None:
     confirmed = PayloadHandler(DELETE + ":", lambda ctx: delete(ctx, bot.privacy), name="delete_confirmed")
     bot.dispatcher.add(confirmed, group=12)
     bot.dispatcher.add_menu_item(MenuItem(SHOW, {"th": "👤 ข้อมูลของฉัน", "en": "👤 My data"}, order=80, quick=False))
+    bot.dispatcher.add_intent("my_data", show)
+    bot.dispatcher.add_intent("delete_data", ask_to_delete)

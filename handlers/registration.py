@@ -157,12 +157,19 @@ def start(ctx: Context) -> Text:
             "number": existing["number"], "name": existing["full_name"], "contact": existing["contact"],
             "contact_kind": existing["contact_kind"], "contact_display": parse_contact(existing["contact"]).display,
             "role": existing["role"], "topic": existing["topic"], "team": existing["team"],
-            "consent_at": existing["consent_at"]})
+            "consent_at": existing["consent_at"], "lang": ctx.lang})
         forms.save(ctx.conn, state, ctx.now)
         return summary(ctx, state, lead=ctx.t("reg_already", number=existing["number"]))
-    state = forms.FormState(ctx.user.psid, FORM, "consent", {})
+    state = forms.FormState(ctx.user.psid, FORM, "consent", {"lang": ctx.lang})
     forms.save(ctx.conn, state, ctx.now)
     return prompt(ctx, state)
+
+
+def undo_start(ctx: Context) -> None:
+    """The person said the bot misunderstood them: close a form it opened that has nothing in it yet."""
+    state = forms.load(ctx.conn, ctx.user.psid, ctx.now)
+    if state is not None and state.form == FORM and state.step == "consent":
+        forms.clear(ctx.conn, ctx.user.psid)
 
 
 # -- the form -----------------------------------------------------------------------------------------------
@@ -181,6 +188,7 @@ def in_form(ctx: Context) -> bool:
 def step(ctx: Context):
     state = forms.load(ctx.conn, ctx.user.psid, ctx.now)
     assert state is not None
+    ctx.language = state.data.get("lang")  # the form goes on in the language it started in
     event, t = ctx.event, ctx.t
     payload = event.payload
     typed = event.text.strip() if event.has_text and not payload.startswith(PREFIX) else ""
@@ -200,13 +208,17 @@ def step(ctx: Context):
 
 
 def answer_question(ctx: Context, text: str):
+    """A confident FAQ answer to a question asked in the middle of the form (in the question's language), or None."""
     from . import faq  # the FAQ feature answers; registration only asks it
 
-    index = ctx.content["faq"]
-    verdict = index.judge(text)
-    if verdict.kind != "answer":
+    reading, entries = ctx.reading, ctx.content["understanding"].faq.entries
+    if reading.verdict != "answer" or reading.best.is_intent or reading.best.id not in entries:
         return None
-    return faq.answer(ctx, verdict.best.entry, textnorm.language_of(text) or ctx.lang)
+    form_language, ctx.language = ctx.language, textnorm.message_language(text) or ctx.lang
+    try:
+        return faq.answer(ctx, entries[reading.best.id])
+    finally:
+        ctx.language = form_language
 
 
 def _advance(ctx: Context, state: forms.FormState) -> Text:
@@ -333,6 +345,7 @@ def register(bot) -> None:
     bot.dispatcher.add(PayloadHandler(REGISTER, start), group=15)
     bot.dispatcher.add(TextHandler(start, patterns=[REGISTER_WORDS], name="register_words"), group=15)
     bot.dispatcher.add_menu_item(MenuItem(REGISTER, {"th": "📝 ลงทะเบียน", "en": "📝 Register"}, order=20))
+    bot.dispatcher.add_intent("register", start, undo=undo_start)
     bot.content.require_texts("reg_consent", "reg_done", "reg_cancelled", "reg_summary")
     bot.commands.extend([export_registrations, registration_counts])
 

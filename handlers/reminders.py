@@ -10,6 +10,8 @@ from bot.dispatcher import COMMANDS, Context, PayloadHandler, TextHandler
 from bot.replies import QuickReply, Text
 from bot.store import ensure_table
 
+from .schedule import SCHEDULE
+
 REMIND, UNREMIND = "REMIND:", "UNREMIND:"
 MY_REMINDERS = r"การแจ้งเตือนของฉัน|แจ้งเตือนของฉัน|my reminders|reminders"
 STOP_REMINDERS = r"หยุดแจ้งเตือน|หยุดการแจ้งเตือน|ยกเลิกการแจ้งเตือน|ไม่ต้องเตือน|stop reminders|no more reminders|unsubscribe"
@@ -75,11 +77,21 @@ def unsubscribe(ctx: Context) -> Text:
     return Text(ctx.t("remind_stopped"), quick_replies=ctx.menu())
 
 
+def offer(ctx: Context) -> Text:
+    """Asked to be reminded, in words: their reminders if they have some, else every session or the schedule."""
+    if ctx.conn.execute("SELECT 1 FROM subscriptions WHERE psid = ? LIMIT 1", (ctx.user.psid,)).fetchone():
+        return my_reminders(ctx)
+    return Text(ctx.t("remind_offer"), quick_replies=[QuickReply(ctx.t("remind_all_button"), REMIND + "ALL"),
+                                                      QuickReply(ctx.t("remind_pick_sessions"), SCHEDULE)])
+
+
 def register(bot) -> None:
     bot.store.add_migration(schema)
     bot.privacy.personal("subscriptions", person="psid", kept_from="created_at")
-    bot.content.require_texts("remind_button", "remind_session_set", "reminder_soon", "reminder_live", "reminder_moved")
+    bot.content.require_texts("remind_button", "remind_session_set", "reminder_soon", "reminder_live", "reminder_moved",
+                              "remind_offer", "remind_pick_sessions")
     bot.dispatcher.add(PayloadHandler(REMIND, subscribe), group=20)
     bot.dispatcher.add(PayloadHandler(UNREMIND, unsubscribe), group=20)
     bot.dispatcher.add(TextHandler(my_reminders, patterns=[MY_REMINDERS], name="my_reminders"), group=COMMANDS)
     bot.dispatcher.add(TextHandler(unsubscribe, patterns=[STOP_REMINDERS], name="stop_reminders"), group=COMMANDS)
+    bot.dispatcher.add_intent("remind", offer)

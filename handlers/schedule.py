@@ -170,5 +170,8 @@ def register(bot) -> None:
     bot.dispatcher.add(TextHandler(now_on, patterns=[NOW_WORDS], name="now_words"), group=20)
     bot.dispatcher.add(TextHandler(next_up, patterns=[NEXT_WORDS], name="next_words"), group=20)
     bot.dispatcher.add_menu_item(MenuItem(SCHEDULE, {"th": "📅 ตารางงาน", "en": "📅 Schedule"}, order=30))
+    bot.dispatcher.add_intent("schedule", pick_day)
+    bot.dispatcher.add_intent("now", now_on)
+    bot.dispatcher.add_intent("next", next_up)
     bot.blueprints.append(bp)
     bot.commands.append(print_agenda)

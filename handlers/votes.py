@@ -173,6 +173,7 @@ def register(bot) -> None:
     bot.dispatcher.add(PayloadHandler(VOTE, show_open), group=20)
     bot.dispatcher.add(TextHandler(show_open, patterns=[VOTE_WORDS], name="vote_words"), group=20)
     bot.dispatcher.add_menu_item(MenuItem(VOTE, {"th": "🗳️ โหวต", "en": "🗳️ Vote"}, order=40))
+    bot.dispatcher.add_intent("vote", show_open)
     bot.commands.append(poll_command)
 
 

@@ -213,3 +213,14 @@ def bot_process(tmp_path, fake_graph):
     yield make
     for process in processes:
         process.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def embedding_model():
+    """The understanding step's sentence-embedding model, loaded once per test process before its first test, as
+    the bot's runner preloads it at start: no test's time limit includes loading it (about a second, more when
+    four test processes load it at once on two cores)."""
+    from bot.embedding import ENCODER
+
+    ENCODER.load()
+    return ENCODER

@@ -45,6 +45,10 @@ def test_gunicorn_runs_a_runner_beside_the_web_workers_and_survives_losing_it(tm
         hook = simulator.Webhook(url, SECRET)
         hook.send(simulator.text("5001", "สวัสดี"))
         assert simulator.texts_of(graph.wait_for(1, "5001"))[0].startswith("สวัสดีค่ะ")
+        hook.send(simulator.text("5003", "ขอตารางงานหน่อยค่ะ"))  # read by the understanding step, in the runner
+        assert simulator.texts_of(graph.wait_for(1, "5003", timeout=20))[0].startswith("📅 ตารางงาน")
+        for _ in range(4):  # whichever web worker answers: none loaded the embedding model
+            assert requests.get(f"{url}/healthz", timeout=10).json()["embedding_model_loaded"] is False
 
         os.kill(runner_pid, signal.SIGKILL)
         assert wait_until(lambda: int(requests.get(f"{url}/healthz", timeout=10).json()["leader"]["owner"].split(":")[1]) != runner_pid)

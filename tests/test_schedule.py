@@ -130,8 +130,10 @@ def test_now_and_next_answer_from_the_current_time(start_bot, live_content):
     answer = bot.say("8004", "ตอนนี้มีอะไร")
     assert texts(answer)[0] == "กำลังจัดอยู่ตอนนี้ 👇"
     assert [c["title"] for c in cards_of(answer[-1])] == ["กำลังไลฟ์"]
-    answer = bot.say("8004", "next")
+    answer = bot.say("8004", "ต่อไป")
     assert [c["title"] for c in cards_of(answer[-1])] == ["ช่วงถัดไป"]
+    answer = bot.say("8004", "next")  # asked in English: answered in English, whatever the profile's locale
+    assert [c["title"] for c in cards_of(answer[-1])] == ["Coming up"]
 
 
 def test_after_the_event_next_says_when_it_was(bot):

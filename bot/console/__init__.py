@@ -315,7 +315,7 @@ def install(app: Flask, bot) -> None:
     )
     csrf = CSRFProtect(app)
     csrf.exempt(webhook.bp)  # Facebook signs its posts; it cannot send our token
-    from . import broadcasts, dashboard, handover, polls  # noqa: F401  (the page modules add their views to `bp`)
+    from . import broadcasts, dashboard, faq_misses, handover, polls  # noqa: F401  (the page modules add their views to `bp`)
     app.register_blueprint(bp)
     app.add_template_filter(local_time, "localtime")
     app.cli.add_command(add_moderator)

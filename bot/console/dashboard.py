@@ -1,5 +1,5 @@
 """The console's read-only pages: the dashboard (its figures are also "/stats" in Messenger), registrations with
-search and CSV export, and the most frequent FAQ misses."""
+search and CSV export. (The FAQ misses page, which also edits content, is faq_misses.py.)"""
 from __future__ import annotations
 
 import time
@@ -84,15 +84,6 @@ def registrations_export():
     audit(session["moderator"], "export_registrations", f"{len(rows)} rows")
     return Response(registrations_csv(rows), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="registrations.csv"'})
-
-
-@bp.get("/faq-misses")
-@login_required
-def faq_misses():
-    from handlers.faq import frequent_misses
-
-    rows = frequent_misses(current_app.extensions["bot"].store.conn, days=7, limit=100)
-    return render_template("console/faq_misses.html", rows=rows, moderator=session["moderator"])
 
 
 @bp.get("/audit")

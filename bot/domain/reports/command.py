@@ -68,7 +68,7 @@ def build(bot, fmt: str, first_day: date | None = None, last_day: date | None = 
         first_day = min(datetime.fromtimestamp(earliest, tz).date(), last_day) if earliest else last_day
     period = Period.days(first_day, last_day, tz)
     content = bot.content.loaded()
-    report = gather(conn, bot.content.texts, period, agenda=content.get("agenda"), faq=content.get("faq"), now=now)
+    report = gather(conn, bot.content.texts, period, agenda=content.get("agenda"), faq=content.get("understanding"), now=now)
     return Built(report, writer(fmt)(report), f"opengov-report-{first_day:%Y%m%d}-{last_day:%Y%m%d}.{fmt}",
                  FORMATS[fmt])
 

@@ -30,7 +30,7 @@ def gather(conn, texts, period: Period, *, agenda=None, faq=None, now: float | N
     """The report for `period` from the database behind `conn` (a sqlite3 connection with Row rows).
 
     `texts`: the content's Texts (labels); `agenda`: the Agenda (session titles for audiences and questions);
-    `faq`: the FaqIndex (titles of the closest FAQ entries). Raises nothing for an empty database: every part
+    `faq`: anything with `.faq.entries` (the understanding step: titles of the closest FAQ entries). Raises nothing for an empty database: every part
     is then empty and every count zero."""
     labels = Labels(texts)
     tz = period.start.tzinfo

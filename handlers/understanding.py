@@ -1,0 +1,144 @@
+"""The understanding step: typed text that no exact command took is read as a feature request, an FAQ question, or
+something the bot does not do (bot/understanding.py), and a feature request opens the feature at once.
+
+Takes:
+- typed text the step reads, confidently, as a feature intent (content/intents.toml): the feature registered for
+  it with `bot.dispatcher.add_intent` opens in the same reply ("ขอตารางงานหน่อยค่ะ" -> the days), after the
+  intent's intro line and with "not what I asked" under it; an intent written ahead for a feature still to come
+  gets an honest "not in this chat yet". FAQ questions, unsure readings and the rest go on to handlers/faq.py;
+- `INTENT:<id>` taps (a feature among "did you mean" choices): the feature opens;
+- `NOT_THIS:<label>` taps ("not what I asked"): the question is logged as a miss with its candidates, what the
+  feature began is undone (a registration form opened at its consent step is closed), and the other
+  candidates are offered.
+
+Runs, in the process that answers (the lease holder), a background preload of the embedding model and the
+examples' vectors, so that the first citizen does not wait for them; web workers, which only acknowledge
+webhooks, never load the model. The content loader builds the step from content/faq.toml and intents.toml.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+
+from bot.dispatcher import UNDERSTOOD, Context, PayloadHandler, TextHandler, as_list
+from bot.faq import Faq
+from bot.logs import event as log_event
+from bot.replies import QuickReply, Text
+from bot.understanding import INTENT_MARK, Understanding, load_intents
+
+from . import faq
+from .handover import HUMAN
+
+log = logging.getLogger(__name__)
+
+
+def load(directory: Path, method: str) -> Understanding:
+    understanding = Understanding(Faq.load(directory), load_intents(directory), method=method)
+    if understanding.uses_meaning and understanding.encoder.loaded:
+        understanding.prepare()  # a reload in the answering process: only new examples are embedded (ms)
+    return understanding
+
+
+def understood_intent(text: str, ctx: Context) -> bool:
+    reading = ctx.reading
+    return reading.verdict == "answer" and reading.best.is_intent
+
+
+def open_understood(ctx: Context):
+    reading = ctx.reading
+    if reading.low_margin:
+        faq.record_miss(ctx, ctx.event.text, reading, "low_margin")
+    return open_intent(ctx, reading.best.id, asked=True)
+
+
+def open_intent(ctx: Context, intent: str, asked: bool):
+    """The feature's own reply; `asked`: reached from words (not a button), so the intent's intro line comes
+    first and "not what I asked" under it."""
+    understanding: Understanding = ctx.content["understanding"]
+    spec = understanding.intents.get(intent)
+    route = ctx.dispatcher.intents.get(intent)
+    if route is None:  # written ahead in content/intents.toml for a feature still to come
+        title = spec.title[ctx.lang] if spec else intent
+        return Text(ctx.t("intent_unavailable", title=title), quick_replies=ctx.menu())
+    replies = as_list(route.callback(ctx))
+    if asked:
+        if spec is not None and spec.intro:
+            replies.insert(0, Text(spec.intro[ctx.lang]))
+        replies = faq.with_not_this(ctx, replies, INTENT_MARK + intent)
+    return replies
+
+
+def open_tapped(ctx: Context):
+    intent = ctx.event.payload[len(faq.INTENT):]
+    if intent not in ctx.content["understanding"].intents and intent not in ctx.dispatcher.intents:
+        return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
+    return open_intent(ctx, intent, asked=False)
+
+
+def last_question(ctx: Context) -> str | None:
+    """The person's last typed message before this tap (quick replies show under the latest message only, so
+    it is the one the answer was to)."""
+    for (raw,) in ctx.conn.execute(
+            "SELECT event FROM inbox WHERE psid = ? AND kind = 'message' AND id < ? ORDER BY id DESC LIMIT 20",
+            (ctx.user.psid, ctx.event.inbox_id)):
+        message = json.loads(raw).get("message") or {}
+        if message.get("text") and not message.get("quick_reply"):
+            return message["text"]
+    return None
+
+
+def not_what_i_asked(ctx: Context) -> Text:
+    label = ctx.event.payload[len(faq.NOT_THIS):]
+    question = last_question(ctx)
+    reading = ctx.content["understanding"].read(question) if question else None
+    if question:
+        faq.record_miss(ctx, question, reading, "not_this")
+    if label.startswith(INTENT_MARK):
+        route = ctx.dispatcher.intents.get(label[len(INTENT_MARK):])
+        if route is not None and route.undo is not None:
+            route.undo(ctx)
+    others = [c for c in (reading.candidates if reading else ()) if c.label != label]
+    human = QuickReply(ctx.t("faq_human"), HUMAN)
+    return Text(ctx.t("not_this_sorry"), quick_replies=faq.choice_buttons(ctx, others) + [human])
+
+
+class Preloader:
+    """Loads the embedding model and embeds the examples in a background thread when this process starts
+    answering (it holds the lease), so the first citizen's message does not wait about a second for them."""
+
+    def __init__(self, bot):
+        self.bot = bot
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="understanding-preload", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        understanding: Understanding = self.bot.content["understanding"]
+        if not understanding.uses_meaning:
+            return
+        try:
+            understanding.prepare()
+        except Exception:
+            log.exception("understanding.preload_failed")
+            return
+        encoder = understanding.encoder
+        log_event(log, "understanding.ready", examples=understanding.examples, model_seconds=encoder.load_seconds,
+                  model_rss_mb=encoder.load_rss_mb)
+
+    def stop(self) -> None:
+        """Nothing to stop: the thread ends by itself, and what it loaded stays for the next start."""
+
+
+def register(bot) -> None:
+    bot.content.add_loader("understanding", lambda directory: load(directory, bot.settings.understanding))
+    bot.content.require_texts("intent_unavailable", "not_this_sorry")
+    bot.dispatcher.add(TextHandler(open_understood, predicate=understood_intent, name="understood_intent"),
+                       group=UNDERSTOOD)
+    bot.dispatcher.add(PayloadHandler(faq.INTENT, open_tapped), group=20)
+    bot.dispatcher.add(PayloadHandler(faq.NOT_THIS, not_what_i_asked), group=20)
+    bot.services.append(Preloader(bot))
