@@ -213,8 +213,10 @@ class PersonalData:
                     if removed < PURGE_CHUNK:
                         break
                 counts[d.table] = total
-        if not dry_run and any(counts.values()):
-            self.scrub(stores.values())
+        if not dry_run and any(counts.values()) and not self.scrub(stores.values()):
+            # A reader held the WAL: leave it to the lease holder's checkpointer, which retries every second.
+            with stores["main"].write() as conn:
+                request_scrub(conn, now)
         return counts
 
     # -- WAL scrub ----------------------------------------------------------------------------------------
