@@ -24,6 +24,7 @@ from .job_queue import JobQueue
 from .leadership import Lease
 from .logs import event as log_event
 from .outbox import PAUSE_KEY, OutboxSender
+from .public_screens import ScreenRegistry
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class BotRuntime:
         self.services: list[Service] = [Checkpointer(store, staging)]  # features add theirs (reminders, ...)
         self.commands: list = []  # click commands features add to `flask --app app ...`
         self.blueprints: list = []  # web pages features add (the calendar feed)
+        self.screens = ScreenRegistry()  # public screens features add (poll results), served by bot/public_server.py
         self.leading = False
         self.started = False
         self._lock = threading.Lock()

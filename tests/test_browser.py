@@ -106,7 +106,7 @@ def test_a_broadcast_composed_in_the_console_reaches_100_percent(start_bot, page
     assert page.locator("#reachable").inner_text() == "60"
     page.shoot("2-preview")
     page.click("#send-now")
-    page.wait_for_function("document.getElementById('bar-fill').textContent === '100%'", timeout=30_000)
+    page.wait_for_function("document.getElementById('bar-fill')?.textContent === '100%'", timeout=30_000)
     assert page.locator("#sent").inner_text() == "60" and page.locator("#state").inner_text() == "done"
     page.shoot("3-sent-100-percent")
     english = [m["body"] for m in bot.graph.messages(people[-1]) if "attachment" in m["body"].get("message", {})]
@@ -137,7 +137,7 @@ def test_a_poll_opened_in_the_console_shows_a_vote_on_the_results_page(bot, brow
     shoot(results, "poll_results", "3-after-vote")
     results.close()
     # So does the dashboard's open poll (every 2 seconds).
-    page.wait_for_function("document.querySelectorAll('#open-poll strong')[1].textContent === '1'", timeout=10_000)
+    page.wait_for_function("document.querySelectorAll('#open-poll strong')[1]?.textContent === '1'", timeout=10_000)
     page.shoot("4-dashboard-live-count")
     page.click("nav >> text=โหวต / Polls")
     assert re.search(r"QR rice bag\s*— 1", page.locator("#poll-1").inner_text())

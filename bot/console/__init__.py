@@ -73,6 +73,11 @@ def login_required(view):
     return wrapped
 
 
+def signed_in_moderator() -> str | None:
+    """The moderator signed in to the console on this request, if any (pages outside the console ask: /healthz)."""
+    return session.get("moderator") or None
+
+
 def _too_many_failures(conn, name: str, address: str | None) -> bool:
     since = time.time() - FAILED_LOGIN_WINDOW
     by_name = conn.execute("SELECT count(*) FROM login_failures WHERE at > ? AND name = ?", (since, name)).fetchone()[0]
