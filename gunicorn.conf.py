@@ -15,6 +15,7 @@ event loop, so no viewer ever holds one of these workers' threads. nginx sends `
 Settings come from the environment / .env like the bot's own.
 """
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -47,7 +48,7 @@ def _flask(command, nice, env=None):
 
 
 def _keep_public_screens(server):
-    """Start the public-screens server, and start it again whenever it stops (at most once every 5 s)."""
+    """Start the public-screens server, and start it again whenever it dies (at most once every 5 s)."""
     global _public
     env = {**os.environ, "PUBLIC_PORT": PUBLIC_PORT}
     while not _stopping.is_set():
@@ -56,7 +57,7 @@ def _keep_public_screens(server):
         server.log.info("public screens started on port %s (pid %s, nice %s)", PUBLIC_PORT, _public.pid,
                         PUBLIC_SCREENS_NICE)
         status = _public.wait()
-        if _stopping.is_set():
+        if _stopping.is_set() or status in (-signal.SIGTERM, -signal.SIGINT):  # stopped on purpose
             return
         server.log.error("public screens stopped (status %s); starting them again", status)
         _stopping.wait(max(0.0, 5.0 - (time.monotonic() - started)))
