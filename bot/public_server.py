@@ -239,19 +239,21 @@ class PublicScreens:
         return rendered
 
     async def _refresh(self, rendered: _Rendered) -> None:
-        """Read the screen again (one reading at a time per screen: the others wait for it)."""
-        if rendered.rendering is not None:
-            await rendered.rendering
-            return
+        """Read the screen again (one reading at a time per screen: the others wait for it, and for its result
+        to be in place)."""
+        if rendered.rendering is None:
+            rendered.rendering = asyncio.ensure_future(self._reread(rendered))
+        await asyncio.shield(rendered.rendering)
+
+    async def _reread(self, rendered: _Rendered) -> None:
         loop = asyncio.get_running_loop()
-        rendered.rendering = loop.run_in_executor(self._reader, self._read, rendered.screen, rendered.key)
         try:
-            seen, snap = await rendered.rendering
+            seen, snap = await loop.run_in_executor(self._reader, self._read, rendered.screen, rendered.key)
+            if rendered.update(seen, snap):
+                pushed, rendered.pushed = rendered.pushed, loop.create_future()
+                pushed.set_result(None)
         finally:
             rendered.rendering = None
-        if rendered.update(seen, snap):
-            pushed, rendered.pushed = rendered.pushed, loop.create_future()
-            pushed.set_result(None)
 
     def _read(self, screen: Screen, key: Any) -> tuple[int, dict | None]:
         """In the reader thread: the screen's data and the last change id it includes, in one read transaction."""
