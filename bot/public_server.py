@@ -83,6 +83,11 @@ class _Rendered:
         self.rendered_at = 0.0
         self.rendering: asyncio.Future | None = None
 
+    def wake(self) -> None:
+        """Wake every viewer of this screen (a new reading, a keep-alive, closing)."""
+        pushed, self.pushed = self.pushed, self.pushed.get_loop().create_future()
+        pushed.set_result(None)
+
     def update(self, seen: int, snap: dict | None) -> bool:
         """Take a new reading; True when what viewers see changed."""
         self.seen, self.stale, self.rendered_at = seen, False, time.monotonic()
@@ -202,20 +207,20 @@ class PublicScreens:
             first += rendered.message
             sent = rendered.etag
         await send({"type": "http.response.body", "body": first, "more_body": True})
+        # Waiting costs one callback on the screen's shared future: a push wakes each viewer once, and the viewer
+        # writes the one message rendered for all. Keep-alives come the same way (every KEEPALIVE seconds), and a
+        # viewer who left is noticed then (uvicorn drops what is sent to a closed connection meanwhile).
         disconnected = asyncio.ensure_future(receive())
         rendered.viewers += 1
         until = time.monotonic() + STREAM_FOR + random.uniform(0, 600)
         try:
-            while not self._closing and time.monotonic() < until:
-                pushed = rendered.pushed
-                done, _ = await asyncio.wait((pushed, disconnected), timeout=self.keepalive,
-                                             return_when=asyncio.FIRST_COMPLETED)
-                if disconnected in done or self._closing or not rendered.visible:
-                    break
-                if rendered.etag != sent:
+            while not (disconnected.done() or self._closing or not rendered.visible or time.monotonic() > until):
+                if rendered.etag != sent:  # (again after sending: a slow connection may have missed a push)
                     sent = rendered.etag
                     await send({"type": "http.response.body", "body": rendered.message, "more_body": True})
-                elif not done:
+                    continue
+                await rendered.pushed
+                if rendered.etag == sent and not self._closing:  # woken by a keep-alive
                     await send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
         finally:
             rendered.viewers -= 1
@@ -250,8 +255,7 @@ class PublicScreens:
         try:
             seen, snap = await loop.run_in_executor(self._reader, self._read, rendered.screen, rendered.key)
             if rendered.update(seen, snap):
-                pushed, rendered.pushed = rendered.pushed, loop.create_future()
-                pushed.set_result(None)
+                rendered.wake()
         finally:
             rendered.rendering = None
 
@@ -276,6 +280,7 @@ class PublicScreens:
 
     async def _watch(self) -> None:
         loop = asyncio.get_running_loop()
+        keepalive_at = time.monotonic() + self.keepalive
         while not self._closing:
             try:
                 changes = await loop.run_in_executor(self._reader, self._changes_since, self._last_change)
@@ -285,6 +290,11 @@ class PublicScreens:
                         rendered.stale = True
                     self._last_change = max(self._last_change, change_id)
                 now = time.monotonic()
+                if now >= keepalive_at:  # quiet streams get a comment line; closed ones are noticed
+                    keepalive_at = now + self.keepalive
+                    for rendered in self._rendered.values():
+                        if rendered.viewers:
+                            rendered.wake()
                 for rendered in list(self._rendered.values()):
                     if rendered.viewers and rendered.stale and now - rendered.rendered_at >= self.push_interval:
                         await self._refresh(rendered)
@@ -311,8 +321,7 @@ class PublicScreens:
             return
         self._closing = True
         for rendered in self._rendered.values():
-            if not rendered.pushed.done():
-                rendered.pushed.set_result(None)
+            rendered.wake()
         if self._watcher is not None:
             self._watcher.cancel()
         log_event(log, "public_screens.closed", **self.stats())
