@@ -49,7 +49,7 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
-TICK = 0.1  # seconds between looks at the change table (one indexed query)
+TICK = 0.05  # seconds between looks at the change table (one indexed query)
 PUSH_INTERVAL = 0.4  # at most one render and push per screen this often: an update reaches viewers within ~0.5 s
 KEEPALIVE = 15.0  # a comment line on a quiet stream, so proxies and phones keep it open
 STREAM_FOR = 3 * 3600  # then the stream ends and the browser reconnects by itself (spread over 10 minutes)
