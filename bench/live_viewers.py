@@ -5,13 +5,16 @@ nginx with deploy/nginx/opengov-bot.conf and real TLS (`--direct`: without nginx
 server's port and webhooks on gunicorn's). Then:
 
 1. votes through the signed webhook at `--rate` a second for `--seconds`, nobody watching: acknowledgement p50/p99;
-2. `--viewers` open the results page's event stream (a separate process at a lower CPU priority: in real life
-   they are phones elsewhere, here they share the machine's two cores);
+2. `--viewers` open the results page's event stream, over TLS through nginx, from a separate process at a lower
+   CPU priority (in real life they are phones elsewhere; here they share the machine's two cores). Every tenth
+   viewer reads its stream as it comes; the others' updates wait in the kernel's socket buffers and are read at
+   the end, where each viewer must have the last update (a phone decrypts its own stream: this way the machine's
+   CPU goes to the server side, which does the same work for every viewer: nginx encrypts and writes to all);
 3. the same votes again with every viewer connected: acknowledgement p50/p99, /healthz every half second, and
-   the update lag: for every fifth vote and every viewer, the time from the vote's acknowledgement to that viewer
-   receiving a total that includes it (the runner counting it, the change being seen, rendered, pushed, and nginx
-   passing it on; votes are taken in the order they were acknowledged);
-4. quiet probes: one vote at a time, and how long until the last of the viewers has it.
+   the update lag: for every fifth vote and every reading viewer, the time from the vote's acknowledgement to
+   that viewer receiving a total that includes it (the runner counting it, the change being seen, rendered,
+   pushed, and nginx passing it on; votes are taken in the order they were acknowledged);
+4. quiet probes: one vote at a time, and how long until the last of the reading viewers has it.
 
 Targets (issue 12): at least 5,000 viewers held, webhook p99 under 50 ms with them, /healthz answering, updates
 within 1 s.
@@ -23,6 +26,7 @@ import asyncio
 import json
 import os
 import resource
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -44,7 +48,8 @@ CLIENT_NICE = 10
 
 
 # -- the viewers (a process of their own) ---------------------------------------------------------------------
-async def _viewer(host: str, port: int, path: str, tls: ssl.SSLContext | None, seen: list, connected: list) -> None:
+async def _viewer(host: str, port: int, path: str, tls: ssl.SSLContext | None, seen: list, connected: list,
+                  gate: asyncio.Event | None) -> None:
     reader, writer = await asyncio.open_connection(host, port, ssl=tls, server_hostname="bot.example.org" if tls else None)
     try:
         writer.write(f"GET {path} HTTP/1.1\r\nHost: bot.example.org\r\nAccept: text/event-stream\r\n\r\n".encode())
@@ -74,28 +79,40 @@ async def _viewer(host: str, port: int, path: str, tls: ssl.SSLContext | None, s
                     seen.append((time.monotonic(), int(event[at + 8:end])))
                     if not connected:
                         connected.append(True)
+                        if gate is not None:  # a passive viewer: what comes waits in the kernel until the end
+                            await gate.wait()
     finally:
         writer.close()
 
 
-async def _audience(host: str, port: int, path: str, count: int, tls: ssl.SSLContext | None, out: Path) -> None:
+async def _audience(host: str, port: int, path: str, count: int, tls: ssl.SSLContext | None, out: Path,
+                    read_every: int) -> None:
     seen = [[] for _ in range(count)]
     connected = [[] for _ in range(count)]
+    gate = asyncio.Event()
     tasks, errors = [], []
     for start in range(0, count, 250):  # connect in waves, as a crowd arriving over some seconds
         for i in range(start, min(count, start + 250)):
-            task = asyncio.ensure_future(_viewer(host, port, path, tls, seen[i], connected[i]))
+            task = asyncio.ensure_future(_viewer(host, port, path, tls, seen[i], connected[i],
+                                                 None if i % read_every == 0 else gate))
             task.add_done_callback(lambda t: errors.append(repr(t.exception())) if not t.cancelled() and t.exception() else None)
             tasks.append(task)
         deadline = time.monotonic() + 30
         while sum(bool(c) for c in connected[:len(tasks)]) + len(errors) < len(tasks) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
     print(f"ready {sum(bool(c) for c in connected)} {len(errors)}", flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # "stop"
+    final = int((await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)).split()[1])  # "stop N"
     held = sum(1 for t in tasks if not t.done())
+    gate.set()  # the passive viewers read what waited for them: did every one of them get every update?
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(not s or s[-1][1] < final for s, t in zip(seen, tasks) if not t.done()):
+        await asyncio.sleep(0.1)
+    got_final = sum(1 for s in seen if s and s[-1][1] >= final)
     for task in tasks:
         task.cancel()
-    out.write_text(json.dumps({"held": held, "errors": errors[:20], "error_count": len(errors), "seen": seen}))
+    active = [s for i, s in enumerate(seen) if i % read_every == 0]
+    out.write_text(json.dumps({"held": held, "got_final": got_final, "errors": errors[:20], "error_count": len(errors),
+                               "seen": active}))
     print("done", flush=True)
 
 
@@ -105,22 +122,23 @@ def client_main(args) -> None:
     tls = ssl._create_unverified_context() if args.tls else None
     import uvloop  # the server's event loop (a dependency): the viewers' side costs less of the shared CPU
 
-    uvloop.run(_audience(args.host, args.port, args.path, args.viewers, tls, Path(args.out)))
+    uvloop.run(_audience(args.host, args.port, args.path, args.viewers, tls, Path(args.out), args.read_every))
 
 
 class Audience:
-    def __init__(self, url: str, path: str, viewers: int, out: Path):
+    def __init__(self, url: str, path: str, viewers: int, out: Path, read_every: int):
         host, port = url.split("://")[1].split(":")
         self.out = out
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--client", "--host", host, "--port", port, "--path", path,
-             "--viewers", str(viewers), "--out", str(out), *(["--tls"] if url.startswith("https") else [])],
+             "--viewers", str(viewers), "--out", str(out), "--read-every", str(read_every),
+             *(["--tls"] if url.startswith("https") else [])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, preexec_fn=lambda: os.nice(CLIENT_NICE))
         ready = self.proc.stdout.readline().split()
         self.connected, self.failed = int(ready[1]), int(ready[2])
 
-    def stop(self) -> dict:
-        self.proc.stdin.write("stop\n")
+    def stop(self, final_total: int) -> dict:
+        self.proc.stdin.write(f"stop {final_total}\n")
         self.proc.stdin.flush()
         self.proc.stdout.readline()
         self.proc.wait(60)
@@ -220,6 +238,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="votes a second through the webhook")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--direct", action="store_true", help="no nginx: straight to gunicorn and the public screens")
+    parser.add_argument("--public-nice", type=int, default=None, help="PUBLIC_SCREENS_NICE (gunicorn.conf.py's default: 10)")
+    parser.add_argument("--read-every", type=int, default=10,
+                        help="viewers whose updates are read as they come (their lag is measured); the others' wait "
+                             "in the kernel and are checked at the end")
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--host"), parser.add_argument("--port", type=int), parser.add_argument("--path")
     parser.add_argument("--out"), parser.add_argument("--tls", action="store_true")
@@ -229,10 +251,13 @@ def main() -> None:
         return
 
     requests.packages.urllib3.disable_warnings()
+    load_before = os.getloadavg()[0]
+    clock_offset = time.time() - time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))
     fake, graph_url = fake_graph()
     port = free_port()
-    env = bot_env(graph_url, tmp / "bot.sqlite3", SEND_RATE="10000", TRUSTED_PROXIES="1")
+    env = bot_env(graph_url, tmp / "bot.sqlite3", SEND_RATE="10000", TRUSTED_PROXIES="1",
+                  **({"PUBLIC_SCREENS_NICE": str(args.public_nice)} if args.public_nice is not None else {}))
     bot = gunicorn("app:create_app()", port, env, log=tmp / "bot.log")
     proxy = None
     via_nginx = not args.direct and reverse_proxy.binary() is not None
@@ -253,7 +278,7 @@ def main() -> None:
         time.sleep(2)  # the runner finishes counting
 
         started = time.monotonic()
-        audience = Audience(viewers_url, f"/live/{poll_id}/events", args.viewers, tmp / "seen.json")
+        audience = Audience(viewers_url, f"/live/{poll_id}/events", args.viewers, tmp / "seen.json", args.read_every)
         connect_seconds = time.monotonic() - started
         base = per_phase  # votes counted before the watched storm
         health = HealthProbe(front)
@@ -273,7 +298,7 @@ def main() -> None:
             time.sleep(2)
         health_summary = health.summary()
         public_rss = rss_mb(public_pid)
-        result = audience.stop()
+        result = audience.stop(2 * per_phase + len(probes))
     finally:
         if proxy is not None:
             proxy.stop()
@@ -282,6 +307,13 @@ def main() -> None:
 
     acks.sort()
     storm_lags = lags(result["seen"], acks, base)
+    # Where the time goes: when the runner recorded each vote (votes.created_at, wall clock, mapped to the
+    # monotonic clock), so lag = counting (ack -> recorded) + showing (recorded -> on the viewer's screen).
+    with sqlite3.connect(tmp / "bot.sqlite3") as db:
+        recorded = sorted(r[0] - clock_offset for r in db.execute(
+            "SELECT created_at FROM votes WHERE poll_id = ? ORDER BY created_at", (poll_id,)))[base:base + len(acks)]
+    counting = [r - a for r, a in zip(recorded, acks)]
+    showing = lags(result["seen"], recorded, base)
     probe_lags = []
     for n, at in enumerate(probes):
         total = 2 * per_phase + n + 1
@@ -290,27 +322,34 @@ def main() -> None:
         probe_lags.append({"reached": len(got), "median_s": percentile(got, 50), "max_s": max(got, default=float("nan"))})
     figures = {
         "viewers": args.viewers, "via": "nginx (TLS)" if via_nginx else "direct", "rate": args.rate,
+        "public_screens_nice": args.public_nice if args.public_nice is not None else 10,
         "seconds": args.seconds, "connected": audience.connected, "connect_failed": audience.failed,
-        "connect_seconds": connect_seconds, "held_to_the_end": result["held"], "errors": result["errors"],
+        "connect_seconds": connect_seconds, "held_to_the_end": result["held"], "got_every_update": result["got_final"],
+        "read_as_they_come": len(result["seen"]), "errors": result["errors"],
         "webhook_alone": alone, "webhook_with_viewers": watched,
         "update_lag_s": {"updates": len(storm_lags), "p50": percentile(storm_lags, 50), "p99": percentile(storm_lags, 99),
                          "max": max(storm_lags, default=float("nan"))},
+        "counting_s": {"p50": percentile(counting, 50), "p99": percentile(counting, 99)},
+        "showing_s": {"p50": percentile(showing, 50), "p99": percentile(showing, 99)},
         "probes": probe_lags, "healthz": health_summary,
         "public_screens_cpu_s": cpu_after[0] - cpu_before[0], "nginx_cpu_s": cpu_after[1] - cpu_before[1],
         "viewers_cpu_s": cpu_after[2] - cpu_before[2],
-        "public_screens_rss_mb": public_rss, "load_average": os.getloadavg(),
+        "public_screens_rss_mb": public_rss, "load_average_before": load_before, "load_average_after": os.getloadavg()[0],
     }
     print(f"{args.viewers} viewers of one poll's results ({figures['via']}), votes at {args.rate:.0f}/s for {args.seconds:.0f} s, "
-          f"bot under gunicorn; load average {os.getloadavg()[0]:.2f}")
+          f"bot under gunicorn, public screens at nice {figures['public_screens_nice']}; "
+          f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     print(f"  viewers connected {audience.connected} (failed {audience.failed}) in {connect_seconds:.1f} s; "
-          f"still held at the end {result['held']}")
+          f"still held at the end {result['held']}, of which {result['got_final']} got the last update")
     print(f"  webhook without viewers: p50 {alone['p50_ms']:.1f} ms, p99 {alone['p99_ms']:.1f} ms, errors {alone['errors']}")
     print(f"  webhook with the viewers: p50 {watched['p50_ms']:.1f} ms, p99 {watched['p99_ms']:.1f} ms, errors {watched['errors']} "
           f"(target p99 < 50 ms)")
     lag = figures["update_lag_s"]
-    print(f"  update lag during the votes ({lag['updates']} vote x viewer pairs): p50 {lag['p50']:.2f} s, p99 {lag['p99']:.2f} s, "
+    print(f"  update lag during the votes (every {args.read_every}th viewer read as it comes, {lag['updates']} vote x viewer pairs): p50 {lag['p50']:.2f} s, p99 {lag['p99']:.2f} s, "
           f"max {lag['max']:.2f} s (target 1 s)")
-    print("  quiet probes (one vote; until the last viewer has it): " +
+    print(f"  of which the runner counting the vote p50 {percentile(counting, 50):.2f} s, p99 {percentile(counting, 99):.2f} s; "
+          f"from counted to on the viewer's screen p50 {percentile(showing, 50):.2f} s, p99 {percentile(showing, 99):.2f} s")
+    print("  quiet probes (one vote; until the last of those viewers has it): " +
           ", ".join(f"{p['max_s']:.2f} s ({p['reached']})" for p in probe_lags))
     print(f"  /healthz: {health_summary['answered_200']} of {health_summary['asked']} answered 200, slowest "
           f"{health_summary['max_ms']:.0f} ms")
