@@ -32,13 +32,14 @@ browser:
 	fi
 
 # The production recipe's reverse proxy (deploy/nginx/opengov-bot.conf) is tested and benchmarked with Debian's
-# nginx. Installed once, when missing, as the browser above; without root the nginx test skips and says why.
+# nginx (and openssl for its test certificate). Installed once, when missing, as the browser above; without root
+# the nginx test skips and says why.
 nginx:
-	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	@if { ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; } || ! command -v openssl >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing nginx (apt-get)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
-	  else echo "the reverse-proxy test needs: apt-get install nginx"; fi; \
+	    echo "installing nginx and openssl (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx openssl >/dev/null; \
+	  else echo "the reverse-proxy test needs: apt-get install nginx openssl"; fi; \
 	fi
 
 bench: $(STAMP) nginx

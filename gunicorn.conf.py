@@ -91,8 +91,8 @@ def on_exit(server):
 def post_worker_init(worker):
     """Start the bot's runtime in each worker after it has loaded the app (threads do not survive fork)."""
     # The loaded app is half a million objects (the FAQ's dictionaries) that live as long as the worker; a full
-    # garbage collection walking them pauses every thread of the worker for ~0.25 s, webhooks included.
-    gc.collect()
+    # garbage collection walking them pauses every thread of the worker for ~0.25 s, webhooks included. (No
+    # collection first: it would cost as much again while the workers and the runner are starting.)
     gc.freeze()
     bot = worker.wsgi.extensions.get("bot")
     if bot is not None:

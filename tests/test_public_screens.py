@@ -141,9 +141,11 @@ class Gunicorn:
                     "PORT": str(self.port), "PUBLIC_PORT": str(self.public_port), "LOG_LEVEL": "WARNING",
                     "BOT_STANDBY_GRACE": "5", "PUBLIC_SCREENS_NICE": "0", **env}  # (a loaded CI machine starves nice 10)
         self.url, self.public = f"http://127.0.0.1:{self.port}", f"http://127.0.0.1:{self.public_port}"
-        self.proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                                      "app:create_app()"], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        self.log = tmp_path / "gunicorn.log"
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+                                          "app:create_app()"], cwd=ROOT, env=self.env, stdout=log, stderr=log,
+                                         start_new_session=True)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -189,7 +191,11 @@ def test_under_the_gunicorn_recipe_viewers_go_to_the_public_screens_server_not_t
                     break
             except (requests.RequestException, ValueError):  # down, or starting again
                 time.sleep(0.2)
-        assert requests.get(f"{public}/live/{poll_id}.json", timeout=10).json()["total"] == 20
+        try:
+            total = requests.get(f"{public}/live/{poll_id}.json", timeout=10).json()["total"]
+        except requests.RequestException as exc:
+            total = exc
+        assert total == 20, server.log.read_text()[-3000:]
     finally:
         for v in viewers:
             v.close()
