@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map, Rule
 
 KINDS = ("page", "json", "csv", "events")
@@ -123,8 +123,6 @@ class ScreenRegistry:
             (name, kind), values = self._adapter().match(path, method=method)
         except NotFound:
             return None
-        except MethodNotAllowed:
-            raise
         return self.screens[name], kind, values["key"]
 
     def path(self, name: str, key: Any, kind: str = "page", **args: Any) -> str:
