@@ -80,7 +80,9 @@ async def _viewer(host: str, port: int, path: str, tls: ssl.SSLContext | None, s
                     if not connected:
                         connected.append(True)
                         if gate is not None:  # a passive viewer: what comes waits in the kernel until the end
+                            writer.transport.pause_reading()  # (else the TLS layer would read and decrypt it all)
                             await gate.wait()
+                            writer.transport.resume_reading()
     finally:
         writer.close()
 
