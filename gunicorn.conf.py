@@ -11,7 +11,8 @@ answering, with less headroom). Set BOT_RUNNER=0 to let the web workers run the 
 It also starts the **public-screens server** (`flask --app app public-screens`, bot/public_server.py) on
 HOST:PUBLIC_PORT, at a lower CPU priority still: results pages and their live streams for the audience, on an
 event loop, so no viewer ever holds one of these workers' threads. nginx sends `/live/` there
-(deploy/nginx/opengov-bot.conf). It is started again if it stops. Set PUBLIC_SCREENS=0 to run it yourself.
+(deploy/nginx/opengov-bot.conf). It is started again if it dies (not when stopped with SIGTERM). Set
+PUBLIC_SCREENS=0 to run it yourself.
 Settings come from the environment / .env like the bot's own.
 """
 import gc
