@@ -53,7 +53,7 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 TICK = 0.05  # seconds between looks at the change table (one indexed query)
-PUSH_INTERVAL = 0.3  # at most one render and push per screen this often
+PUSH_INTERVAL = 0.5  # at most one render and push per screen this often
 PACE_GROUP, PACE = 250, 0.01  # a push reaches viewers 250 at a time, 10 ms apart (5,000 viewers: over 0.19 s)
 KEEPALIVE = 15.0  # a comment line on a quiet stream, so proxies and phones keep it open
 STREAM_FOR = 3 * 3600  # then the stream ends and the browser reconnects by itself (spread over 10 minutes)
