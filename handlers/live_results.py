@@ -3,7 +3,7 @@
 Serves, through the public-screens server: `GET /live/<id>` (large bars with counts and percentages; `?lang=en`;
 `?overlay=1` for a transparent background in an OBS browser source), `GET /live/<id>.json`, `GET /live/<id>.csv`
 (UTF-8 with a BOM) and `GET /live/<id>/events`, a Server-Sent Events stream that brings every change to the page
-within about half a second (no reload). Rendered once per change, cached by ETag, pushed from an event loop:
+within a second (no reload). Rendered once per change, cached by ETag, pushed from an event loop:
 made for the whole audience of the stream, not only the broadcast's screens. A draft poll is 404 to the public;
 moderators preview it in the console. bot/polls.py says when a poll's results change.
 """
