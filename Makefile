@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test browser bench eval-faq clean
+.PHONY: run test browser nginx bench eval-faq clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(PY)
 run: $(STAMP)
 	$(PY) app.py
 
-test: $(STAMP) browser
+test: $(STAMP) browser nginx
 	$(PY) -m pytest -q -n 4
 
 # The browser tests drive Debian's Chromium with Thai fonts (a test tool's own browser download does not work
@@ -32,13 +32,25 @@ browser:
 	  else echo "browser and report tests need: apt-get install chromium fonts-thai-tlwg fonts-noto-color-emoji poppler-utils"; fi; \
 	fi
 
-bench: $(STAMP)
+# The production recipe's reverse proxy (deploy/nginx/opengov-bot.conf) is tested and benchmarked with Debian's
+# nginx (and openssl for its test certificate). Installed once, when missing, as the browser above; without root
+# the nginx test skips and says why.
+nginx:
+	@if { ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; } || ! command -v openssl >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing nginx and openssl (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx openssl >/dev/null; \
+	  else echo "the reverse-proxy test needs: apt-get install nginx openssl"; fi; \
+	fi
+
+bench: $(STAMP) nginx
 	$(PY) bench/ingest.py
 	$(PY) bench/votes.py
 	$(PY) bench/broadcast.py
 	$(PY) bench/faq.py
 	$(PY) bench/faq.py --compare
 	$(PY) bench/opinions.py
+	$(PY) bench/live_viewers.py
 
 # FAQ accuracy through the real webhook on the shared development questions (or FAQ_QUESTIONS=file.tsv).
 FAQ_QUESTIONS ?= ../shared/faq-dev.tsv

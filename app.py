@@ -8,6 +8,7 @@ it, so the whole bot works on a machine with no Facebook account.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from typing import Mapping
@@ -15,13 +16,13 @@ from typing import Mapping
 from flask import Flask
 
 import handlers
-from bot import cli, console, logs, ops, web_simulator, webhook
+from bot import cli, console, logs, ops, public_screens, public_server, web_simulator, webhook
 from bot.config import ConfigError, Settings
 from bot.content import Content, ContentError
 from bot.dispatcher import Dispatcher
 from bot.fake_graph import FakeGraphServer
 from bot.graph import GraphClient
-from bot.http_server import BackgroundServer
+from bot.http_server import AsgiServer
 from bot.inbox import staging_schema
 from bot.keyfile import kept_secret
 from bot.numbers import BoundedIntConverter
@@ -71,6 +72,7 @@ def _create_app(settings: Settings) -> Flask:
     try:
         handlers.register_all(bot)
         store.add_migration(console.schema)
+        store.add_migration(public_screens.schema)
         store.migrate()
         staging.migrate()
         content.load()
@@ -99,6 +101,7 @@ def _create_app(settings: Settings) -> Flask:
         app.register_blueprint(blueprint)
     if settings.local_mode:
         app.register_blueprint(web_simulator.bp)
+    app.add_template_global(functools.partial(public_server.screen_url, bot), "screen_url")
 
     @app.before_request
     def _ensure_running() -> None:
@@ -113,11 +116,14 @@ def _create_app(settings: Settings) -> Flask:
 
 
 def main() -> None:
+    """Serve everything on HOST:PORT from one process: the public screens on an event loop (a results page's
+    viewers hold no thread), every other path in the Flask app on a pool of threads."""
     app = create_app()
     bot = app.extensions["bot"]
     settings = bot.settings
     bot.start()
-    server = BackgroundServer(app, settings.host, settings.port, threads=8)
+    screens = public_server.with_bot(bot, app)
+    server = AsgiServer(screens, settings.host, settings.port, on_stop=screens.close)
     logs.event(log, "serving", url=server.url)
     try:
         server.serve_forever()

@@ -11,6 +11,7 @@ import json
 import os
 import queue
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -81,7 +82,8 @@ def gunicorn(app: str, port: int, env: dict, workers: int = 2, threads: int = 4,
 
 def bot_env(graph_url: str, db: Path, **extra: str) -> dict:
     return {"PAGE_ACCESS_TOKEN": TOKEN, "APP_SECRET": SECRET, "VERIFY_TOKEN": "bench", "GRAPH_API_URL": graph_url,
-            "DATABASE_PATH": str(db), "CONTENT_DIR": str(ROOT / "content"), "LOG_LEVEL": "WARNING", **extra}
+            "DATABASE_PATH": str(db), "CONTENT_DIR": str(ROOT / "content"), "LOG_LEVEL": "WARNING",
+            "PUBLIC_PORT": str(free_port()), **extra}  # where gunicorn.conf.py starts the public screens
 
 
 def signed_bodies(count: int, people: int, words: str = "สวัสดี", prefix: str = "b",
@@ -104,6 +106,9 @@ def percentile(values: list[float], p: float) -> float:
 
 def _connection(url: str) -> http.client.HTTPConnection:
     parsed = urlparse(url)
+    if parsed.scheme == "https":  # through nginx (bench/reverse_proxy.py), whose certificate is made for the run
+        return http.client.HTTPSConnection(parsed.hostname, parsed.port, timeout=30,
+                                           context=ssl._create_unverified_context())
     return http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
 
 
@@ -162,8 +167,11 @@ def closed_loop(url: str, bodies: list[tuple[bytes, str]], concurrency: int, dur
             "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000}
 
 
-def open_loop(url: str, bodies: list[tuple[bytes, str]], rate: float, duration: float, connections: int = 32) -> dict:
-    """Requests at a fixed `rate`, latency counted from when each was due (no coordinated omission)."""
+def open_loop(url: str, bodies: list[tuple[bytes, str]], rate: float, duration: float, connections: int = 32,
+              completions: list[float] | None = None) -> dict:
+    """Requests at a fixed `rate`, latency counted from when each was due (no coordinated omission).
+
+    `completions`, when given, receives the time.monotonic() at which each request was answered."""
     total = int(rate * duration)
     tickets: queue.Queue = queue.Queue()
     latencies: list[float] = []
@@ -186,6 +194,8 @@ def open_loop(url: str, bodies: list[tuple[bytes, str]], rate: float, duration: 
                 time.sleep(delay)
             status = http_client.post(*item)
             mine.append(time.perf_counter() - due)
+            if completions is not None:
+                completions.append(time.monotonic())
             if status != 200:
                 with lock:
                     errors[0] += 1

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from harness import ROOT, bot_env, closed_loop, fake_graph, free_port, gunicorn, report
+from harness import ROOT, bot_env, closed_loop, fake_graph, free_port, gunicorn, report, wait_http
 from bot import simulator
 from bot.webhook import sign
 
@@ -58,17 +58,19 @@ def main() -> None:
     env = bot_env(graph_url, tmp / "bot.sqlite3", SEND_RATE="10000")
     bot = gunicorn("app:create_app()", port, env, log=tmp / "bot.log")
     url = f"http://127.0.0.1:{port}"
+    public = f"http://127.0.0.1:{env['PUBLIC_PORT']}"  # the results pages' server (gunicorn.conf.py starts it)
     try:
         poll_id = int(flask(env, "poll", "create", "--question", "ทีมไหนควรได้ทุนก่อน | Which team first?",
                             *sum((["--option", f"ทีม {n} | Team {n}"] for n in range(1, OPTIONS + 1)), [])))
         flask(env, "poll", "open", str(poll_id))
         bodies, expected = ballots(poll_id, args.voters, args.redeliver_every)
+        wait_http(f"{public}/live/{poll_id}.json")
 
         seen: list[tuple[float, int]] = []
         stop = threading.Event()
 
         def listen() -> None:
-            with requests.get(f"{url}/live/{poll_id}/events", stream=True, timeout=600) as stream:
+            with requests.get(f"{public}/live/{poll_id}/events", stream=True, timeout=600) as stream:
                 for line in stream.iter_lines(decode_unicode=True):
                     if line and line.startswith("data:"):
                         seen.append((time.perf_counter(), json.loads(line[5:])["total"]))
@@ -84,14 +86,14 @@ def main() -> None:
         last_ack = time.perf_counter()
         complete_at = None
         while time.perf_counter() - last_ack < 120:
-            snap = requests.get(f"{url}/live/{poll_id}.json", timeout=10).json()
+            snap = requests.get(f"{public}/live/{poll_id}.json", timeout=10).json()
             if snap["total"] >= args.voters:
                 complete_at = time.perf_counter()
                 break
             time.sleep(0.02)
         time.sleep(1.5)
         stop.set()
-        snap = requests.get(f"{url}/live/{poll_id}.json", timeout=10).json()
+        snap = requests.get(f"{public}/live/{poll_id}.json", timeout=10).json()
         counts = [o["votes"] for o in snap["options"]]
         shown = next((t for t, total in seen if total >= args.voters), None)
     finally:

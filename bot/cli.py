@@ -14,7 +14,7 @@ import requests
 from flask.cli import with_appcontext
 from flask import Flask, current_app
 
-from . import simulator
+from . import public_server, simulator
 from .content import ContentError
 from .graph import GraphError
 from .http_server import BackgroundServer
@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(chat)
     app.cli.add_command(worker)
     app.cli.add_command(reload_content)
+    app.cli.add_command(public_server.serve_command)
 
 
 # -- reload-content ------------------------------------------------------------------------------------------

@@ -42,3 +42,54 @@ class BackgroundServer:
                 pass
         self.server.task_dispatcher.shutdown(cancel_pending=True, timeout=2)
         self._thread.join(3)
+
+
+class AsgiServer:
+    """uvicorn serving an ASGI app: the public-screens server, in its own process or on a thread.
+
+    Our JSON logging stays in charge (uvicorn's own log configuration is off), X-Forwarded-* are left to the app
+    (TRUSTED_PROXIES, as under gunicorn), and a listen backlog of 4,096 takes a crowd connecting at once.
+    `on_stop` runs on the loop before the server shuts down (ends the live streams, which would otherwise hold
+    the shutdown until its timeout).
+    """
+
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, on_stop=None, **options):
+        import socket
+
+        import uvicorn
+
+        self.socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind((host, port))
+        self.host, self.port = host, self.socket.getsockname()[1]
+        self.url = f"http://{host}:{self.port}"
+        config = uvicorn.Config(app, log_config=None, access_log=False, proxy_headers=False, server_header=False,
+                                lifespan="on", backlog=4096, timeout_keep_alive=75, timeout_graceful_shutdown=3,
+                                **options)
+
+        class Server(uvicorn.Server):
+            async def shutdown(self, sockets=None):
+                if on_stop is not None:
+                    on_stop()
+                await super().shutdown(sockets)
+
+        self.server = Server(config)
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "AsgiServer":
+        """Serve on a background thread; returns once it accepts connections."""
+        self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]},
+                                        name=f"asgi-{self.port}", daemon=True)
+        self._thread.start()
+        while not self.server.started and self._thread.is_alive():
+            self._thread.join(0.01)
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve on the calling thread (the main one: Ctrl-C and SIGTERM stop it gracefully)."""
+        self.server.run(sockets=[self.socket])
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)

@@ -8,6 +8,9 @@ The voter is never stored: a vote is keyed by the voter's pseudonym for that pol
 bot/privacy.py), a one-way key. So a person who asks to be forgotten keeps their vote counted once, and voting
 again after the erasure finds the same key and is still one vote; the votes of different polls cannot be joined
 into one person's record without the server's secret.
+
+Every change of what the results screen shows (a vote, a withdrawn comment, opening, closing) is announced with
+`public_screens.changed` in the same transaction, so the public results pages update within a second.
 """
 from __future__ import annotations
 
@@ -17,7 +20,9 @@ import time
 from dataclasses import dataclass
 
 from .privacy import Person, pseudonym
+from .public_screens import changed
 
+RESULTS_SCREEN = "poll"  # the public screen of a poll's results (handlers/live_results.py)
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 CLOSE_AFTER_MAX = 7 * 24 * 60.0  # minutes: a poll closes by itself at most a week after it opens
 STATES = ("draft", "open", "closed")
@@ -115,8 +120,11 @@ def set_state(conn: sqlite3.Connection, poll_id: int, state: str) -> bool:
     """draft -> open -> closed; returns False when the poll is not in the state before."""
     before = {"open": "draft", "closed": "open"}[state]
     stamp = "opened_at" if state == "open" else "closed_at"
-    return conn.execute(f"UPDATE polls SET state = ?, {stamp} = ? WHERE id = ? AND state = ?",
+    done = conn.execute(f"UPDATE polls SET state = ?, {stamp} = ? WHERE id = ? AND state = ?",
                         (state, time.time(), poll_id, before)).rowcount == 1
+    if done:
+        changed(conn, RESULTS_SCREEN, poll_id)
+    return done
 
 
 def voter_scope(poll_id: int) -> str:
@@ -144,6 +152,7 @@ def vote(conn: sqlite3.Connection, poll: Poll, channel: str, voter: str, option:
     conn.execute(f"INSERT INTO votes (poll_id, channel, voter, option, created_at, updated_at, comment_id) "
                  f"VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(poll_id, channel, voter) {update}",
                  (poll.id, channel, voter, option, now, now, comment_id))
+    changed(conn, RESULTS_SCREEN, poll.id)
     if before is None:
         return "counted"
     return "changed" if poll.allow_change and before[0] != option else "unchanged"
@@ -151,7 +160,11 @@ def vote(conn: sqlite3.Connection, poll: Poll, channel: str, voter: str, option:
 
 def withdraw_comment(conn: sqlite3.Connection, comment_id: str) -> int:
     """A deleted comment (or one edited into something that is not a vote) no longer counts."""
-    return conn.execute("DELETE FROM votes WHERE channel = 'comment' AND comment_id = ?", (comment_id,)).rowcount
+    gone = conn.execute("DELETE FROM votes WHERE channel = 'comment' AND comment_id = ? RETURNING poll_id",
+                        (comment_id,)).fetchall()
+    for poll_id in {row[0] for row in gone}:
+        changed(conn, RESULTS_SCREEN, poll_id)
+    return len(gone)
 
 
 def polls_for_video(conn: sqlite3.Connection, ids: set[str]) -> list[Poll]:

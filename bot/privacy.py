@@ -319,3 +319,5 @@ def declare_core(privacy: PersonalData) -> None:
     privacy.not_personal("alerts", why="operator alerts about the Page and its templates (a refused template, a "
                                        "restricted Page), never about a person")
     privacy.not_personal("message_templates", why="the Page's utility message templates and Meta's verdicts")
+    privacy.not_personal("screen_changes", why="which public screen (a poll's results) changed when, for the "
+                                               "public-screens server")

@@ -27,6 +27,7 @@ from .leadership import Lease
 from .logs import event as log_event
 from .outbox import PAUSE_KEY, PAUSE_REASONS, OutboxSender
 from .privacy import PersonalData, declare_core
+from .public_screens import ScreenRegistry
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class BotRuntime:
             Checkpointer(store, staging, after=lambda: self.privacy.scrub_if_requested(store, staging))]
         self.commands: list = []  # click commands features add to `flask --app app ...`
         self.blueprints: list = []  # web pages features add (the calendar feed)
+        self.screens = ScreenRegistry()  # public screens features add (poll results), served by bot/public_server.py
         self.leading = False
         self.started = False
         self._lock = threading.Lock()

@@ -1,25 +1,19 @@
-"""Poll results for the live stream: a page that updates itself, and the same numbers for machines.
+"""Poll results for the live stream and its audience: a public screen (bot/public_screens.py).
 
-Serves: `GET /live/<id>` (large bars with counts and percentages; `?lang=en`; `?overlay=1` for a transparent
-background in an OBS browser source), `GET /live/<id>.json`, `GET /live/<id>.csv` (UTF-8 with a BOM), and
-`GET /live/<id>/events`, a Server-Sent Events stream that sends a new snapshot within a quarter of a second of a
-change (the page listens to it; no reload). Each stream holds one server thread: meant for the few screens of
-the broadcast, not for the audience.
+Serves, through the public-screens server: `GET /live/<id>` (large bars with counts and percentages; `?lang=en`;
+`?overlay=1` for a transparent background in an OBS browser source), `GET /live/<id>.json`, `GET /live/<id>.csv`
+(UTF-8 with a BOM) and `GET /live/<id>/events`, a Server-Sent Events stream that brings every change to the page
+within a second (no reload). Rendered once per change, cached by ETag, pushed from an event loop:
+made for the whole audience of the stream, not only the broadcast's screens. A draft poll is 404 to the public;
+moderators preview it in the console. bot/polls.py says when a poll's results change.
 """
 from __future__ import annotations
 
-import json
-import time
-
-from flask import Blueprint, Response, abort, current_app, render_template_string, request
+from jinja2 import Environment
 
 from bot import polls
-from bot.csv_export import csv_document
+from bot.public_screens import Screen
 
-bp = Blueprint("live", __name__)
-POLL_INTERVAL = 0.25  # seconds between looks at the tally (a cheap indexed count)
-KEEPALIVE = 15.0
-STREAM_FOR = 3 * 3600  # a browser source reconnects by itself after this
 
 
 def snapshot(conn, poll_id: int) -> dict | None:
@@ -33,50 +27,7 @@ def snapshot(conn, poll_id: int) -> dict | None:
                         for o, n in zip(poll.options, counts)]}
 
 
-def _snapshot_or_404(poll_id: int) -> dict:
-    snap = snapshot(current_app.extensions["bot"].store.conn, poll_id)
-    if snap is None:
-        abort(404)
-    return snap
-
-
-@bp.get("/live/<int:poll_id>.json")
-def results_json(poll_id: int):
-    return Response(json.dumps(_snapshot_or_404(poll_id), ensure_ascii=False), mimetype="application/json",
-                    headers={"Cache-Control": "no-store"})
-
-
-@bp.get("/live/<int:poll_id>.csv")
-def results_csv(poll_id: int):
-    snap = _snapshot_or_404(poll_id)
-    rows = ([i, o["th"], o["en"], o["votes"], o["percent"]] for i, o in enumerate(snap["options"], 1))
-    return Response(csv_document(["option", "th", "en", "votes", "percent"], rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="poll-{poll_id}.csv"'})
-
-
-@bp.get("/live/<int:poll_id>/events")
-def results_stream(poll_id: int):
-    store = current_app.extensions["bot"].store
-    if snapshot(store.conn, poll_id) is None:
-        abort(404)
-
-    def events():
-        last, quiet_since, until = None, time.time(), time.time() + STREAM_FOR
-        while time.time() < until:
-            snap = snapshot(store.conn, poll_id)
-            if snap != last:
-                last, quiet_since = snap, time.time()
-                yield f"data: {json.dumps(snap, ensure_ascii=False)}\n\n"
-            elif time.time() - quiet_since > KEEPALIVE:
-                quiet_since = time.time()
-                yield ": keepalive\n\n"
-            time.sleep(POLL_INTERVAL)
-
-    return Response(events(), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-
-
-PAGE = """<!doctype html>
+PAGE = Environment(autoescape=True).from_string("""<!doctype html>
 <html lang="{{ lang }}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ snap.question[lang] }}</title>
 <style>
@@ -97,7 +48,7 @@ PAGE = """<!doctype html>
   <div class="track"><div class="bar" style="width: {{ o.percent }}%"></div></div></div>{% endfor %}
 </div>
 <div class="total" id="total">{{ labels.total }} {{ snap.total }}{% if snap.state == "closed" %} · {{ labels.closed }}{% endif %}</div>
-<script>
+{% if stream %}<script>
   const lang = {{ lang|tojson }}, labels = {{ labels|tojson }};
   const source = new EventSource({{ stream|tojson }});
   source.onmessage = (message) => {
@@ -110,19 +61,28 @@ PAGE = """<!doctype html>
     document.getElementById("total").textContent =
       `${labels.total} ${snap.total}` + (snap.state === "closed" ? ` · ${labels.closed}` : "");
   };
-</script>
-</body></html>"""
+</script>{% endif %}
+</body></html>""")
 
 LABELS = {"th": {"total": "ผู้โหวตทั้งหมด", "closed": "ปิดโหวตแล้ว"}, "en": {"total": "Votes", "closed": "closed"}}
 
 
-@bp.get("/live/<int:poll_id>")
-def results_page(poll_id: int):
-    snap = _snapshot_or_404(poll_id)
-    lang = "en" if request.args.get("lang") == "en" else "th"
-    return render_template_string(PAGE, snap=snap, lang=lang, overlay=request.args.get("overlay") == "1",
-                                  labels=LABELS[lang], stream=f"/live/{poll_id}/events")
+def variant(args) -> dict:
+    return {"lang": "en" if args.get("lang") == "en" else "th", "overlay": args.get("overlay") == "1"}
+
+
+def page(snap: dict, variant: dict, stream: str | None) -> str:
+    return PAGE.render(snap=snap, labels=LABELS[variant["lang"]], stream=stream, **variant)
+
+
+def csv_rows(snap: dict) -> list[list]:
+    return [["option", "th", "en", "votes", "percent"],
+            *([i, o["th"], o["en"], o["votes"], o["percent"]] for i, o in enumerate(snap["options"], 1))]
+
+
+RESULTS = Screen(polls.RESULTS_SCREEN, "/live/<int:key>", snapshot=snapshot, page=page, variant=variant, csv=csv_rows,
+                 is_public=lambda snap: snap["state"] != "draft")
 
 
 def register(bot) -> None:
-    bot.blueprints.append(bp)
+    bot.screens.add(RESULTS)

@@ -18,10 +18,10 @@ import pytest
 import requests
 
 from app import create_app
-from bot import simulator
+from bot import public_server, simulator
 from bot.config import Settings
 from bot.fake_graph import FakeGraphServer
-from bot.http_server import BackgroundServer
+from bot.http_server import AsgiServer
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-page-token-0123456789"
@@ -98,8 +98,10 @@ class RunningBot:
         raise AssertionError("bot did not become idle")
 
 
-def serve(app) -> tuple[BackgroundServer, str]:
-    server = BackgroundServer(app).start()
+def serve(app) -> tuple[AsgiServer, str]:
+    """The bot as `python app.py` serves it: public screens on the event loop, the rest in the Flask app."""
+    screens = public_server.with_bot(app.extensions["bot"], app)
+    server = AsgiServer(screens, on_stop=screens.close).start()
     return server, server.url
 
 

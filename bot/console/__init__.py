@@ -153,6 +153,12 @@ def login_required(view):
     return wrapped
 
 
+def signed_in_moderator() -> str | None:
+    """The moderator signed in to the console on this request, if their session is still valid (pages outside
+    the console ask: /healthz)."""
+    return current_moderator()
+
+
 # -- log-in -----------------------------------------------------------------------------------------------------
 def _locked_out(conn, name: str, address: str | None, now: float) -> bool:
     since = now - FAILED_LOGIN_WINDOW

@@ -3,7 +3,7 @@
 The same operations as `flask --app app poll ...` and "/poll ..." in Messenger (handlers/votes.py)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 
 from handlers.votes import open_poll
 
@@ -74,3 +74,13 @@ def poll_close(poll_id: int):
     else:
         flash(f"poll {poll_id} is not open", "error")
     return redirect(url_for("console.polls"))
+
+
+@bp.get("/polls/<int:poll_id>/preview")
+@login_required
+def poll_preview(poll_id: int):
+    """The results page as the audience will see it, drafts included (the public gets 404 for a draft)."""
+    page = bot().screens[polls.RESULTS_SCREEN].preview(bot().store.conn, poll_id, request.args)
+    if page is None:
+        abort(404)
+    return page, 200, {"Cache-Control": "no-store"}
