@@ -40,6 +40,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map, Rule
 
+from .numbers import BoundedIntConverter
+
 KINDS = ("page", "json", "csv", "events")
 _SUFFIX = {"page": "", "json": ".json", "csv": ".csv", "events": "/events"}
 
@@ -110,8 +112,10 @@ class ScreenRegistry:
 
     def _adapter(self):
         if self._map is None:
+            # `<int:...>` bounded to what SQLite holds (bot/numbers.py): a larger number is a 404, as in Flask.
             self._map = Map([Rule(s.route + _SUFFIX[kind], endpoint=(s.name, kind), methods=["GET"])
-                             for s in self.screens.values() for kind in KINDS])
+                             for s in self.screens.values() for kind in KINDS],
+                            converters={"int": BoundedIntConverter})
         return self._map.bind("public")
 
     def match(self, path: str, method: str = "GET") -> tuple[Screen, str, Any] | None:

@@ -64,5 +64,6 @@ def test_the_live_results_csv_neutralises_formulas_in_options(bot):
     cli = bot.app.test_cli_runner()
     poll_id = int(cli.invoke(args=["poll", "create", "--question", "q", "--option", "=1+1 | @SUM(A1)",
                                    "--option", "ปกติ | normal"]).output)
+    assert cli.invoke(args=["poll", "open", str(poll_id)]).exit_code == 0  # a draft's results are not public
     rows = parse(requests.get(f"{bot.url}/live/{poll_id}.csv").content)
     assert [(r["th"], r["en"]) for r in rows] == [("'=1+1", "'@SUM(A1)"), ("ปกติ", "normal")]
