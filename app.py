@@ -16,12 +16,13 @@ from typing import Mapping
 from flask import Flask
 
 import handlers
-from bot import cli, console, logs, ops, public_screens, public_server, web_simulator, webhook
+from bot import cli, console, logs, ops, public_screens, public_server
+from bot.messenger import web_simulator, webhook
 from bot.config import ConfigError, Settings
 from bot.content import Content, ContentError
 from bot.dispatcher import Dispatcher
-from bot.fake_graph import FakeGraphServer
-from bot.graph import GraphClient
+from bot.messenger.fake_graph import FakeGraphServer
+from bot.messenger.graph import GraphClient
 from bot.http_server import AsgiServer
 from bot.inbox import staging_schema
 from bot.keyfile import kept_secret

@@ -15,7 +15,7 @@ Why it is exactly-once and resumable after kill -9:
 Messenger's rules: everyone inside their 24-hour window gets it as UPDATE. Outside the window, only
 registered participants, and only when the broadcast is marked an event update, as a utility message: the
 `event_update` template of content/message_templates.toml with the announcement as its parameter (the
-CONFIRMED_EVENT_UPDATE tag was retired on 27 April 2026; see bot/utility_messages.py). Without an approved
+CONFIRMED_EVENT_UPDATE tag was retired on 27 April 2026; see bot/messenger/utility_messages.py). Without an approved
 template in the person's language it is not sent, and the recipient's result says "no approved template".
 Utility messages must not market anything, so neither may an event update. Everyone else outside the window
 is recorded as `outside_window` at fan-out, without a Send API call. People Facebook refused for good (they
@@ -28,10 +28,10 @@ import logging
 import time
 from dataclasses import dataclass
 
-from . import utility_messages
+from .messenger import utility_messages
 from .logs import event as log_event
-from .outbox import OUTSIDE_NO_TAG, WINDOW_SECONDS, Outgoing, enqueue
-from .replies import Buttons, Text, UrlButton
+from .messenger.outbox import OUTSIDE_NO_TAG, WINDOW_SECONDS, Outgoing, enqueue
+from .messenger.replies import Buttons, Text, UrlButton
 from .store import ensure_table
 
 log = logging.getLogger(__name__)

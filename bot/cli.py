@@ -14,12 +14,13 @@ import requests
 from flask.cli import with_appcontext
 from flask import Flask, current_app
 
-from . import public_server, simulator
+from . import public_server
+from .messenger import simulator
 from .content import ContentError
-from .graph import GraphError
+from .messenger.graph import GraphError
 from .http_server import BackgroundServer
 from .inbox import CONTENT_VERSION_KEY
-from .replies import fit
+from .messenger.replies import fit
 
 GREETING_LIMIT = 160
 PERSISTENT_MENU_LIMIT = 20

@@ -19,9 +19,9 @@ from typing import Any, Callable, Iterable, Sequence
 from . import textnorm
 from .config import Settings
 from .content import Content
-from .events import Event
+from .messenger.events import Event
 from .privacy import PERSON, pseudonym
-from .replies import Outgoing, QuickReply, Reply
+from .messenger.replies import Outgoing, QuickReply, Reply
 
 Result = Reply | Outgoing | Sequence[Reply | Outgoing] | None
 

@@ -29,7 +29,7 @@ from rapidfuzz import fuzz, process
 
 from . import textnorm
 from .content import ContentError, bilingual, button_title, example_lists, keyed_tables, read_toml
-from .replies import QUICK_REPLY_TITLE, units
+from .messenger.replies import QUICK_REPLY_TITLE, units
 
 ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 

@@ -25,14 +25,14 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Callable
 
-from . import outbox
+from .messenger import outbox
 from .config import Settings
 from .content import Content
 from .dispatcher import Context, Dispatcher, User
-from .events import INTERACTION_KINDS, SILENT_KINDS, Event, InboxRow
-from .graph import GraphClient, GraphError
+from .messenger.events import INTERACTION_KINDS, SILENT_KINDS, Event, InboxRow
+from .messenger.graph import GraphClient, GraphError
 from .logs import event as log_event
-from .replies import Text
+from .messenger.replies import Text
 from .store import Store, ensure_table
 
 log = logging.getLogger(__name__)

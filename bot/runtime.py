@@ -16,16 +16,17 @@ import threading
 import time
 from typing import Callable, Protocol
 
-from . import alerts, embedding, utility_messages
+from .messenger import alerts, utility_messages
+from . import embedding
 from .config import Settings
 from .content import Content
 from .dispatcher import Dispatcher
-from .graph import GraphClient, GraphError
+from .messenger.graph import GraphClient, GraphError
 from .inbox import Inbox
 from .job_queue import JobQueue
-from .leadership import Lease
+from .lease import Lease
 from .logs import event as log_event
-from .outbox import PAUSE_KEY, PAUSE_REASONS, OutboxSender
+from .messenger.outbox import PAUSE_KEY, PAUSE_REASONS, OutboxSender
 from .privacy import PersonalData, declare_core
 from .public_screens import ScreenRegistry
 from .store import Store

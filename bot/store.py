@@ -258,7 +258,7 @@ def core_schema(db: sqlite_utils.Database) -> None:
             "claimed_by": str,  # the process sending it (while `sending`)
             "claimed_at": float,
             "priority": int,  # 0: conversation, reminders, polls; 1: broadcasts, which yield to replies
-            "utility": str,  # JSON: the utility message to send instead outside the window (bot/utility_messages.py)
+            "utility": str,  # JSON: the utility message to send instead outside the window (bot/messenger/utility_messages.py)
             "sent_as": str,  # how it went: RESPONSE, UPDATE, MESSAGE_TAG HUMAN_AGENT, UTILITY <template> (<language>)
         },
         pk="id",

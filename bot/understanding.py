@@ -33,7 +33,7 @@ from .content import bilingual, button_title, example_lists, keyed_tables, read_
 from . import embedding
 from .embedding import SentenceEncoder
 from .faq import NOW_WORDS, OUT_OF_SCOPE, Entry, Faq, FaqIndex
-from .replies import QUICK_REPLY_TITLE, units
+from .messenger.replies import QUICK_REPLY_TITLE, units
 
 INTENT_ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 INTENT_MARK = "@"  # intents share the label space with FAQ entries as "@register", "@schedule", ...

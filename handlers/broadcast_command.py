@@ -13,7 +13,7 @@ from bot import audit, broadcasts
 from bot.broadcasts import BroadcastError, Segment
 from bot.numbers import row_id
 from bot.dispatcher import COMMANDS, Context, PayloadHandler, TextHandler
-from bot.replies import QuickReply, Text
+from bot.messenger.replies import QuickReply, Text
 
 PREFIX = "BROADCAST:"
 COMMAND = re.compile(r"/?broadcast\s+(.+)", re.IGNORECASE | re.DOTALL)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot import textnorm
 from bot.dispatcher import Context, EventHandler
-from bot.replies import Buttons, Outgoing, PostbackButton
+from bot.messenger.replies import Buttons, Outgoing, PostbackButton
 
 from .registration import REGISTER
 

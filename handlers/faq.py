@@ -23,7 +23,7 @@ from flask import current_app
 from bot.dispatcher import Context, IceBreaker, MenuItem, PayloadHandler, TextHandler
 from bot.faq import Entry
 from bot.store import ensure_table
-from bot.replies import QUICK_REPLY_COUNT, Buttons, Cards, QuickReply, Text, UrlButton
+from bot.messenger.replies import QUICK_REPLY_COUNT, Buttons, Cards, QuickReply, Text, UrlButton
 from bot.understanding import Reading, Understanding
 
 from .handover import HUMAN

@@ -9,7 +9,7 @@ when Facebook gave it, and the main menu as quick replies (each feature adds its
 from __future__ import annotations
 
 from bot.dispatcher import Context, EventHandler, PayloadHandler, TextHandler
-from bot.replies import Text
+from bot.messenger.replies import Text
 
 GET_STARTED = "GET_STARTED"
 MENU = "MENU"

@@ -16,10 +16,10 @@ from flask import current_app
 
 from bot import audit
 from bot.dispatcher import COMMANDS, GUARDS, Context, EventHandler, PayloadHandler, TextHandler
-from bot.outbox import enqueue
+from bot.messenger.outbox import enqueue
 from bot.privacy import PERSON
 from bot.store import ensure_table
-from bot.replies import Outgoing, QuickReply, Text
+from bot.messenger.replies import Outgoing, QuickReply, Text
 
 HUMAN = "HUMAN"
 HANDOVER_SECONDS = 24 * 3600

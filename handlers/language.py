@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from bot.dispatcher import COMMANDS, Context, MenuItem, PayloadHandler, TextHandler, simplify
-from bot.replies import QuickReply, Text
+from bot.messenger.replies import QuickReply, Text
 
 TO_ENGLISH = r"english|eng|en|in english|ภาษาอังกฤษ|อังกฤษ|อิงลิช"
 TO_THAI = r"ภาษาไทย|ไทย|thai|th|in thai|พูดไทย|พิมพ์ไทย"

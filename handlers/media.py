@@ -7,7 +7,7 @@ reads text, with the menu.
 from __future__ import annotations
 
 from bot.dispatcher import Context, EventHandler
-from bot.replies import Text
+from bot.messenger.replies import Text
 
 
 def no_text(ctx: Context) -> bool:

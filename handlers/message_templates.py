@@ -8,7 +8,7 @@ Service: in the lease holder, a look at the Page's template listing every minute
 that `make run` works end to end.
 Operators: `flask --app app templates sync` (create what Meta does not have yet, print every status; safe to run
 after every deployment) and `flask --app app templates list` (the statuses the bot knows, without asking Meta).
-See bot/utility_messages.py for the platform rules and their sources.
+See bot/messenger/utility_messages.py for the platform rules and their sources.
 """
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ import requests
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bot import alerts, utility_messages
+from bot.messenger import alerts, utility_messages
 from bot.dispatcher import Context, EventHandler
-from bot.graph import GraphClient, GraphError
+from bot.messenger.graph import GraphClient, GraphError
 from bot.logs import event as log_event
-from bot.replies import Outgoing, Text
-from bot.utility_messages import MessageTemplates
+from bot.messenger.replies import Outgoing, Text
+from bot.messenger.utility_messages import MessageTemplates
 
 log = logging.getLogger(__name__)
 OUT_OF_USE = ("REJECTED", "DISABLED", "PAUSED", "DELETED", "PENDING_DELETION", "ARCHIVED", "LIMIT_EXCEEDED", "FLAGGED")

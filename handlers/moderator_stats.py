@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.console.dashboard import dashboard_figures
 from bot.dispatcher import COMMANDS, Context, TextHandler
-from bot.replies import Text
+from bot.messenger.replies import Text
 
 
 def stats(ctx: Context) -> Text:

@@ -15,7 +15,7 @@ from datetime import datetime
 from bot.contact import parse_contact
 from bot.dispatcher import COMMANDS, Context, MenuItem, PayloadHandler, TextHandler
 from bot.logs import event as log_event
-from bot.replies import QuickReply, Text
+from bot.messenger.replies import QuickReply, Text
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from bot import forms, textnorm
 from bot.contact import parse_contact
 from bot.csv_export import csv_document
 from bot.dispatcher import FORMS, Context, EventHandler, MenuItem, PayloadHandler, TextHandler, simplify
-from bot.replies import ContactQuickReply, QuickReply, Text
+from bot.messenger.replies import ContactQuickReply, QuickReply, Text
 
 FORM = "registration"
 REGISTER = "REGISTER"

@@ -7,7 +7,7 @@ reminders" (stops all). The reminders themselves are sent by schedules/reminders
 from __future__ import annotations
 
 from bot.dispatcher import COMMANDS, Context, PayloadHandler, TextHandler
-from bot.replies import QuickReply, Text
+from bot.messenger.replies import QuickReply, Text
 from bot.store import ensure_table
 
 from .schedule import SCHEDULE

@@ -19,7 +19,7 @@ from icalendar import Event as CalendarEvent
 from bot.agenda import Agenda, Session, day_label, span
 from bot.numbers import small_int
 from bot.dispatcher import Context, MenuItem, PayloadHandler, TextHandler
-from bot.replies import Card, Cards, PostbackButton, QuickReply, Text, UrlButton
+from bot.messenger.replies import Card, Cards, PostbackButton, QuickReply, Text, UrlButton
 
 SCHEDULE = "SCHEDULE"
 DAY = "SCHEDULE:DAY:"

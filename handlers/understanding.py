@@ -25,7 +25,7 @@ from pathlib import Path
 from bot.dispatcher import UNDERSTOOD, Context, PayloadHandler, TextHandler, as_list
 from bot.faq import Faq
 from bot.logs import event as log_event
-from bot.replies import QuickReply, Text
+from bot.messenger.replies import QuickReply, Text
 from bot.understanding import INTENT_MARK, Understanding, load_intents
 
 from . import faq

@@ -20,8 +20,8 @@ from flask.cli import with_appcontext
 from bot import audit, polls, textnorm
 from bot.numbers import ROW_ID, row_id, small_int
 from bot.dispatcher import COMMANDS, Context, EventHandler, MenuItem, PayloadHandler, TextHandler
-from bot.outbox import enqueue
-from bot.replies import Outgoing, QuickReply, Text
+from bot.messenger.outbox import enqueue
+from bot.messenger.replies import Outgoing, QuickReply, Text
 
 VOTE, PREFIX = "VOTE", "VOTE:"
 VOTE_WORDS = r"โหวต|ลงคะแนน|ร่วมโหวต|vote|voting|poll|polls"

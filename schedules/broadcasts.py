@@ -23,7 +23,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bot import audit, broadcasts, utility_messages
+from bot import audit, broadcasts
+from bot.messenger import utility_messages
 from bot.broadcasts import BroadcastError, Segment
 from bot.console import local_time
 from bot.job_queue import GRACE

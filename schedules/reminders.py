@@ -28,8 +28,8 @@ from flask.cli import with_appcontext
 from bot.agenda import Agenda, Session, span
 from bot.job_queue import GRACE
 from bot.logs import event as log_event
-from bot.outbox import enqueue
-from bot.replies import Buttons, Outgoing, Text, UrlButton
+from bot.messenger.outbox import enqueue
+from bot.messenger.replies import Buttons, Outgoing, Text, UrlButton
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Test fixtures: a real bot on a real HTTP port, a real SQLite file, and the fake Graph API as Facebook.
 
-Nothing of ours is mocked. The only stand-in is Facebook itself (bot.fake_graph), reached over HTTP exactly as
+Nothing of ours is mocked. The only stand-in is Facebook itself (bot.messenger.fake_graph), reached over HTTP exactly as
 the production bot reaches graph.facebook.com.
 """
 from __future__ import annotations
@@ -18,9 +18,10 @@ import pytest
 import requests
 
 from app import create_app
-from bot import public_server, simulator
+from bot import public_server
+from bot.messenger import simulator
 from bot.config import Settings
-from bot.fake_graph import FakeGraphServer
+from bot.messenger.fake_graph import FakeGraphServer
 from bot.http_server import AsgiServer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from bot import simulator
+from bot.messenger import simulator
 from conftest import ROOT, SECRET, TOKEN, free_port
 
 FLASK = [sys.executable, "-m", "flask", "--app", str(ROOT / "app.py")]

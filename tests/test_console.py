@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import requests
 
-from bot import simulator
+from bot.messenger import simulator
 from bot.console import ADDRESS_FAILURE_LIMIT
 
 PASSWORD = "correct horse battery"

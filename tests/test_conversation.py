@@ -7,9 +7,9 @@ import time
 
 import requests
 
-from bot import simulator
+from bot.messenger import simulator
 from bot.dispatcher import EventHandler, TextHandler
-from bot.replies import Text
+from bot.messenger.replies import Text
 
 
 def texts(messages):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import simulator
+from bot.messenger import simulator
 from bot.content import ContentError
 from bot.faq import Faq, FaqIndex
 from conftest import ROOT

@@ -9,7 +9,8 @@ import time
 import pytest
 import requests
 
-from bot import logs, simulator
+from bot import logs
+from bot.messenger import simulator
 from bot.privacy import PERSON, SCRUB_KEY, PersonalData, pseudonym
 from test_console import add_moderator, log_in, post_form
 from test_registration import fill_in

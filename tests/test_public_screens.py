@@ -19,7 +19,8 @@ from urllib.parse import urlparse
 
 import requests
 
-from bot import polls, public_screens, simulator
+from bot import polls, public_screens
+from bot.messenger import simulator
 from bot.public_screens import Screen
 from bot.store import Store
 from conftest import ROOT, SECRET, TOKEN, VERIFY, free_port

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot import simulator
+from bot.messenger import simulator
 from bot.contact import parse_contact
 
 

@@ -13,7 +13,8 @@ import tomllib
 import pytest
 import requests
 
-from bot import embedding, simulator
+from bot import embedding
+from bot.messenger import simulator
 from bot.understanding import Candidate, Params, decide, load_intents
 from conftest import ROOT
 from test_console import add_moderator, csrf_of, log_in

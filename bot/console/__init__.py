@@ -308,7 +308,7 @@ def install(app: Flask, bot) -> None:
     """Wire the console into the app: cookies, CSRF, the blueprint, the CLI commands."""
     from flask_wtf.csrf import CSRFProtect
 
-    from .. import webhook
+    from ..messenger import webhook
 
     settings = bot.settings
     app.config.update(

@@ -8,8 +8,9 @@ from flask import Response, current_app, render_template, request, session
 
 import json
 
-from .. import alerts, polls, utility_messages
-from ..outbox import PAUSE_KEY, PAUSE_REASONS
+from ..messenger import alerts, utility_messages
+from .. import polls
+from ..messenger.outbox import PAUSE_KEY, PAUSE_REASONS
 from . import audit, bp, login_required
 
 

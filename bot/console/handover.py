@@ -15,10 +15,10 @@ from flask import abort, flash, jsonify, redirect, render_template, request, ses
 
 from handlers.handover import release_conversation, waiting
 
-from ..events import sticker_of
-from ..outbox import HUMAN_AGENT_SECONDS, WINDOW_SECONDS, Outgoing, enqueue
+from ..messenger.events import sticker_of
+from ..messenger.outbox import HUMAN_AGENT_SECONDS, WINDOW_SECONDS, Outgoing, enqueue
 from ..privacy import ERASED_NOTE as ERASED, PERSON
-from ..replies import Text
+from ..messenger.replies import Text
 from . import audit, bot, bp, login_required
 
 REPLY_LIMIT = 2000

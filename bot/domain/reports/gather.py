@@ -17,7 +17,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 from bot import broadcasts, polls
-from bot.utility_messages import NO_APPROVED_TEMPLATE
+from bot.messenger.utility_messages import NO_APPROVED_TEMPLATE
 
 from .labels import Labels, day_label, moment_label
 from .model import (BroadcastSummary, Count, DayCount, EventReport, FaqMiss, Label, OpinionRound, Period,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from .store import ensure_table
+from ..store import ensure_table
 
 
 def schema(db) -> None:

@@ -8,7 +8,7 @@ enough requests in flight to hold that rate at Facebook's 100-300 ms latency.
 Messenger's rules are applied at send time, when the window is known for sure:
 - inside 24 hours of the person's last message: `RESPONSE` for replies, `UPDATE` for the bot's own messages;
 - outside it, a human's reply with the `HUMAN_AGENT` tag (up to 7 days), or a row's utility fallback as a utility
-  message (`messaging_type: UTILITY`) when its template is APPROVED (bot/utility_messages.py); otherwise not sent
+  message (`messaging_type: UTILITY`) when its template is APPROVED (bot/messenger/utility_messages.py); otherwise not sent
   and recorded as `outside_window`, with the reason ("no approved template" when that is what was missing).
   The event-update tags were retired on 27 April 2026; queuing one is a bug and raises.
 
@@ -36,10 +36,10 @@ from typing import Iterable
 
 from . import alerts, graph, utility_messages
 from .graph import GraphClient, GraphError
-from .leadership import owner_gone
-from .logs import event as log_event
+from ..lease import owner_gone
+from ..logs import event as log_event
 from .replies import Outgoing, Reply, Text
-from .store import Store
+from ..store import Store
 
 log = logging.getLogger(__name__)
 

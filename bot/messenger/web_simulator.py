@@ -14,9 +14,9 @@ import requests
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from . import simulator
-from .numbers import ROW_ID_MAX, small_int
+from ..numbers import ROW_ID_MAX, small_int
 
-bp = Blueprint("simulator", __name__, template_folder="console/templates")
+bp = Blueprint("simulator", __name__, template_folder="../console/templates")
 
 KINDS = {"text", "quick_reply", "postback", "sticker", "image", "get_started"}
 

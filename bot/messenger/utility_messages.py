@@ -39,8 +39,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content import ContentError, LANGUAGES, keyed_tables, read_toml
-from .store import ensure_table
+from ..content import ContentError, LANGUAGES, keyed_tables, read_toml
+from ..store import ensure_table
 
 FILE = "message_templates.toml"
 # Meta's language codes for the two languages the bot speaks.

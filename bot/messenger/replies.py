@@ -258,7 +258,7 @@ class Outgoing:
 
     `tag` lets a message go outside the 24-hour window where Facebook permits it (only HUMAN_AGENT since 27 April
     2026). `utility` is what goes instead outside the window: a utility message's fallback
-    (`MessageTemplate.fallback`, bot/utility_messages.py), sent if its template is approved.
+    (`MessageTemplate.fallback`, bot/messenger/utility_messages.py), sent if its template is approved.
     `recipient` may be {"comment_id": ...} for a private reply to a comment.
     """
 

@@ -28,7 +28,7 @@ It follows the Messenger Platform as Meta documents it in late 2026, with the so
 - Error 10 with subcode 1893063, "the Page is temporarily restricted from sending messages" (Messenger
   Platform changelog, 25 June 2026): the fault `{"kind": "page_restricted"}` answers every send with it.
 - Stickers: since 30 August 2026 only an attachment of type `sticker` (changelog, 1 June 2026); see
-  bot/simulator.py, which plays Facebook's side of the webhook.
+  bot/messenger/simulator.py, which plays Facebook's side of the webhook.
 
 Control API (not Facebook's; under `/_fake/`):
 - `GET  /_fake/messages?recipient=ID&after=N&wait=S`  messages sent, newest after id N; waits up to S seconds
@@ -44,7 +44,7 @@ Control API (not Facebook's; under `/_fake/`):
 - `PUT  /_fake/profiles/<psid>`  {"first_name", "last_name", "locale"}
 - `GET  /_fake/stats`   counts
 
-Run alone: `python -m bot.fake_graph --port 8765`, or under gunicorn (one process, many threads) for benchmarks.
+Run alone: `python -m bot.messenger.fake_graph --port 8765`, or under gunicorn (one process, many threads) for benchmarks.
 """
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ import requests
 from flask import Flask, jsonify, request
 
 from . import replies as limits
-from .http_server import BackgroundServer
+from ..http_server import BackgroundServer
 from .webhook import sign
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ handler, nothing that can be slow. Facebook waits for our 200 before it sends th
 
 A signed body is never answered 5xx because of what it contains: a body that cannot be parsed (not JSON, nested
 deeper than the parser goes) answers 400, and text that cannot be stored as is (a lone UTF-16 surrogate such as
-"\\ud800", which JSON allows and UTF-8 cannot encode) is stored with U+FFFD in its place (bot/events.py). Only
+"\\ud800", which JSON allows and UTF-8 cannot encode) is stored with U+FFFD in its place (bot/messenger/events.py). Only
 our own storage failing answers 503, so that Facebook delivers the batch again later.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ import time
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from .events import split_batch
-from .logs import event as log_event
+from ..logs import event as log_event
 
 MAX_BODY = 1024 * 1024  # 1 MiB; Facebook's batches are far smaller
 bp = Blueprint("webhook", __name__)
