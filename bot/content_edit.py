@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 import tomlkit
 
 from .content import ContentError
-from .faq import ID, OUT_OF_SCOPE
+from .understanding.faq import ID, OUT_OF_SCOPE
 from .understanding import INTENT_MARK
 
 FAQ_FILE, INTENTS_FILE, LOCK_FILE = "faq.toml", "intents.toml", ".edit.lock"

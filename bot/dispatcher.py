@@ -100,7 +100,7 @@ class Context:
 
     @property
     def reading(self):
-        """What the typed message asks for (bot/understanding.py `Reading`), read once per event."""
+        """What the typed message asks for (bot/understanding/, `Reading`), read once per event."""
         if self._reading is None:
             self._reading = self.content["understanding"].read(self.event.text)
         return self._reading

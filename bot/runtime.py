@@ -17,7 +17,7 @@ import time
 from typing import Callable, Protocol
 
 from .messenger import alerts, utility_messages
-from . import embedding
+from .understanding import embedding
 from .config import Settings
 from .content import Content
 from .dispatcher import Dispatcher

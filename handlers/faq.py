@@ -2,7 +2,7 @@
 
 Takes: any typed text no earlier handler took (greetings, language, menu words, the hand-over and the features
 the understanding step recognised come first), the `FAQ:<id>` payloads of its own buttons, and `MENU_FAQ` from
-the menu. The understanding step (bot/understanding.py) has read the message: a confident FAQ entry is answered,
+the menu. The understanding step (bot/understanding/) has read the message: a confident FAQ entry is answered,
 with related entries and "not what I asked" as quick replies; an unsure reading gets "did you mean" with up to 3
 choices (entries or features); anything else gets an honest "I don't know that yet" with topics and "talk to a
 person", never an event fact.
@@ -21,7 +21,7 @@ from flask.cli import with_appcontext
 from flask import current_app
 
 from bot.dispatcher import Context, IceBreaker, MenuItem, PayloadHandler, TextHandler
-from bot.faq import Entry
+from bot.understanding.faq import Entry
 from bot.store import ensure_table
 from bot.messenger.replies import QUICK_REPLY_COUNT, Buttons, Cards, QuickReply, Text, UrlButton
 from bot.understanding import Reading, Understanding

@@ -1,5 +1,5 @@
 """The understanding step: typed text that no exact command took is read as a feature request, an FAQ question, or
-something the bot does not do (bot/understanding.py), and a feature request opens the feature at once.
+something the bot does not do (bot/understanding/), and a feature request opens the feature at once.
 
 Takes:
 - typed text the step reads, confidently, as a feature intent (content/intents.toml): the feature registered for
@@ -23,7 +23,7 @@ import threading
 from pathlib import Path
 
 from bot.dispatcher import UNDERSTOOD, Context, PayloadHandler, TextHandler, as_list
-from bot.faq import Faq
+from bot.understanding.faq import Faq
 from bot.logs import event as log_event
 from bot.messenger.replies import QuickReply, Text
 from bot.understanding import INTENT_MARK, Understanding, load_intents

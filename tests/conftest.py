@@ -223,7 +223,7 @@ def embedding_model():
     """The understanding step's sentence-embedding model, loaded once per test process before its first test, as
     the bot's runner preloads it at start: no test's time limit includes loading it (about a second, more when
     four test processes load it at once on two cores)."""
-    from bot.embedding import ENCODER
+    from bot.understanding.embedding import ENCODER
 
     ENCODER.load()
     return ENCODER

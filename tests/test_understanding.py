@@ -13,7 +13,7 @@ import tomllib
 import pytest
 import requests
 
-from bot import embedding
+from bot.understanding import embedding
 from bot.messenger import simulator
 from bot.understanding import Candidate, Params, decide, load_intents
 from conftest import ROOT
@@ -220,7 +220,7 @@ def test_a_missed_question_can_start_a_new_entry_and_a_broken_one_is_refused(sta
 
 def test_two_moderators_saving_at_once_both_get_their_example(live_content):
     from bot import content_edit
-    from bot.faq import Faq
+    from bot.understanding.faq import Faq
 
     def validate():
         Faq.load(live_content)

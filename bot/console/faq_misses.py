@@ -21,7 +21,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from handlers.faq import frequent_misses
 
 from .. import content_edit, textnorm
-from ..faq import OUT_OF_SCOPE
+from ..understanding.faq import OUT_OF_SCOPE
 from ..inbox import CONTENT_VERSION_KEY
 from ..understanding import INTENT_MARK
 from . import audit, bot, bp, login_required

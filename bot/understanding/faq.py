@@ -27,9 +27,9 @@ from pythainlp.tokenize import syllable_tokenize, word_tokenize
 from pythainlp.util import Trie
 from rapidfuzz import fuzz, process
 
-from . import textnorm
-from .content import ContentError, bilingual, button_title, example_lists, keyed_tables, read_toml
-from .messenger.replies import QUICK_REPLY_TITLE, units
+from .. import textnorm
+from ..content import ContentError, bilingual, button_title, example_lists, keyed_tables, read_toml
+from ..messenger.replies import QUICK_REPLY_TITLE, units
 
 ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 

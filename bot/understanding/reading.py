@@ -28,12 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import textnorm
-from .content import bilingual, button_title, example_lists, keyed_tables, read_toml
+from .. import textnorm
+from ..content import bilingual, button_title, example_lists, keyed_tables, read_toml
 from . import embedding
 from .embedding import SentenceEncoder
 from .faq import NOW_WORDS, OUT_OF_SCOPE, Entry, Faq, FaqIndex
-from .messenger.replies import QUICK_REPLY_TITLE, units
+from ..messenger.replies import QUICK_REPLY_TITLE, units
 
 INTENT_ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 INTENT_MARK = "@"  # intents share the label space with FAQ entries as "@register", "@schedule", ...
