@@ -16,7 +16,7 @@ from typing import Mapping
 from flask import Flask
 
 import handlers
-from bot import cli, console, logs, ops, public_screens, public_server
+from bot import cli, console, logs, ops, public_server
 from bot.messenger import web_simulator, webhook
 from bot.config import ConfigError, Settings
 from bot.content import Content, ContentError
@@ -24,7 +24,6 @@ from bot.dispatcher import Dispatcher
 from bot.messenger.fake_graph import FakeGraphServer
 from bot.messenger.graph import GraphClient
 from bot.http_server import AsgiServer
-from bot.inbox import staging_schema
 from bot.keyfile import kept_secret
 from bot.numbers import BoundedIntConverter
 from bot.runtime import BotRuntime
@@ -64,7 +63,7 @@ def _create_app(settings: Settings) -> Flask:
     store = Store(settings.database_path)
     # The webhook's own staging database beside the main one (see bot/inbox.py).
     path = settings.database_path
-    staging = Store(path.with_name(f"{path.stem}.ingest{path.suffix or '.sqlite3'}"), schema=staging_schema)
+    staging = Store(path.with_name(f"{path.stem}.ingest{path.suffix or '.sqlite3'}"))
     content = Content(settings.content_dir)
     client = GraphClient(settings.graph_api_url, settings.page_access_token or "local-token",
                          timeout=settings.graph_timeout_seconds, pool_size=settings.effective_send_concurrency)
@@ -73,7 +72,6 @@ def _create_app(settings: Settings) -> Flask:
     try:
         handlers.register_all(bot)
         store.add_migration(console.schema)
-        store.add_migration(public_screens.schema)
         store.migrate()
         staging.migrate()
         content.load()

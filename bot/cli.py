@@ -19,7 +19,6 @@ from .messenger import simulator
 from .content import ContentError
 from .messenger.graph import GraphError
 from .http_server import BackgroundServer
-from .inbox import CONTENT_VERSION_KEY
 from .messenger.replies import fit
 
 GREETING_LIMIT = 160
@@ -50,8 +49,7 @@ def reload_content() -> None:
         bot.content.load()  # already loaded once at start; this is the check of the files as they are now
     except ContentError as exc:
         raise click.ClickException(f"content not reloaded: {exc}")
-    version = f"{time.time():.6f}"
-    bot.store.set_state(CONTENT_VERSION_KEY, version)
+    bot.content.publish(bot.store)
     summary = ", ".join(f"{name}: {len(getattr(value, 'faq', value).entries)} entries"
                         for name, value in bot.content.loaded().items() if hasattr(getattr(value, "faq", value), "entries"))
     click.echo(f"content checked ({summary or 'texts'}); the running bot switches to it within a second")

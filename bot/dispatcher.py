@@ -19,7 +19,9 @@ from typing import Any, Callable, Iterable, Sequence
 from . import textnorm
 from .config import Settings
 from .content import Content
+from .messenger import people
 from .messenger.events import Event
+from .messenger.people import User
 from .privacy import PERSON, pseudonym
 from .messenger.replies import Outgoing, QuickReply, Reply
 
@@ -31,33 +33,6 @@ COMMANDS = -60  # typed commands that work anywhere, even in the middle of a for
 FORMS = -50  # a multi-step form in progress takes what the person types
 UNDERSTOOD = 30  # free text the understanding step reads as a feature request (after exact words and payloads)
 Callback = Callable[["Context"], Result]
-
-
-@dataclass(frozen=True)
-class User:
-    psid: str
-    language: str = "th"
-    language_source: str | None = None  # profile (Facebook's locale) | user (the person chose it)
-    first_name: str | None = None
-    last_name: str | None = None
-    locale: str | None = None
-    first_seen: float = 0.0
-    last_interaction_at: float | None = None
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row | None, psid: str) -> "User":
-        if row is None:
-            return cls(psid=psid)
-        return cls(
-            psid=row["psid"],
-            language=row["language"] or "th",
-            language_source=row["language_source"],
-            first_name=row["first_name"],
-            last_name=row["last_name"],
-            locale=row["locale"],
-            first_seen=row["first_seen"],
-            last_interaction_at=row["last_interaction_at"],
-        )
 
 
 @dataclass(frozen=True)
@@ -114,9 +89,7 @@ class Context:
         return self.content.texts.get(key, self.lang, **values)
 
     def set_language(self, lang: str) -> None:
-        self.conn.execute(
-            "UPDATE users SET language = ?, language_source = 'user' WHERE psid = ?", (lang, self.user.psid)
-        )
+        people.set_language(self.conn, self.user.psid, lang)
         self.user = User(**{**self.user.__dict__, "language": lang, "language_source": "user"})
         self.language = None
 

@@ -15,9 +15,17 @@ import socket
 import time
 import uuid
 
-from .store import Store
+from .store import Store, ensure_table
 
 HOST = socket.gethostname()
+
+
+def schema(db) -> None:
+    ensure_table(db, "leases", {"name": str, "owner": str, "acquired_at": float, "heartbeat_at": float}, pk="name")
+
+
+def declare(privacy) -> None:
+    privacy.not_personal("leases", why="which process runs the background work (host and process id)")
 
 
 def owner_gone(owner: str, me: str) -> bool:

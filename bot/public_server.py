@@ -46,7 +46,7 @@ from werkzeug.exceptions import MethodNotAllowed
 
 from .csv_export import csv_document
 from .logs import event as log_event
-from .public_screens import Screen, ScreenRegistry
+from .public_screens import Screen, ScreenRegistry, changes_since, latest_change
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -285,14 +285,13 @@ class PublicScreens:
         conn = self._store.conn
         conn.execute("BEGIN")
         try:
-            seen = conn.execute("SELECT coalesce(max(id), 0) FROM screen_changes").fetchone()[0]
+            seen = latest_change(conn)
             return seen, screen.snapshot(conn, key)
         finally:
             conn.execute("COMMIT")
 
     def _changes_since(self, last: int) -> list[tuple[int, str, str]]:
-        return [tuple(r) for r in self._store.conn.execute(
-            "SELECT id, screen, key FROM screen_changes WHERE id > ? ORDER BY id", (last,))]
+        return changes_since(self._store.conn, last)
 
     # -- watching for changes -----------------------------------------------------------------------------
     def _start_watching(self) -> None:

@@ -10,26 +10,27 @@ call it.
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from typing import Callable, Protocol
 
-from .messenger import alerts, utility_messages
-from .understanding import embedding
+from . import inbox, lease, public_screens
+from . import store as state
 from .config import Settings
 from .content import Content
 from .dispatcher import Dispatcher
-from .messenger.graph import GraphClient, GraphError
 from .inbox import Inbox
 from .job_queue import JobQueue
 from .lease import Lease
 from .logs import event as log_event
-from .messenger.outbox import PAUSE_KEY, PAUSE_REASONS, OutboxSender
-from .privacy import PersonalData, declare_core
+from .messenger import alerts, outbox, people, sender, utility_messages
+from .messenger.graph import GraphClient, GraphError
+from .messenger.sender import PAUSE_KEY, OutboxSender
+from .privacy import PersonalData
 from .public_screens import ScreenRegistry
 from .store import Store
+from .understanding import embedding
 
 log = logging.getLogger(__name__)
 PAGE_ID_KEY = "page_id"
@@ -85,13 +86,20 @@ class BotRuntime:
         self.sender = OutboxSender(store, client, settings.send_rate, settings.effective_send_concurrency,
                                    owner=self.lease.owner, token_recheck_seconds=settings.token_recheck_seconds,
                                    moderators=settings.moderator_psids)
-        store.add_migration(alerts.schema)  # the sender records operator alerts and reads template statuses
-        store.add_migration(utility_messages.schema)
         self.inbox = Inbox(store, staging, dispatcher, content, settings, client, on_queued=self.sender.wake)
         self.jobs = JobQueue(settings.tz)  # the one scheduler; features add their jobs when their service starts
         # What every table keeps about people: features declare theirs (bot/privacy.py).
         self.privacy = PersonalData(settings.pseudonym_key, settings.retention_days)
-        declare_core(self.privacy)
+        # The engine's and the platform's own tables: created here, and declared in that order.
+        for migration in (people.schema, inbox.schema, outbox.schema, lease.schema, state.state_schema, sender.schema,
+                          alerts.schema, utility_messages.schema, public_screens.schema):
+            store.add_migration(migration)
+        staging.add_migration(inbox.staging_schema)
+        people.declare(self.privacy)
+        inbox.declare(self.privacy)
+        outbox.declare(self.privacy, inbox.events_of_sql(":psid", ":key"))
+        for owner in (lease, state, sender, alerts, utility_messages, public_screens):
+            owner.declare(self.privacy)
         self.services: list[Service] = [  # features add theirs (reminders, ...)
             Checkpointer(store, staging, after=lambda: self.privacy.scrub_if_requested(store, staging))]
         self.commands: list = []  # click commands features add to `flask --app app ...`
@@ -221,13 +229,9 @@ class BotRuntime:
             conn = self.store.conn
             conn.execute("SELECT 1").fetchone()
             report["database"] = "ok"
-            report["inbox_pending"] = (conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0]
-                                       + self.inbox.staged_count())
-            report["outbox_queued"] = conn.execute(
-                "SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')").fetchone()[0]
-            report["outbox_failed_last_hour"] = conn.execute(
-                "SELECT count(*) FROM outbox WHERE status = 'failed' AND finished_at > ?", (time.time() - 3600,)
-            ).fetchone()[0]
+            report["inbox_pending"] = inbox.pending(conn) + self.inbox.staged_count()
+            report["outbox_queued"] = outbox.backlog(conn)
+            report["outbox_failed_last_hour"] = outbox.failed_since(conn, time.time() - 3600)
             paused = self.store.get_state(PAUSE_KEY)
             holder = self.lease.holder()
             templates = self.content.loaded().get("message_templates")
@@ -244,11 +248,7 @@ class BotRuntime:
             return False, {**report, "status": "unhealthy", "problems": ["database unavailable"]}
         if paused:
             report["sender_paused"] = paused
-            try:
-                kind = json.loads(paused).get("kind") or "token"
-            except (ValueError, AttributeError):
-                kind = "token"
-            problems.append(PAUSE_REASONS.get(kind, PAUSE_REASONS["token"]))
+            problems.append(sender.pause_reason(paused))
         report["leader"] = holder
         report["this_process_leads"] = self.leading
         # Only the process that answers loads the understanding step's model (web workers never need it).

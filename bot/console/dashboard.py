@@ -10,7 +10,7 @@ import json
 
 from ..messenger import alerts, utility_messages
 from .. import polls
-from ..messenger.outbox import PAUSE_KEY, PAUSE_REASONS
+from ..messenger import sender
 from . import audit, bp, login_required
 
 
@@ -43,14 +43,7 @@ def dashboard_figures(conn) -> dict:
 def platform_status(conn, content) -> dict:
     """What the Messenger Platform lets the bot do now: a paused sender (and why), the utility templates' statuses,
     the operator alerts of the last day."""
-    paused = conn.execute("SELECT value FROM runtime_state WHERE key = ?", (PAUSE_KEY,)).fetchone()
-    reason = None
-    if paused is not None:
-        try:
-            state = json.loads(paused[0])
-        except ValueError:
-            state = {}
-        reason = PAUSE_REASONS.get(state.get("kind") or "token", PAUSE_REASONS["token"])
+    reason = sender.paused(conn)
     templates = content.loaded().get("message_templates")
     return {"paused": reason, "templates": utility_messages.current(conn, templates) if templates is not None else [],
             "alerts": alerts.recent(conn)}

@@ -22,7 +22,6 @@ from handlers.faq import frequent_misses
 
 from .. import content_edit, textnorm
 from ..understanding.faq import OUT_OF_SCOPE
-from ..inbox import CONTENT_VERSION_KEY
 from ..understanding import INTENT_MARK
 from . import audit, bot, bp, login_required
 
@@ -55,7 +54,7 @@ def _reload() -> None:
 
 def _taught(normalised: str, detail: str, action: str) -> None:
     """The edit is saved: the running bot reloads, the question leaves the list, the audit log says who did it."""
-    bot().store.set_state(CONTENT_VERSION_KEY, f"{time.time():.6f}")  # as `flask --app app reload-content` does
+    bot().content.publish(bot().store)  # as `flask --app app reload-content` does
     with bot().store.write() as conn:
         conn.execute("DELETE FROM faq_misses WHERE normalised = ?", (normalised,))
         audit(session["moderator"], action, detail[:200], conn=conn)

@@ -7,9 +7,16 @@ not ten thousand lines. Pausing for an invalid token or a restricted Page is sho
 """
 from __future__ import annotations
 
+import logging
 import time
 
+from ..logs import event as log_event
 from ..store import ensure_table
+from . import utility_messages
+from .outbox import enqueue
+from .replies import Outgoing, Text
+
+log = logging.getLogger(__name__)
 
 
 def schema(db) -> None:
@@ -32,3 +39,24 @@ def recent(conn, since_seconds: float = 24 * 3600, now: float | None = None) -> 
     now = time.time() if now is None else now
     return conn.execute("SELECT kind, message, first_at, last_at, count FROM alerts WHERE last_at > ? "
                         "ORDER BY last_at DESC LIMIT 20", (now - since_seconds,)).fetchall()
+
+
+def facebook_refused(conn, utility: dict | None, tag: str | None, error: str, moderators, now: float) -> None:
+    """Facebook refused a utility template (`utility`, the fallback sent) or a message tag: the template is not
+    used again until `templates sync`; operators hear of it once an hour, moderators by Messenger too."""
+    if utility:
+        utility_messages.mark_refused(conn, utility["name"], utility["language"], error)
+        subject = f"{utility['name']}:{utility['language']}"
+    else:
+        subject = f"tag:{tag}"
+    key = f"refused:{subject}:{int(now // 3600)}"
+    if record(conn, "facebook_refused", key, error, now):
+        log_event(log, "alert.facebook_refused", logging.ERROR, subject=subject, error=error)
+        text = f"⚠️ Facebook refused a message ({subject}): {error[:300]}\nRun: flask --app app templates sync"
+        enqueue(conn, None, [Outgoing(Text(text), recipient={"id": m}, intent="UPDATE", dedup_key=f"{key}:{m}")
+                             for m in sorted(moderators)], now=now)
+
+
+def declare(privacy) -> None:
+    privacy.not_personal("alerts", why="operator alerts about the Page and its templates (a refused template, a "
+                                       "restricted Page), never about a person")

@@ -17,6 +17,8 @@ token does: nothing is burned, and one message at a time is tried again every TO
 goes through. Facebook refusing a tag or a utility template (error 100) is a final failure with an operator alert,
 never retried; the template is marked REFUSED so the next messages are not sent into the same refusal.
 
+This module owns the `outbox` table: the rules above and every query of it; bot/messenger/sender.py sends.
+
 Every row ends in a final state: sent, failed, outside_window, user_unavailable, no_matching_user, or cancelled
 (a broadcast stopped before the row's turn). A row that
 was being sent when the process died (kill -9) is the one case Facebook gives no way to settle: it goes back
@@ -25,23 +27,14 @@ to the queue, so such a message may arrive twice rather than never (at most `SEN
 from __future__ import annotations
 
 import json
-import logging
-import random
 import sqlite3
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Iterable
 
-from . import alerts, graph, utility_messages
-from .graph import GraphClient, GraphError
-from ..lease import owner_gone
-from ..logs import event as log_event
-from .replies import Outgoing, Reply, Text
-from ..store import Store
-
-log = logging.getLogger(__name__)
+from ..privacy import ERASED
+from ..store import ensure_table
+from . import people, utility_messages
+from .replies import Outgoing, Reply
 
 WINDOW_SECONDS = 24 * 3600
 HUMAN_AGENT_SECONDS = 7 * 24 * 3600
@@ -50,16 +43,59 @@ HUMAN_AGENT_SECONDS = 7 * 24 * 3600
 # them with error 100); recurring notifications ended in February 2026. Utility messages replace the event tags.
 ALLOWED_TAGS = frozenset({"HUMAN_AGENT"})
 RETIRED_TAGS = frozenset({"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"})
-MAX_ATTEMPTS = 8
-CLAIM_BATCH = 16  # rows a sender claims at a time
-SETTLE_BATCH = 32  # results recorded in one transaction when sends are plentiful
-PAUSE_KEY = "sender_paused"  # JSON {"since", "reason", "kind": "token" | "restricted"}
-THROTTLE_KEY = "sender_throttled_until"
 OUTSIDE_NO_TAG = "outside the 24-hour window and no permitted tag"
-PAUSE_REASONS = {
-    "token": "sending paused: the Page access token is invalid or expired",
-    "restricted": "sending paused: Facebook has temporarily restricted the Page from sending messages (error 10/1893063)",
-}
+OPEN = ("queued", "sending")
+# A finished row's status as a broadcast's report counts it.
+RESULTS = {"sent": "sent", "failed": "failed", "user_unavailable": "failed", "no_matching_user": "failed",
+           "outside_window": "skipped", "cancelled": "skipped"}
+
+
+def schema(db) -> None:
+    ensure_table(
+        db, "outbox",
+        {
+            "id": int,
+            "recipient_key": str,  # psid, or "comment:<id>" for a private reply
+            "psid": str,  # whose 24 h window applies (None for private replies)
+            "request": str,  # JSON: recipient + message | sender_action, without messaging_type
+            "intent": str,  # RESPONSE | UPDATE | PRIVATE_REPLY
+            "tag": str,  # a MESSAGE_TAG allowed outside the window, or None
+            "status": str,  # queued | sending | sent | failed | outside_window | user_unavailable | no_matching_user | cancelled
+            "attempts": int,
+            "next_attempt_at": float,
+            "created_at": float,
+            "finished_at": float,
+            "message_id": str,
+            "error": str,
+            "source_event_id": int,
+            "dedup_key": str,  # optional: "exactly once" keys for reminders and broadcasts
+            "batch": str,  # optional: the broadcast or job that made it
+            "claimed_by": str,  # the process sending it (while `sending`)
+            "claimed_at": float,
+            "priority": int,  # 0: conversation, reminders, polls; 1: broadcasts, which yield to replies
+            "utility": str,  # JSON: the utility message to send instead outside the window (bot/messenger/utility_messages.py)
+            "sent_as": str,  # how it went: RESPONSE, UPDATE, MESSAGE_TAG HUMAN_AGENT, UTILITY <template> (<language>)
+        },
+        pk="id",
+        not_null={"recipient_key", "request", "intent", "status", "created_at"},
+        defaults={"status": "queued", "attempts": 0, "next_attempt_at": 0, "priority": 0},
+    )
+    # Partial indexes stay small: finished rows leave them.
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS outbox_dedup ON outbox(dedup_key) WHERE dedup_key IS NOT NULL")
+    # SQLite uses a partial index only when the query repeats its condition: one index per status queried.
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_open ON outbox(id) WHERE status IN ('queued', 'sending')")
+    # The sender takes queued rows by priority, then in order: a citizen's reply does not wait behind a broadcast.
+    db.execute("DROP INDEX IF EXISTS outbox_queued")
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_queued_by_priority ON outbox(priority, id) WHERE status = 'queued'")
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_sending ON outbox(claimed_by) WHERE status = 'sending'")
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_failed ON outbox(finished_at) WHERE status = 'failed'")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS outbox_open_by_recipient ON outbox(recipient_key, id) "
+        "WHERE status IN ('queued', 'sending')"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_batch ON outbox(batch, status) WHERE batch IS NOT NULL")
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_source ON outbox(source_event_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_psid ON outbox(psid, id)")  # a person's history (hand-over inbox)
 
 
 def enqueue(conn: sqlite3.Connection, psid: str | None, replies: Iterable[Reply | Outgoing], *,
@@ -114,7 +150,7 @@ def messaging_fields(intent: str, tag: str | None, last_interaction_at: float | 
     return None
 
 
-def _what_to_send(conn: sqlite3.Connection, row: sqlite3.Row, now: float) -> tuple[dict | None, dict | None, str]:
+def what_to_send(conn: sqlite3.Connection, row: sqlite3.Row, now: float) -> tuple[dict | None, dict | None, str]:
     """(the Send API body, the utility fallback it is, if so, "") for a queued row, or (None, None, why not)."""
     body = json.loads(row["request"])
     fields = messaging_fields(row["intent"], row["tag"], row["last_interaction_at"], now)
@@ -130,383 +166,186 @@ def _what_to_send(conn: sqlite3.Connection, row: sqlite3.Row, now: float) -> tup
     return {"recipient": body["recipient"], **utility_messages.send_fields(fallback)}, fallback, ""
 
 
-@dataclass
-class _Claimed:
-    id: int
-    recipient_key: str
-    psid: str | None
-    body: dict
-    attempts: int
-    utility: dict | None = None  # the fallback this row is being sent as (a utility message), if so
+
+def not_sent(conn: sqlite3.Connection, psids: list[str], batch: str, why: str, now: float, priority: int = 0) -> None:
+    """A result without a Send API call for each of `psids`: a bulk message they cannot get (outside the window,
+    no permitted tag; the rule is Facebook's), keyed `<batch>:<psid>#0` like the message they would have got."""
+    conn.executemany(
+        "INSERT INTO outbox (recipient_key, psid, request, intent, status, created_at, finished_at, error, dedup_key, "
+        "batch, priority) VALUES (?, ?, ?, 'UPDATE', 'outside_window', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(psid, psid, json.dumps({"recipient": {"id": psid}, "skipped": True}), now, now, why, f"{batch}:{psid}#0",
+          batch, priority) for psid in psids])
 
 
-@dataclass
-class _Result:
-    row: _Claimed
-    status: str  # a final state, or "retry" / "requeue"
-    message_id: str | None = None
-    error: str | None = None
-    delay: float = 0.0
-    refused: bool = False  # Facebook refused the tag or the utility template itself (error 100)
+# -- the sender's side (bot/messenger/sender.py) --------------------------------------------------------------------
+def any_due(conn: sqlite3.Connection, now: float) -> bool:
+    return conn.execute("SELECT 1 FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? LIMIT 1",
+                        (now,)).fetchone() is not None
 
 
-class OutboxSender:
-    """Delivers queued rows: a dispatcher thread claims, a pool of threads sends.
+def first_in_line(conn: sqlite3.Connection, now: float, limit: int) -> list[sqlite3.Row]:
+    """Due rows that are first in line for their recipient (one message at a time per person, in order),
+    conversation before bulk, with the recipient's `last_interaction_at`."""
+    return conn.execute(
+        f"""
+        SELECT o.id, o.recipient_key, o.psid, o.request, o.intent, o.tag, o.attempts, o.utility,
+               {people.last_interaction_sql("o.psid")} AS last_interaction_at
+        FROM outbox o
+        WHERE o.status = 'queued' AND o.next_attempt_at <= :now
+          AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.recipient_key = o.recipient_key
+                          AND p.status IN ('queued', 'sending') AND p.id < o.id)
+        ORDER BY o.priority, o.id LIMIT :limit
+        """,
+        {"now": now, "limit": limit},
+    ).fetchall()
 
-    The lease holder runs it, but nothing depends on there being only one: claims are write transactions that
-    mark rows `sending` with their process as owner (so a restart requeues only what a dead process held),
-    `SEND_RATE` is a token bucket kept in the database, and a paused sender (bad token) and a throttling
-    cooldown are shared through the database. Two senders overlapping during a takeover stay correct.
-    """
 
-    backoff_base = 0.5  # seconds before the first retry; doubles each time (with jitter)
-    backoff_cap = 300.0
-    throttle_floor = 5.0  # the least everyone waits after Facebook says "too many calls"
-    recover_every = 10.0  # seconds between looks for rows left `sending` by a process that died
+def sent_as(body: dict, utility: dict | None) -> str:
+    """How a message goes, as its row records it: RESPONSE, UPDATE, MESSAGE_TAG HUMAN_AGENT, UTILITY <template>."""
+    if utility:
+        return f"UTILITY {utility['name']} ({utility['language']})"
+    return " ".join(str(v) for v in (body.get("messaging_type"), body.get("tag")) if v) or "PRIVATE_REPLY"
 
-    def __init__(self, store: Store, client: GraphClient, rate: float, concurrency: int, owner: str,
-                 token_recheck_seconds: float = 30.0, moderators: frozenset[str] = frozenset()):
-        self.store = store
-        self.client = client
-        self.rate = float(rate)
-        self.burst = max(1.0, self.rate / 20)  # at most 50 ms worth of sends at once
-        self.concurrency = concurrency
-        self.owner = owner
-        self.token_recheck_seconds = token_recheck_seconds
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._results: list[_Result] = []
-        self._results_lock = threading.Lock()
-        self._in_flight = 0
-        # Rows claimed by this process whose result is not yet in the database (in flight or awaiting _settle).
-        # Claims are bounded by this, not by requests in flight: a kill -9 can then re-send at most
-        # `concurrency` messages, the promise the module docstring makes.
-        self._unsettled = 0
-        self._thread: threading.Thread | None = None
-        self._pool: ThreadPoolExecutor | None = None
-        self._recovered_at = 0.0
-        self._paused = False
-        self._pause_kind: str | None = None
-        self._probing = False  # after a restriction: one message at a time until one goes through
-        self._rechecked_at = 0.0
-        self.moderators = moderators  # who gets a Messenger alert when Facebook refuses a tag or a template
 
-    # -- lifecycle --------------------------------------------------------------------------------------
-    def start(self) -> None:
-        self.recover()
-        self._stop.clear()
-        self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="outbox-send")
-        self._thread = threading.Thread(target=self._run, name="outbox-dispatch", daemon=True)
-        self._thread.start()
+def claim(conn: sqlite3.Connection, row_id: int, owner: str, now: float, sent_as: str) -> None:
+    conn.execute("UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?, sent_as = ? WHERE id = ?",
+                 (owner, now, sent_as, row_id))
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(timeout)
-        if self._pool:
-            self._pool.shutdown(wait=True, cancel_futures=False)
-        self._settle()
 
-    def wake(self) -> None:
-        self._wake.set()
+def outside_window(conn: sqlite3.Connection, row_id: int, now: float, why: str) -> None:
+    conn.execute("UPDATE outbox SET status = 'outside_window', finished_at = ?, error = ? WHERE id = ?",
+                 (now, why, row_id))
 
-    @property
-    def alive(self) -> bool:
-        return bool(self._thread and self._thread.is_alive())
 
-    def recover(self) -> int:
-        """Requeue rows left `sending` by a process that is gone (an earlier life of this one included).
+def sent(conn: sqlite3.Connection, row_id: int, now: float, message_id: str | None) -> None:
+    conn.execute("UPDATE outbox SET status = 'sent', finished_at = ?, message_id = ?, attempts = attempts + 1, "
+                 "error = NULL WHERE id = ?", (now, message_id, row_id))
 
-        Such a row may or may not have reached Facebook (see the module docstring): it goes again.
-        """
-        now = time.time()
-        self._recovered_at = now
-        owners = [r[0] for r in self.store.conn.execute(
-            "SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending'")]
-        # Never our own rows: they are in flight right now (our owner string is new with every start).
-        dead = [o for o in owners if o != self.owner and (o is None or owner_gone(o, self.owner))]
-        requeued = 0
-        with self.store.write() as conn:
-            for owner in dead:
-                requeued += conn.execute(
-                    "UPDATE outbox SET status = 'queued', claimed_by = NULL WHERE status = 'sending' "
-                    "AND claimed_by IS ?", (owner,)).rowcount
-            # A claim another process has not settled in 10 minutes is lost (a hung process, another host).
-            requeued += conn.execute(
-                "UPDATE outbox SET status = 'queued', claimed_by = NULL WHERE status = 'sending' AND claimed_at < ? "
-                "AND claimed_by IS NOT ?", (now - 600, self.owner)).rowcount
-        if requeued:
-            log_event(log, "outbox.requeued_after_crash", logging.WARNING, rows=requeued)
-        return requeued
 
-    # -- shared flags -----------------------------------------------------------------------------------
-    @property
-    def paused(self) -> bool:
-        return self._paused
+def requeue(conn: sqlite3.Connection, row_id: int) -> None:
+    """Not attempted (sending is paused): back in the queue as it was."""
+    conn.execute("UPDATE outbox SET status = 'queued', claimed_by = NULL WHERE id = ?", (row_id,))
 
-    def _shared_flags(self) -> tuple[bool, float]:
-        """(paused for a bad token or a restricted Page, throttled until) as every process sees them."""
-        rows = dict(self.store.conn.execute(
-            "SELECT key, value FROM runtime_state WHERE key IN (?, ?)", (PAUSE_KEY, THROTTLE_KEY)).fetchall())
-        if PAUSE_KEY in rows:
-            try:
-                self._pause_kind = json.loads(rows[PAUSE_KEY]).get("kind") or "token"
-            except (ValueError, AttributeError):
-                self._pause_kind = "token"
-        return PAUSE_KEY in rows, float(rows.get(THROTTLE_KEY) or 0)
 
-    # -- the dispatcher loop ----------------------------------------------------------------------------
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._settle()
-                if time.time() - self._recovered_at > self.recover_every:
-                    self.recover()
-                self._paused, throttled_until = self._shared_flags()
-                if self._paused and not self._probing:
-                    if self._pause_kind == "restricted":
-                        self._recheck_restriction()
-                    else:
-                        self._check_token()
-                    continue
-                if time.time() < throttled_until:
-                    self._stop.wait(min(1.0, throttled_until - time.time()))
-                    continue
-                # Small claims: another sender (a takeover in progress) gets its share, and rows go out as claimed.
-                # While probing a restriction, one message at a time.
-                room = self.concurrency - self._unsettled
-                claimed, wait = self._claim(min(CLAIM_BATCH, room) if not self._probing else
-                                            (1 if not self._in_flight and not self._unsettled else 0))
-                for row in claimed:
-                    self._dispatch(row)
-                if not claimed:
-                    # With sends in flight, settle their results at least every 5 ms.
-                    self._wake.wait(min(wait, 0.005) if self._in_flight else wait)
-                    self._wake.clear()
-            except Exception:  # never let the loop die: log and carry on
-                log.exception("outbox.loop_error")
-                self._stop.wait(1.0)
+def retry_at(conn: sqlite3.Connection, row_id: int, at: float, error: str | None) -> None:
+    conn.execute("UPDATE outbox SET status = 'queued', claimed_by = NULL, attempts = attempts + 1, next_attempt_at = ?, "
+                 "error = ? WHERE id = ?", (at, error, row_id))
 
-    def _claim(self, limit: int) -> tuple[list[_Claimed], float]:
-        """Claim due rows first in line for their recipient, within the shared rate. Returns (rows, idle wait)."""
-        if limit <= 0:
-            return [], 0.005
-        now = time.time()
-        conn = self.store.conn
-        # A read first, so an idle sender does not take the write lock 20 times a second.
-        if conn.execute("SELECT 1 FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? LIMIT 1",
-                        (now,)).fetchone() is None:
-            return [], 0.02 if self._in_flight else 0.05
-        claimed: list[_Claimed] = []
-        settled = 0
-        with self.store.write() as conn:
-            bucket = conn.execute("SELECT tokens, updated_at FROM rate_limits WHERE name = 'send'").fetchone()
-            tokens = self.burst if bucket is None else min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
-            allowed = min(limit, int(tokens))
-            if allowed < 1:
-                return [], (1 - tokens) / self.rate
-            rows = conn.execute(
-                """
-                SELECT o.id, o.recipient_key, o.psid, o.request, o.intent, o.tag, o.attempts, o.utility,
-                       u.last_interaction_at
-                FROM outbox o LEFT JOIN users u ON u.psid = o.psid
-                WHERE o.status = 'queued' AND o.next_attempt_at <= :now
-                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.recipient_key = o.recipient_key
-                                  AND p.status IN ('queued', 'sending') AND p.id < o.id)
-                ORDER BY o.priority, o.id LIMIT :limit
-                """,
-                {"now": now, "limit": allowed},
-            ).fetchall()
-            for row in rows:
-                body, utility, why_not = _what_to_send(conn, row, now)
-                if body is None:
-                    conn.execute("UPDATE outbox SET status = 'outside_window', finished_at = ?, error = ? WHERE id = ?",
-                                 (now, why_not, row["id"]))
-                    settled += 1
-                    continue
-                sent_as = f"UTILITY {utility['name']} ({utility['language']})" if utility else \
-                    " ".join(str(v) for v in (body.get("messaging_type"), body.get("tag")) if v) or "PRIVATE_REPLY"
-                conn.execute("UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?, sent_as = ? WHERE id = ?",
-                             (self.owner, now, sent_as, row["id"]))
-                claimed.append(_Claimed(row["id"], row["recipient_key"], row["psid"], body, row["attempts"], utility))
-            conn.execute(
-                "INSERT INTO rate_limits (name, tokens, updated_at) VALUES ('send', ?, ?) "
-                "ON CONFLICT(name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
-                (tokens - len(claimed), now),
-            )
-        if settled:
-            self._wake.set()  # settled rows may have unblocked later rows for the same people
-        return claimed, 0.0 if settled else 0.02
 
-    def _dispatch(self, row: _Claimed) -> None:
-        with self._results_lock:
-            self._in_flight += 1
-            self._unsettled += 1
-        assert self._pool is not None
-        self._pool.submit(self._send, row)
+def finish(conn: sqlite3.Connection, row_id: int, status: str, now: float, error: str | None) -> None:
+    """A final state after an attempt: failed, user_unavailable, no_matching_user, ..."""
+    conn.execute("UPDATE outbox SET status = ?, finished_at = ?, attempts = attempts + 1, error = ? WHERE id = ?",
+                 (status, now, error, row_id))
 
-    # -- the sending threads ----------------------------------------------------------------------------
-    def _send(self, row: _Claimed) -> None:
-        try:
-            answer = self.client.send(row.body)
-            result = _Result(row, "sent", message_id=str(answer.get("message_id") or ""))
-        except GraphError as exc:
-            result = self._on_error(row, exc)
-        except Exception as exc:  # a bug must not leave the row in 'sending' forever
-            log.exception("outbox.send_crashed")
-            result = _Result(row, "retry", error=f"{type(exc).__name__}", delay=self._backoff(row.attempts))
-        with self._results_lock:
-            self._results.append(result)
-            self._in_flight -= 1
-            # Wake the dispatcher for a batch, not for every message: each wake costs two write transactions.
-            batch_ready = len(self._results) >= SETTLE_BATCH or self._in_flight <= self.concurrency // 2
-        if batch_ready:
-            self._wake.set()
 
-    def _on_error(self, row: _Claimed, exc: GraphError) -> _Result:
-        action = exc.action
-        if action in (graph.TOKEN, graph.RESTRICTED):
-            self._pause(str(exc), kind="token" if action == graph.TOKEN else "restricted")
-            return _Result(row, "requeue", error=str(exc))
-        if exc.code == 100 and (row.utility or row.body.get("tag")):
-            # Facebook refuses the tag or the template itself: final, and someone must act on it.
-            what = f"utility template {row.utility['name']} ({row.utility['language']})" if row.utility \
-                else f"message tag {row.body['tag']}"
-            return _Result(row, "failed", error=f"refused by Facebook ({what}): {exc}", refused=True)
-        if action == graph.THROTTLED:
-            # Page- or app-level throttling: everyone waits, in every process, not just this message.
-            until = time.time() + self._backoff(row.attempts, floor=self.throttle_floor)
-            self._record_state(THROTTLE_KEY, str(until), keep_larger=True)
-            return _Result(row, "retry", error=str(exc), delay=0.0)
-        if action == graph.RETRY:
-            return _Result(row, "retry", error=str(exc), delay=self._backoff(row.attempts))
-        return _Result(row, action, error=str(exc))  # permanent for this message
+def sending_owners(conn: sqlite3.Connection) -> list[str | None]:
+    return [r[0] for r in conn.execute("SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending'")]
 
-    def _backoff(self, attempts: int, floor: float = 0.0) -> float:
-        """Exponential backoff with jitter."""
-        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** attempts))
-        return max(floor, random.uniform(ceiling / 2, ceiling))
 
-    def _record_state(self, key: str, value: str, keep_larger: bool = False) -> None:
-        try:
-            with self.store.write() as conn:
-                conn.execute(
-                    "INSERT INTO runtime_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
-                    "SET value = CASE WHEN ? AND CAST(value AS REAL) > CAST(excluded.value AS REAL) THEN value "
-                    "ELSE excluded.value END, updated_at = excluded.updated_at",
-                    (key, value, time.time(), keep_larger),
-                )
-        except sqlite3.Error:
-            log.exception("outbox.state_not_recorded")
+def requeue_claims(conn: sqlite3.Connection, owner: str | None) -> int:
+    """Rows a process that is gone was sending go back to the queue (they may or may not have reached Facebook)."""
+    return conn.execute("UPDATE outbox SET status = 'queued', claimed_by = NULL WHERE status = 'sending' "
+                        "AND claimed_by IS ?", (owner,)).rowcount
 
-    def _pause(self, reason: str, kind: str = "token") -> None:
-        self._rechecked_at = time.time()
-        self._probing = False  # a probe that met the restriction again: wait for the next check
-        if self._paused and self._pause_kind == kind:
-            return  # already paused for this (several sends in flight meet it at once)
-        self._paused, self._pause_kind = True, kind
-        name = "outbox.paused_invalid_token" if kind == "token" else "outbox.paused_page_restricted"
-        log_event(log, name, logging.ERROR, reason=reason)
-        self._record_state(PAUSE_KEY, json.dumps({"since": time.time(), "reason": reason, "kind": kind,
-                                                  "explanation": PAUSE_REASONS[kind]}))
 
-    def _recheck_restriction(self) -> None:
-        """While the Page is restricted, let one message through every `token_recheck_seconds`: the check is a real
-        send (Facebook offers no other), and nothing is burned if the restriction still holds."""
-        if self._in_flight:
-            self._stop.wait(0.05)
-            return
-        wait = self._rechecked_at + self.token_recheck_seconds - time.time()
-        if wait > 0:
-            self._stop.wait(min(wait, 1.0))
-            return
-        self._probing = True
+def requeue_stale_claims(conn: sqlite3.Connection, before: float, me: str) -> int:
+    """Claims another process has not settled since `before` (a hung process, another host) are lost: requeued."""
+    return conn.execute("UPDATE outbox SET status = 'queued', claimed_by = NULL WHERE status = 'sending' AND claimed_at < ? "
+                        "AND claimed_by IS NOT ?", (before, me)).rowcount
 
-    def _resume(self) -> None:
-        self._paused = self._probing = False
-        self.store.set_state(PAUSE_KEY, None)
-        log_event(log, "outbox.resumed")
-        self._wake.set()
 
-    def _check_token(self) -> None:
-        """While paused, ask Facebook now and then whether the token works again."""
-        if self._in_flight:
-            self._stop.wait(0.05)
-            return
-        try:
-            ok = self.client.check_token()
-        except GraphError:
-            ok = False
-        if ok:
-            self._resume()
-        else:
-            self._stop.wait(self.token_recheck_seconds)
+# -- figures ------------------------------------------------------------------------------------------------------
+def backlog(conn: sqlite3.Connection) -> int:
+    """Messages queued or being sent."""
+    return conn.execute("SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')").fetchone()[0]
 
-    # -- recording results ------------------------------------------------------------------------------
-    def _settle(self) -> None:
-        with self._results_lock:
-            results, self._results = self._results, []
-        if not results:
-            return
-        try:
-            self._record(results)
-        except Exception:
-            # Keep the results for the next try rather than leave their rows `sending` until a restart.
-            with self._results_lock:
-                self._results[:0] = results
-            raise
-        with self._results_lock:
-            self._unsettled -= len(results)
-        if self._probing and any(r.status == "sent" for r in results):
-            self._resume()  # the restriction is over: everyone may send again
-        elif self._probing and not any(r.status == "requeue" for r in results):
-            self._probing = False  # the probe ended otherwise (that person, that message): probe again next time
-            self._rechecked_at = 0.0
-        for r in results:
-            if r.status not in ("sent", "requeue"):
-                log_event(log, "outbox.not_sent", logging.WARNING, outbox_id=r.row.id, status=r.status, error=r.error)
 
-    def _record(self, results: list[_Result]) -> None:
-        now = time.time()
-        unreachable: list[tuple[str, float, str]] = []
-        with self.store.write() as conn:
-            for r in results:
-                if r.status == "sent":
-                    conn.execute(
-                        "UPDATE outbox SET status = 'sent', finished_at = ?, message_id = ?, attempts = attempts + 1, "
-                        "error = NULL WHERE id = ?", (now, r.message_id, r.row.id))
-                elif r.status == "requeue":  # not attempted (paused for the token)
-                    conn.execute("UPDATE outbox SET status = 'queued', claimed_by = NULL WHERE id = ?", (r.row.id,))
-                elif r.status == "retry":
-                    if r.row.attempts + 1 >= MAX_ATTEMPTS:
-                        conn.execute(
-                            "UPDATE outbox SET status = 'failed', finished_at = ?, attempts = attempts + 1, error = ? "
-                            "WHERE id = ?", (now, f"gave up after {MAX_ATTEMPTS} attempts: {r.error}", r.row.id))
-                    else:
-                        conn.execute(
-                            "UPDATE outbox SET status = 'queued', claimed_by = NULL, attempts = attempts + 1, "
-                            "next_attempt_at = ?, error = ? WHERE id = ?", (now + r.delay, r.error, r.row.id))
-                else:
-                    conn.execute(
-                        "UPDATE outbox SET status = ?, finished_at = ?, attempts = attempts + 1, error = ? WHERE id = ?",
-                        (r.status, now, r.error, r.row.id))
-                    if r.status in (graph.USER_UNAVAILABLE, graph.NO_MATCHING_USER) and r.row.psid:
-                        unreachable.append((r.status, now, r.row.psid))
-                    if r.refused:
-                        self._alert_refusal(conn, r, now)
-            conn.executemany("UPDATE users SET unreachable = ?, unreachable_at = ? WHERE psid = ?", unreachable)
+def failed_since(conn: sqlite3.Connection, since: float) -> int:
+    return conn.execute("SELECT count(*) FROM outbox WHERE status = 'failed' AND finished_at > ?", (since,)).fetchone()[0]
 
-    def _alert_refusal(self, conn, r: _Result, now: float) -> None:
-        """Facebook refused a tag or a template: stop using that template, tell the operators (once an hour)."""
-        if r.row.utility:
-            utility_messages.mark_refused(conn, r.row.utility["name"], r.row.utility["language"], r.error or "")
-            subject = f"{r.row.utility['name']}:{r.row.utility['language']}"
-        else:
-            subject = f"tag:{r.row.body.get('tag')}"
-        key = f"refused:{subject}:{int(now // 3600)}"
-        if alerts.record(conn, "facebook_refused", key, r.error or "", now):
-            log_event(log, "alert.facebook_refused", logging.ERROR, subject=subject, error=r.error)
-            text = f"⚠️ Facebook refused a message ({subject}): {r.error[:300]}\nRun: flask --app app templates sync"
-            enqueue(conn, None, [Outgoing(Text(text), recipient={"id": m}, intent="UPDATE", dedup_key=f"{key}:{m}")
-                                 for m in sorted(self.moderators)], now=now)
+
+def held_since(conn: sqlite3.Connection, since: float, reason: str) -> int:
+    """Messages not sent outside the window for `reason` (a prefix: "no approved template") since `since`."""
+    return conn.execute("SELECT count(*) FROM outbox WHERE status = 'outside_window' AND error LIKE ? AND finished_at > ?",
+                        (reason + "%", since)).fetchone()[0]
+
+
+def history(conn: sqlite3.Connection, psid: str, limit: int) -> list[sqlite3.Row]:
+    """What the Page sent a person (messages, not sender actions), newest first: (request, created_at, status, batch)."""
+    return conn.execute("SELECT request, created_at, status, batch FROM outbox WHERE psid = ? "
+                        "AND request LIKE '%\"message\"%' ORDER BY id DESC LIMIT ?", (psid, limit)).fetchall()
+
+
+# -- batches (a broadcast's, a poll's, a reminder's messages) --------------------------------------------------------
+def batch_counts(conn: sqlite3.Connection, batch: str) -> dict[str, int]:
+    """Rows of `batch` by result: sent, failed, skipped, pending."""
+    counts = {"sent": 0, "failed": 0, "skipped": 0, "pending": 0}
+    for status, n in conn.execute("SELECT status, count(*) FROM outbox WHERE batch = ? GROUP BY status", (batch,)):
+        counts[RESULTS.get(status, "pending")] += n
+    return counts
+
+
+def batch_rows(conn: sqlite3.Connection, batch: str):
+    """One row per message of `batch`, in order: psid, the recipient's language, status, sent_as, finished_at,
+    message_id, error."""
+    return conn.execute(
+        f"SELECT o.psid, {people.language_sql('o.psid')} AS language, o.status, o.finished_at, o.message_id, o.error, "
+        "o.sent_as FROM outbox o WHERE o.batch = ? ORDER BY o.id", (batch,))
+
+
+def batch_reasons(conn: sqlite3.Connection, batch: str, by_status: bool = False) -> list[tuple]:
+    """Why messages of `batch` were not sent, with how many each, most first: (error or status, n); with
+    `by_status`: (status, error, n)."""
+    if by_status:
+        return [tuple(r) for r in conn.execute(
+            "SELECT status, error, count(*) FROM outbox WHERE batch = ? AND status NOT IN ('sent', 'queued', "
+            "'sending') GROUP BY status, error", (batch,))]
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT coalesce(error, status), count(*) AS n FROM outbox WHERE batch = ? AND status NOT IN "
+        "('sent', 'queued', 'sending') GROUP BY 1 ORDER BY n DESC", (batch,))]
+
+
+def batch_as_utility(conn: sqlite3.Connection, batch: str) -> int:
+    """Messages of `batch` that went as utility messages."""
+    return conn.execute("SELECT count(*) FROM outbox WHERE batch = ? AND status = 'sent' AND sent_as LIKE 'UTILITY%'",
+                        (batch,)).fetchone()[0]
+
+
+def cancel_batch(conn: sqlite3.Connection, batch: str, now: float, why: str) -> int:
+    """Queued messages of `batch` are not sent (those in flight finish). Returns how many."""
+    return conn.execute("UPDATE outbox SET status = 'cancelled', finished_at = ?, error = ? WHERE batch = ? "
+                        "AND status = 'queued'", (now, why, batch)).rowcount
+
+
+def batch_open_sql(batch_expression: str) -> str:
+    """Whether messages of the batch `batch_expression` (SQL) are still queued or being sent, as SQL."""
+    return (f"EXISTS (SELECT 1 FROM outbox o WHERE o.batch = {batch_expression} "
+            "AND o.status IN ('queued', 'sending'))")
+
+
+# -- personal data (bot/privacy.py) -------------------------------------------------------------------------------
+def erase(conn: sqlite3.Connection, person, events: str) -> int:
+    """What the bot and moderators sent them, and what it sent others about them (a moderator's alert with
+    their name and last message: any message caused by one of their events, `events` being the subquery of
+    their events' ids, in :psid and :key, from the inbox's owner). Messages not sent yet are cancelled; the PSID
+    becomes the pseudonym; Facebook's message ids go."""
+    return conn.execute(
+        "UPDATE outbox SET request = :erased, error = NULL, message_id = NULL, "
+        "status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END, "
+        "finished_at = CASE WHEN status = 'queued' THEN :now ELSE finished_at END, "
+        "psid = CASE WHEN psid = :psid THEN :key ELSE psid END, "
+        "recipient_key = CASE WHEN recipient_key = :psid OR recipient_key LIKE 'comment:%' THEN :key "
+        "ELSE recipient_key END, dedup_key = replace(dedup_key, :psid, :key) "
+        "WHERE psid = :psid OR recipient_key = :psid "
+        f"OR source_event_id IN ({events})",
+        {"erased": ERASED, "psid": person.psid, "key": person.key(), "now": person.now}).rowcount
+
+
+def purge(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
+    return conn.execute("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ? "
+                        "AND status NOT IN ('queued', 'sending') LIMIT ?)", (cutoff, -1 if limit is None else limit)).rowcount
+
+
+def declare(privacy, events: str) -> None:
+    """`events`: the subquery of a person's events' ids (see `erase`)."""
+    privacy.personal("outbox", erase=lambda conn, person: erase(conn, person, events), purge=purge)

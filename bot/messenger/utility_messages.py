@@ -172,6 +172,15 @@ def schema(db) -> None:
     )
 
 
+def declare(privacy) -> None:
+    privacy.not_personal("message_templates", why="the Page's utility message templates and Meta's verdicts")
+
+
+def any_pending(conn) -> bool:
+    """Whether Meta has still to judge one of the templates."""
+    return conn.execute("SELECT 1 FROM message_templates WHERE status = ? LIMIT 1", (PENDING,)).fetchone() is not None
+
+
 def record(conn, template: str, name: str, language: str, status: str, reason: str | None = None,
            graph_id: str | None = None, now: float | None = None) -> None:
     conn.execute(
