@@ -16,15 +16,16 @@ from typing import Mapping
 from flask import Flask
 
 import handlers
-from bot import cli, console, logs, ops, public_server
-from bot.messenger import web_simulator, webhook
+import schedules
+from bot import cli, console, domain, logs, public_server, screens, web
 from bot.config import ConfigError, Settings
 from bot.content import Content, ContentError
 from bot.dispatcher import Dispatcher
-from bot.messenger.fake_graph import FakeGraphServer
-from bot.messenger.graph import GraphClient
 from bot.http_server import AsgiServer
 from bot.keyfile import kept_secret
+from bot.messenger import web_simulator, webhook
+from bot.messenger.fake_graph import FakeGraphServer
+from bot.messenger.graph import GraphClient
 from bot.numbers import BoundedIntConverter
 from bot.runtime import BotRuntime
 from bot.store import Store
@@ -70,8 +71,11 @@ def _create_app(settings: Settings) -> Flask:
     bot = BotRuntime(settings, store, staging, content, Dispatcher(), client)
     bot.fake_graph = fake
     try:
-        handlers.register_all(bot)
-        store.add_migration(console.schema)
+        domain.register(bot)  # the event's tables and content
+        handlers.register_all(bot)  # conversation features
+        schedules.register_all(bot)  # scheduled jobs
+        screens.register(bot)  # public pages
+        cli.register(bot)  # operators' commands
         store.migrate()
         staging.migrate()
         content.load()
@@ -89,11 +93,11 @@ def _create_app(settings: Settings) -> Flask:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.config["MAX_CONTENT_LENGTH"] = webhook.MAX_BODY
-    app.extensions["bot"] = bot
+    web.attach(app, bot)
     app.register_blueprint(webhook.bp)
-    app.register_blueprint(ops.bp)
-    cli.register(app)
-    console.install(app, bot)
+    console.install(app, settings.console_secret_key or kept_secret(settings.database_path.parent / "console.key"),
+                    secure_cookies=settings.base_url.startswith("https://"))
+    app.extensions["csrf"].exempt(webhook.bp)  # Facebook signs its posts; it cannot send our token
     for command in bot.commands:
         app.cli.add_command(command)
     for blueprint in bot.blueprints:
@@ -118,7 +122,7 @@ def main() -> None:
     """Serve everything on HOST:PORT from one process: the public screens on an event loop (a results page's
     viewers hold no thread), every other path in the Flask app on a pool of threads."""
     app = create_app()
-    bot = app.extensions["bot"]
+    bot = web.of(app)
     settings = bot.settings
     bot.start()
     screens = public_server.with_bot(bot, app)

@@ -39,6 +39,11 @@ def load(conn: sqlite3.Connection, psid: str, now: float) -> FormState | None:
     return FormState(psid, row["form"], row["step"], json.loads(row["data"]), row["started_at"])
 
 
+def declare(privacy) -> None:
+    # A form idle for a day is gone for the person; what they typed into it goes too.
+    privacy.personal("form_state", person="psid", kept_from="updated_at", max_age_days=IDLE_SECONDS / 86400)
+
+
 def save(conn: sqlite3.Connection, state: FormState, now: float) -> None:
     conn.execute(
         "INSERT INTO form_state (psid, form, step, data, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "

@@ -1,4 +1,4 @@
-"""The bot's moving parts in one object, kept on the Flask app as `app.extensions["bot"]`.
+"""The bot's moving parts in one object, kept on the Flask app (bot/web.py: `runtime()` reaches it).
 
 Every web process accepts webhooks. The process that holds the `runner` lease also runs the background
 services: the inbox workers (one person's events in order, one at a time), the outbox sender and whatever
@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Callable, Protocol
 
-from . import inbox, lease, public_screens
+from . import forms, inbox, lease, public_screens
 from . import store as state
 from .config import Settings
 from .content import Content
@@ -30,7 +30,7 @@ from .messenger.sender import PAUSE_KEY, OutboxSender
 from .privacy import PersonalData
 from .public_screens import ScreenRegistry
 from .store import Store
-from .understanding import embedding
+from .understanding import embedding, preload
 
 log = logging.getLogger(__name__)
 PAGE_ID_KEY = "page_id"
@@ -92,16 +92,20 @@ class BotRuntime:
         self.privacy = PersonalData(settings.pseudonym_key, settings.retention_days)
         # The engine's and the platform's own tables: created here, and declared in that order.
         for migration in (people.schema, inbox.schema, outbox.schema, lease.schema, state.state_schema, sender.schema,
-                          alerts.schema, utility_messages.schema, public_screens.schema):
+                          alerts.schema, utility_messages.schema, public_screens.schema, forms.schema):
             store.add_migration(migration)
         staging.add_migration(inbox.staging_schema)
         people.declare(self.privacy)
         inbox.declare(self.privacy)
         outbox.declare(self.privacy, inbox.events_of_sql(":psid", ":key"))
-        for owner in (lease, state, sender, alerts, utility_messages, public_screens):
+        for owner in (lease, state, sender, alerts, utility_messages, public_screens, forms):
             owner.declare(self.privacy)
+        # The content the engine itself reads: the understanding step's labels, the utility message templates.
+        content.add_loader("understanding", lambda directory: preload.load(directory, settings.understanding))
+        content.add_loader("message_templates", utility_messages.MessageTemplates.load)
         self.services: list[Service] = [  # features add theirs (reminders, ...)
-            Checkpointer(store, staging, after=lambda: self.privacy.scrub_if_requested(store, staging))]
+            Checkpointer(store, staging, after=lambda: self.privacy.scrub_if_requested(store, staging)),
+            preload.Preloader(self)]
         self.commands: list = []  # click commands features add to `flask --app app ...`
         self.blueprints: list = []  # web pages features add (the calendar feed)
         self.screens = ScreenRegistry()  # public screens features add (poll results), served by bot/public_server.py
@@ -213,6 +217,18 @@ class BotRuntime:
             log_event(log, "page.unknown: set PAGE_ID; until then events for other Pages and the Page's own comments "
                       "cannot be told apart", logging.WARNING)
         return page_id
+
+    # -- personal data ----------------------------------------------------------------------------------
+    def purge(self, dry_run: bool = False, days: int | None = None, by: str = "cli") -> dict[str, int]:
+        """Rows of personal data older than the retention (or `days`) removed, or with `dry_run` only counted, per
+        table (bot/privacy.py); a real purge is logged as counts per table, never what the rows said."""
+        counts = self.privacy.purge({"main": self.store, "staging": self.staging}, dry_run=dry_run, days=days)
+        if not dry_run:
+            removed = {table: n for table, n in counts.items() if n}
+            log_event(log, "retention.purged", logging.INFO if removed else logging.DEBUG, by=by,
+                      days=self.settings.retention_days if days is None else days, removed=removed,
+                      total=sum(removed.values()))
+        return counts
 
     # -- signals ----------------------------------------------------------------------------------------
     def wake_inbox(self) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-from bot import audit, broadcasts
-from bot.broadcasts import BroadcastError, Segment
-from bot.numbers import row_id
 from bot.dispatcher import COMMANDS, Context, PayloadHandler, TextHandler
+from bot.domain import audit, broadcasts
+from bot.domain.segments import BroadcastError, Segment, estimate
 from bot.messenger.replies import QuickReply, Text
+from bot.numbers import row_id
 
 PREFIX = "BROADCAST:"
 COMMAND = re.compile(r"/?broadcast\s+(.+)", re.IGNORECASE | re.DOTALL)
@@ -40,7 +40,7 @@ def compose(ctx: Context) -> Text:
     except BroadcastError as exc:
         return Text(ctx.t("broadcast_not_changeable", reason=str(exc)))
     audit.record(ctx.conn, who, "broadcast_draft", f"#{broadcast_id} {segment}")
-    e = broadcasts.estimate(ctx.conn, segment, False, ctx.content["agenda"], now=ctx.now)
+    e = estimate(ctx.conn, segment, False, ctx.content["agenda"], now=ctx.now)
     return Text(ctx.t("broadcast_confirm", id=broadcast_id, total=e.total, reachable=e.reachable, outside=e.outside,
                       text=body[:500]),
                 quick_replies=[QuickReply(ctx.t("broadcast_send_button"), f"{PREFIX}SEND:{broadcast_id}"),

@@ -11,18 +11,11 @@ Every declined, unsure or low-margin reading is logged for organisers with its t
 """
 from __future__ import annotations
 
-import json
-import math
-import time
 from dataclasses import replace
 
-import click
-from flask.cli import with_appcontext
-from flask import current_app
-
 from bot.dispatcher import Context, IceBreaker, MenuItem, PayloadHandler, TextHandler
+from bot.domain import faq_misses
 from bot.understanding.faq import Entry
-from bot.store import ensure_table
 from bot.messenger.replies import QUICK_REPLY_COUNT, Buttons, Cards, QuickReply, Text, UrlButton
 from bot.understanding import Reading, Understanding
 
@@ -32,35 +25,15 @@ MENU_FAQ = "MENU_FAQ"
 PREFIX = "FAQ:"
 INTENT = "INTENT:"  # a feature offered among "did you mean" choices (handlers/understanding.py opens it)
 NOT_THIS = "NOT_THIS:"  # "not what I asked" under an answer (handlers/understanding.py)
-TOPICS = ("about", "dates", "topics", "eligibility", "where", "benefits")  # offered when nothing matched
-
-
-def schema(db) -> None:
-    ensure_table(
-        db, "faq_misses",
-        {"id": int, "at": float, "text": str, "normalised": str, "language": str, "outcome": str,
-         "best_entry": str, "score": float,
-         # The reading's top labels with their scores, JSON: [["dates", 0.52], ["@schedule", 0.49], ...]
-         "candidates": str, "reason": str,
-         "person_key": str},  # who asked, as a pseudonym (bot/privacy.py): "delete my data" finds their questions
-        pk="id",
-    )
-    db.execute("CREATE INDEX IF NOT EXISTS faq_misses_at ON faq_misses(at)")
+STARTER_ENTRIES = ("about", "dates", "topics", "eligibility", "where", "benefits")  # offered when nothing matched
 
 
 def record_miss(ctx: Context, text: str, reading: Reading | None, outcome: str) -> None:
-    """Log a question the bot declined, was unsure of, answered by a thin margin, or answered wrongly (the
-    person said "not what I asked"), with its top candidates. No PSID: the person only as a pseudonym, so "delete my data" finds their questions."""
+    """Log a question the bot declined, was unsure of, answered by a thin margin, or answered wrongly (the person
+    said "not what I asked"), with its top candidates; the person only as a pseudonym (bot/domain/faq_misses.py)."""
     understanding: Understanding = ctx.content["understanding"]
-    best = reading.best if reading else None
-    candidates = [[c.label, round(c.score, 3)] for c in reading.candidates] if reading else []
-    ctx.conn.execute(
-        "INSERT INTO faq_misses (at, text, normalised, language, outcome, best_entry, score, candidates, reason, "
-        "person_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (ctx.now, text[:500], " ".join(understanding.lexical.words(text))[:500], ctx.lang, outcome,
-         best.label if best else None, round(best.score, 3) if best else None, json.dumps(candidates),
-         reading.reason if reading else None, ctx.pseudonym()),
-    )
+    faq_misses.record(ctx.conn, at=ctx.now, text=text, normalised=" ".join(understanding.lexical.words(text)),
+                      language=ctx.lang, outcome=outcome, reading=reading, person_key=ctx.pseudonym())
 
 
 def _entry_buttons(understanding: Understanding, ids, lang: str) -> list[QuickReply]:
@@ -104,7 +77,7 @@ def answer(ctx: Context, entry: Entry, asked: bool = False) -> Text | Buttons:
 def decline(ctx: Context) -> Text:
     understanding: Understanding = ctx.content["understanding"]
     human = QuickReply(ctx.t("faq_human"), HUMAN)
-    return Text(ctx.t("faq_unknown"), quick_replies=_entry_buttons(understanding, TOPICS, ctx.lang) + [human])
+    return Text(ctx.t("faq_unknown"), quick_replies=_entry_buttons(understanding, STARTER_ENTRIES, ctx.lang) + [human])
 
 
 def ask(ctx: Context) -> Text | Buttons:
@@ -139,8 +112,6 @@ def show_topics(ctx: Context) -> Text:
 
 
 def register(bot) -> None:
-    bot.store.add_migration(schema)
-    bot.privacy.personal("faq_misses", person_key="person_key", kept_from="at")
     bot.content.require_texts("faq_prompt", "faq_unsure", "faq_unknown", "faq_human", "not_this")
     bot.dispatcher.add(PayloadHandler(PREFIX, answer_payload), group=20)
     bot.dispatcher.add(PayloadHandler(MENU_FAQ, show_topics), group=20)
@@ -153,33 +124,3 @@ def register(bot) -> None:
         ("topics", "หัวข้อมีอะไรบ้าง", "What are the topics?"),
     )):
         bot.dispatcher.add_ice_breaker(IceBreaker({"th": th, "en": en}, PREFIX + entry_id, order=order))
-    bot.commands.append(faq_misses)
-
-
-def frequent_misses(conn, days: int = 7, limit: int = 20, between: tuple[float, float] | None = None) -> list:
-    """Unanswered or unsure questions of the last `days` (or of `between`, Unix times [start, end)), the most
-    frequent first (same wording counts once)."""
-    start, end = between or (time.time() - days * 86400, math.inf)
-    return conn.execute(
-        "SELECT normalised, count(*) AS n, max(text) AS example, max(at) AS last, "
-        "group_concat(DISTINCT outcome) AS outcomes, max(best_entry) AS guess, max(score) AS score, "
-        "max(candidates) AS candidates, max(language) AS language "
-        "FROM faq_misses WHERE at >= ? AND at < ? GROUP BY normalised ORDER BY n DESC, last DESC LIMIT ?",
-        (start, end, limit)).fetchall()
-
-
-@click.command("faq-misses")
-@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 36500), help="Look back this many days.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000))
-@with_appcontext
-def faq_misses(days: int, limit: int) -> None:
-    """The questions the bot could not answer (or was unsure of), most frequent first."""
-    bot = current_app.extensions["bot"]
-    rows = frequent_misses(bot.store.conn, days, limit)
-    if not rows:
-        click.echo(f"no unanswered questions in the last {days} days")
-        return
-    click.echo(f"{'times':>5}  {'outcome':<12} {'best guess':<14} question")
-    for row in rows:
-        guess = f"{row['guess']} {row['score']:.2f}" if row["guess"] else "-"
-        click.echo(f"{row['n']:>5}  {row['outcomes']:<12} {guess:<14} {row['example']}")

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.contact import parse_contact
 from bot.dispatcher import COMMANDS, Context, MenuItem, PayloadHandler, TextHandler
+from bot.domain import registrations
+from bot.domain.contact import parse_contact
 from bot.logs import event as log_event
 from bot.messenger.replies import QuickReply, Text
 
@@ -32,9 +33,8 @@ def _when(stamp: float | None, ctx: Context) -> str:
 
 
 def show(ctx: Context) -> Text:
-    user = ctx.conn.execute("SELECT * FROM users WHERE psid = ?", (ctx.user.psid,)).fetchone()
-    reg = ctx.conn.execute("SELECT * FROM registrations WHERE psid = ?", (ctx.user.psid,)).fetchone()
-    profile = " ".join(p for p in (user["first_name"], user["last_name"]) if p) if user else ""
+    reg = registrations.of(ctx.conn, ctx.user.psid)
+    profile = ctx.user.name
     registration = ctx.t("data_none")
     if reg is not None:
         registration = ctx.t(

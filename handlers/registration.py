@@ -12,17 +12,13 @@ edits the same registration. Declining consent keeps nothing.
 """
 from __future__ import annotations
 
-import json
 import re
-import sys
-
-import click
-from flask import current_app
-from flask.cli import with_appcontext
 
 from bot import forms, textnorm
-from bot.contact import parse_contact
-from bot.csv_export import csv_document
+from bot.domain import registrations
+from bot.domain.agenda import TOPICS
+from bot.domain.contact import parse_contact
+from bot.domain.registrations import ROLES
 from bot.dispatcher import FORMS, Context, EventHandler, MenuItem, PayloadHandler, TextHandler, simplify
 from bot.messenger.replies import ContactQuickReply, QuickReply, Text
 
@@ -30,8 +26,6 @@ FORM = "registration"
 REGISTER = "REGISTER"
 PREFIX = "REG:"
 STEPS = ("consent", "name", "contact", "role", "topic", "team", "summary")
-ROLES = ("citizen", "student", "government", "private", "other")
-TOPICS = ("1", "2", "3", "4")
 REGISTER_WORDS = (r"ลงทะเบียน|สมัคร|ขอลงทะเบียน|อยากลงทะเบียน|อยากสมัคร|สมัครเข้าร่วม|ลงชื่อ|register|sign ?up|"
                   r"registration|i want to register|join")
 CANCEL_WORDS = re.compile(r"^(?:ยกเลิก|ไม่เอาแล้ว|พอแล้ว|หยุด|cancel|stop|quit)$", re.IGNORECASE)
@@ -50,27 +44,6 @@ TOPIC_WORDS = {"1": r"สร้างงาน|อาชีพ|job|jobs|liveliho
                "4": r"ระบาด|ควบคุมโรค|epidemic|disease|control"}
 QUESTION_HINT = re.compile(r"\?|ไหน|อะไร|ไหม|มั้ย|เท่าไหร่|เท่าไร|กี่|อย่างไร|ยังไง|ใคร|เมื่อไหร่|ทำไม|"
                            r"\b(?:when|what|who|where|how|why|which)\b", re.IGNORECASE)
-NUMBER_PREFIX = "OGP4-"
-
-
-def schema(db) -> None:
-    db.execute("""
-        CREATE TABLE IF NOT EXISTS registrations (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: a deleted number is never given again
-            psid TEXT NOT NULL UNIQUE,             -- one registration per person, enforced here
-            number TEXT UNIQUE,
-            status TEXT NOT NULL,                  -- registered | waitlisted
-            full_name TEXT NOT NULL,
-            contact_kind TEXT NOT NULL,            -- email | phone
-            contact TEXT NOT NULL,
-            role TEXT NOT NULL,
-            topic TEXT NOT NULL,
-            team TEXT,
-            language TEXT,
-            consent_at REAL NOT NULL,
-            created_at REAL NOT NULL,
-            updated_at REAL NOT NULL
-        )""")
 
 
 # -- validation ---------------------------------------------------------------------------------------------
@@ -143,15 +116,11 @@ def next_step(state: forms.FormState) -> str:
 
 
 # -- entry points -------------------------------------------------------------------------------------------
-def registration_of(conn, psid: str):
-    return conn.execute("SELECT * FROM registrations WHERE psid = ?", (psid,)).fetchone()
-
-
 def start(ctx: Context) -> Text:
     state = forms.load(ctx.conn, ctx.user.psid, ctx.now)
     if state is not None and state.form == FORM:
         return prompt(ctx, state, lead=ctx.t("reg_resume"))
-    existing = registration_of(ctx.conn, ctx.user.psid)
+    existing = registrations.of(ctx.conn, ctx.user.psid)
     if existing is not None:  # registering again edits the same registration
         state = forms.FormState(ctx.user.psid, FORM, "summary", {
             "number": existing["number"], "name": existing["full_name"], "contact": existing["contact"],
@@ -306,25 +275,13 @@ STEP_HANDLERS = {"consent": on_consent, "name": on_name, "contact": on_contact, 
 
 
 def confirm(ctx: Context, state: forms.FormState) -> Text:
-    d, conn, now = state.data, ctx.conn, ctx.now
-    fields = (d["name"], d["contact_kind"], d["contact"], d["role"], d["topic"], d.get("team"), ctx.lang)
-    existing = registration_of(conn, ctx.user.psid)
-    forms.clear(conn, ctx.user.psid)
-    if existing is not None:
-        conn.execute("UPDATE registrations SET full_name = ?, contact_kind = ?, contact = ?, role = ?, topic = ?, "
-                     "team = ?, language = ?, updated_at = ? WHERE psid = ?", (*fields, now, ctx.user.psid))
-        return Text(ctx.t("reg_updated", number=existing["number"]), quick_replies=ctx.menu())
-    capacity = ctx.settings.registration_capacity
-    full = capacity and conn.execute(
-        "SELECT count(*) FROM registrations WHERE status = 'registered'").fetchone()[0] >= capacity
-    status = "waitlisted" if full else "registered"
-    row_id = conn.execute(
-        "INSERT INTO registrations (psid, status, full_name, contact_kind, contact, role, topic, team, language, "
-        "consent_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (ctx.user.psid, status, *fields, d["consent_at"], now, now)).lastrowid
-    number = f"{NUMBER_PREFIX}{row_id:06d}"
-    conn.execute("UPDATE registrations SET number = ? WHERE id = ?", (number, row_id))
-    key = "reg_waitlisted" if full else "reg_done"
+    d = state.data
+    forms.clear(ctx.conn, ctx.user.psid)
+    number, status, updated = registrations.save(ctx.conn, ctx.user.psid, {
+        "full_name": d["name"], "contact_kind": d["contact_kind"], "contact": d["contact"], "role": d["role"],
+        "topic": d["topic"], "team": d.get("team"), "language": ctx.lang, "consent_at": d.get("consent_at")},
+        ctx.settings.registration_capacity, ctx.now)
+    key = "reg_updated" if updated else "reg_waitlisted" if status == "waitlisted" else "reg_done"
     return Text(ctx.t(key, number=number), quick_replies=ctx.menu())
 
 
@@ -333,11 +290,6 @@ def from_referral(ctx: Context) -> bool:
 
 
 def register(bot) -> None:
-    bot.store.add_migration(forms.schema)
-    bot.store.add_migration(schema)
-    bot.privacy.personal("registrations", person="psid", kept_from="consent_at")
-    # A form idle for a day is gone for the person; what they typed into it goes too.
-    bot.privacy.personal("form_state", person="psid", kept_from="updated_at", max_age_days=forms.IDLE_SECONDS / 86400)
     bot.dispatcher.add(EventHandler({"message", "postback"}, step, predicate=in_form, name="registration_form"),
                        group=FORMS)
     # An m.me/...?ref=register link: a referral on an open thread, or Get Started carrying it on a new one.
@@ -347,56 +299,3 @@ def register(bot) -> None:
     bot.dispatcher.add_menu_item(MenuItem(REGISTER, {"th": "📝 ลงทะเบียน", "en": "📝 Register"}, order=20))
     bot.dispatcher.add_intent("register", start, undo=undo_start)
     bot.content.require_texts("reg_consent", "reg_done", "reg_cancelled", "reg_summary")
-    bot.commands.extend([export_registrations, registration_counts])
-
-
-# -- operators ------------------------------------------------------------------------------------------------
-EXPORT_COLUMNS = ("number", "status", "full_name", "contact_kind", "contact", "role", "topic", "team", "language",
-                  "consent_at", "created_at", "updated_at")
-
-
-def registration_rows(conn, search: str = "") -> list[dict]:
-    """Registrations in order, optionally those whose number, name, contact or team contain `search`."""
-    like = f"%{search.strip()}%"
-    return [dict(row) for row in conn.execute(
-        f"SELECT {', '.join(EXPORT_COLUMNS)} FROM registrations WHERE ? = '%%' OR number LIKE ? OR full_name LIKE ? "
-        "OR contact LIKE ? OR coalesce(team, '') LIKE ? ORDER BY id", (like, like, like, like, like))]
-
-
-def registrations_csv(rows: list[dict]) -> str:
-    """CSV in UTF-8 with a BOM, so Excel shows Thai; no cell runs as a formula (bot/csv_export.py)."""
-    return csv_document(EXPORT_COLUMNS, ([row[c] for c in EXPORT_COLUMNS] for row in rows))
-
-
-@click.command("export-registrations")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, writable=True), default="-",
-              help="File to write (default: standard output).")
-@with_appcontext
-def export_registrations(fmt: str, output: str) -> None:
-    """All registrations: CSV in UTF-8 with a BOM (Excel shows Thai), or JSON."""
-    bot = current_app.extensions["bot"]
-    rows = registration_rows(bot.store.conn)
-    data = json.dumps(rows, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else registrations_csv(rows)
-    if output == "-":
-        sys.stdout.buffer.write(data.encode("utf-8"))
-        sys.stdout.flush()
-    else:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
-            fh.write(data)
-        click.echo(f"{len(rows)} registrations written to {output}", err=True)
-
-
-@click.command("registrations")
-@with_appcontext
-def registration_counts() -> None:
-    """Counts of registrations by role and by topic."""
-    bot = current_app.extensions["bot"]
-    conn = bot.store.conn
-    total = dict(conn.execute("SELECT status, count(*) FROM registrations GROUP BY status").fetchall())
-    click.echo(f"registered: {total.get('registered', 0)}   waitlisted: {total.get('waitlisted', 0)}")
-    for column, labels in (("role", ROLES), ("topic", TOPICS)):
-        counts = dict(conn.execute(f"SELECT {column}, count(*) FROM registrations GROUP BY {column}").fetchall())
-        click.echo(f"by {column}:")
-        for label in labels:
-            click.echo(f"  {label:<12} {counts.get(label, 0)}")

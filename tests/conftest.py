@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 
+
 from app import create_app
-from bot import public_server
+from bot import public_server, web
 from bot.messenger import simulator
 from bot.config import Settings
 from bot.messenger.fake_graph import FakeGraphServer
@@ -47,7 +48,7 @@ class RunningBot:
 
     @property
     def runtime(self):
-        return self.app.extensions["bot"]
+        return web.of(self.app)
 
     def db(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.settings.database_path, timeout=10)
@@ -101,7 +102,7 @@ class RunningBot:
 
 def serve(app) -> tuple[AsgiServer, str]:
     """The bot as `python app.py` serves it: public screens on the event loop, the rest in the Flask app."""
-    screens = public_server.with_bot(app.extensions["bot"], app)
+    screens = public_server.with_bot(web.of(app), app)
     server = AsgiServer(screens, on_stop=screens.close).start()
     return server, server.url
 
@@ -124,9 +125,9 @@ def start_bot(tmp_path, fake_graph):
         settings = bot_settings(tmp_path, fake_graph.url, **overrides)
         app = create_app(settings)
         if setup is not None:
-            setup(app.extensions["bot"])
+            setup(web.of(app))
         server, url = serve(app)
-        runtime = app.extensions["bot"]
+        runtime = web.of(app)
         for fake in (fake_graph, runtime.fake_graph):  # where Meta's template verdicts go (a local-mode bot's own fake)
             if fake is not None:
                 fake.state.webhook = {"url": f"{url}/webhook", "app_secret": runtime.settings.app_secret}

@@ -6,7 +6,7 @@ import json
 import time
 from datetime import datetime, timedelta
 
-from bot import broadcasts
+from bot.domain import broadcasts
 from bot.messenger import simulator
 from test_registration import fill_in
 

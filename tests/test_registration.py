@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bot.messenger import simulator
-from bot.contact import parse_contact
+from bot.domain.contact import parse_contact
 
 
 def texts(messages):

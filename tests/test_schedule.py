@@ -10,7 +10,7 @@ import requests
 from icalendar import Calendar
 
 from bot.messenger import simulator
-from bot.agenda import Agenda, span
+from bot.domain.agenda import Agenda, span
 from bot.content import ContentError
 from conftest import ROOT
 

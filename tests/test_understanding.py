@@ -219,7 +219,7 @@ def test_a_missed_question_can_start_a_new_entry_and_a_broken_one_is_refused(sta
 
 
 def test_two_moderators_saving_at_once_both_get_their_example(live_content):
-    from bot import content_edit
+    from bot.domain import content_edit
     from bot.understanding.faq import Faq
 
     def validate():

@@ -1,4 +1,5 @@
-"""`/simulator`: a Messenger-like chat in the browser for trying the bot locally (local mode only).
+"""`/simulator`: a Messenger-like chat in the browser for trying the bot locally (local mode only); and
+`/local/info`, where `flask chat` learns the address of a running local bot's fake Graph API.
 
 It is the Bot Framework Emulator idea with nothing to install: what you type goes through the real signed
 webhook as a Messenger event, and what the bot sends is read back from the fake Graph API, so the page shows
@@ -11,10 +12,11 @@ import secrets
 
 import requests
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request
 
-from . import simulator
 from ..numbers import ROW_ID_MAX, small_int
+from ..web import runtime
+from . import simulator
 
 bp = Blueprint("simulator", __name__, template_folder="../console/templates")
 
@@ -22,10 +24,16 @@ KINDS = {"text", "quick_reply", "postback", "sticker", "image", "get_started"}
 
 
 def _bot():
-    bot = current_app.extensions["bot"]
+    bot = runtime()
     if not bot.settings.local_mode or bot.fake_graph is None:
         abort(404)
     return bot
+
+
+@bp.get("/local/info")
+def local_info():
+    """Where the fake Graph API of this local-mode bot listens (so `flask chat` can read the replies)."""
+    return jsonify(graph_api_url=_bot().client.base_url)
 
 
 @bp.get("/simulator")

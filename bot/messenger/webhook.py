@@ -18,10 +18,11 @@ import logging
 import sqlite3
 import time
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from .events import split_batch
 from ..logs import event as log_event
+from ..web import runtime
 
 MAX_BODY = 1024 * 1024  # 1 MiB; Facebook's batches are far smaller
 bp = Blueprint("webhook", __name__)
@@ -47,11 +48,11 @@ def _error(status: int, message: str) -> tuple[Response, int]:
 
 @bp.get("/webhook")
 def verify():
-    runtime = current_app.extensions["bot"]
+    bot = runtime()
     mode = request.args.get("hub.mode", "")
     token = request.args.get("hub.verify_token", "")
     challenge = request.args.get("hub.challenge", "")
-    if mode == "subscribe" and hmac.compare_digest(token.encode(), runtime.settings.verify_token.encode()):
+    if mode == "subscribe" and hmac.compare_digest(token.encode(), bot.settings.verify_token.encode()):
         return Response(challenge, status=200, mimetype="text/plain")
     log_event(log, "webhook.verify_refused", logging.WARNING, mode=mode)
     return _error(403, "verification failed")
@@ -59,11 +60,11 @@ def verify():
 
 @bp.post("/webhook")
 def receive():
-    runtime = current_app.extensions["bot"]
+    bot = runtime()
     if (request.content_length or 0) > MAX_BODY:
         return _error(413, "body over 1 MiB")
     body = request.get_data(cache=False)  # Flask enforces MAX_CONTENT_LENGTH on chunked bodies too (413)
-    if not signature_ok(body, request.headers.get("X-Hub-Signature-256"), runtime.settings.app_secret):
+    if not signature_ok(body, request.headers.get("X-Hub-Signature-256"), bot.settings.app_secret):
         log_event(log, "webhook.bad_signature", logging.WARNING, bytes=len(body))
         return _error(403, "missing or invalid X-Hub-Signature-256")
     try:
@@ -81,12 +82,12 @@ def receive():
         return _error(400, "body is nested too deeply")
     if rows:
         try:
-            stored = runtime.inbox.accept(rows, now)
+            stored = bot.inbox.accept(rows, now)
         except sqlite3.Error as exc:
             # Our storage failed (a full disk, a broken file): Facebook keeps the batch and delivers it again.
             log_event(log, "webhook.not_stored", logging.ERROR, error_type=type(exc).__name__, error=str(exc))
             return _error(503, "events could not be stored; deliver again later")
         if stored:
-            runtime.wake_inbox()
+            bot.wake_inbox()
     return Response("EVENT_RECEIVED", status=200, mimetype="text/plain")
 

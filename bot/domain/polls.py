@@ -19,13 +19,17 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-from .privacy import Person, pseudonym
-from .public_screens import changed
+from ..messenger.outbox import enqueue
+from ..messenger.replies import Outgoing, QuickReply, Text
+from ..privacy import Person, pseudonym
+from ..public_screens import changed
+from . import subscriptions
 
-RESULTS_SCREEN = "poll"  # the public screen of a poll's results (handlers/live_results.py)
+RESULTS_SCREEN = "poll"  # the public screen of a poll's results (bot/screens/poll_results.py)
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 CLOSE_AFTER_MAX = 7 * 24 * 60.0  # minutes: a poll closes by itself at most a week after it opens
 STATES = ("draft", "open", "closed")
+VOTE_PREFIX = "VOTE:"
 
 
 def schema(db) -> None:
@@ -107,6 +111,11 @@ def create(conn: sqlite3.Connection, question: dict[str, str], options: list[dic
          int(allow_change), close_after_minutes, time.time())).lastrowid
 
 
+def declare(privacy) -> None:
+    privacy.not_personal("polls", why="questions and options moderators wrote")
+    privacy.personal("votes", erase=erase_comment_links, purge=forget_voters)
+
+
 def get(conn: sqlite3.Connection, poll_id: int) -> Poll | None:
     row = conn.execute("SELECT * FROM polls WHERE id = ?", (poll_id,)).fetchone()
     return Poll.from_row(row) if row else None
@@ -114,6 +123,67 @@ def get(conn: sqlite3.Connection, poll_id: int) -> Poll | None:
 
 def open_polls(conn: sqlite3.Connection) -> list[Poll]:
     return [Poll.from_row(r) for r in conn.execute("SELECT * FROM polls WHERE state = 'open' ORDER BY id")]
+
+
+def latest(conn: sqlite3.Connection, limit: int = 50) -> list[Poll]:
+    """The newest polls first (the console)."""
+    return [Poll.from_row(r) for r in conn.execute("SELECT * FROM polls ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def every(conn: sqlite3.Connection) -> list[Poll]:
+    """Every poll, oldest first (`flask --app app poll list`)."""
+    return [Poll.from_row(r) for r in conn.execute("SELECT * FROM polls ORDER BY id")]
+
+
+def opened_between(conn: sqlite3.Connection, start: float, end: float) -> list[Poll]:
+    return [Poll.from_row(r) for r in conn.execute(
+        "SELECT * FROM polls WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at, id", (start, end))]
+
+
+def first_opened_at(conn: sqlite3.Connection) -> float | None:
+    return conn.execute("SELECT min(opened_at) FROM polls").fetchone()[0]
+
+
+# -- opening, closing -------------------------------------------------------------------------------------------
+def ballot(texts, poll: Poll, lang: str) -> Text:
+    """The poll as a message: the question, the options, each a quick reply that votes."""
+    options = "\n".join(f"{i}. {o[lang]}" for i, o in enumerate(poll.options, 1))
+    return Text(texts.get("vote_prompt", lang, question=poll.question[lang], options=options),
+                quick_replies=[QuickReply(f"{i}. {o[lang]}", f"{VOTE_PREFIX}{poll.id}:{i}")
+                               for i, o in enumerate(poll.options, 1)])
+
+
+def results_text(poll: Poll, counts: list[int], lang: str) -> str:
+    total = sum(counts) or 1
+    return "\n".join(f"{i}. {o[lang]}: {n} ({n * 100 / total:.0f}%)"
+                     for i, (o, n) in enumerate(zip(poll.options, counts), 1))
+
+
+def open_poll(conn: sqlite3.Connection, texts, poll_id: int) -> int:
+    """Open a draft poll and queue it for the people who asked to be told (subscriptions.told_of_polls); returns
+    how many it was queued for. Raises ValueError when the poll is not a draft."""
+    if not set_state(conn, poll_id, "open"):
+        raise ValueError(f"poll {poll_id} is not a draft")
+    poll = get(conn, poll_id)
+    queued = 0
+    for row in subscriptions.told_of_polls(conn, poll.session_id):
+        # UPDATE and no tag: outside the window the outbox records it as not sendable, as Facebook requires.
+        queued += enqueue(conn, row["psid"], [Outgoing(ballot(texts, poll, row["language"]), intent="UPDATE",
+                                                       dedup_key=f"poll:{poll_id}:{row['psid']}")],
+                          batch=f"poll:{poll_id}")
+    return queued
+
+
+def close_due(store, now: float | None = None) -> list[int]:
+    """Close every open poll whose `close_after_minutes` are up; returns their ids."""
+    now = time.time() if now is None else now
+    with store.write() as conn:
+        ids = [row[0] for row in conn.execute(
+            "UPDATE polls SET state = 'closed', closed_at = ? WHERE state = 'open' AND close_after_minutes IS NOT NULL "
+            "AND opened_at + close_after_minutes * 60 <= ? RETURNING id", (now, now)).fetchall()]
+        for poll_id in ids:
+            changed(conn, RESULTS_SCREEN, poll_id)
+    return ids
 
 
 def set_state(conn: sqlite3.Connection, poll_id: int, state: str) -> bool:
@@ -156,6 +226,13 @@ def vote(conn: sqlite3.Connection, poll: Poll, channel: str, voter: str, option:
     if before is None:
         return "counted"
     return "changed" if poll.allow_change and before[0] != option else "unchanged"
+
+
+def choice(conn: sqlite3.Connection, poll: Poll, channel: str, voter: str) -> int | None:
+    """The option `voter` holds now in `poll` on `channel`, or None."""
+    row = conn.execute("SELECT option FROM votes WHERE poll_id = ? AND channel = ? AND voter = ?",
+                       (poll.id, channel, voter)).fetchone()
+    return row[0] if row else None
 
 
 def withdraw_comment(conn: sqlite3.Connection, comment_id: str) -> int:

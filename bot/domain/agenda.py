@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 
 from pythainlp.util import thai_strftime
 
-from .content import ContentError, bilingual, keyed_tables, read_toml
+from ..content import ContentError, bilingual, keyed_tables, read_toml
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-TOPICS = ("1", "2", "3", "4", "all")
+# The event's topics (its four challenges): people register for one, follow one's reminders, broadcast to one.
+TOPICS = ("1", "2", "3", "4")
+SESSION_TOPICS = (*TOPICS, "all")  # a session is about one topic, or all of them
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,8 @@ class Agenda:
             if end <= start:
                 raise ContentError(path, sid, "end must be after start")
             topic = str(item.get("topic", ""))
-            if topic not in TOPICS:
-                raise ContentError(path, sid, f"topic must be one of {', '.join(TOPICS)}, got {topic!r}")
+            if topic not in SESSION_TOPICS:
+                raise ContentError(path, sid, f"topic must be one of {', '.join(SESSION_TOPICS)}, got {topic!r}")
             speakers = item.get("speakers", [])
             if not isinstance(speakers, list) or not all(isinstance(s, str) and s.strip() for s in speakers):
                 raise ContentError(path, sid, "speakers must be a list of names")

@@ -23,34 +23,29 @@ blocked the Page, deleted their account) are not in any audience.
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
 
-from .messenger import utility_messages
-from .logs import event as log_event
-from .messenger.outbox import OUTSIDE_NO_TAG, WINDOW_SECONDS, Outgoing, enqueue
-from .messenger.replies import Buttons, Text, UrlButton
-from .store import ensure_table
+from ..csv_export import csv_document
+from ..logs import event as log_event
+from ..messenger import outbox, people, utility_messages
+from ..messenger.outbox import OUTSIDE_NO_TAG, WINDOW_SECONDS, Outgoing, enqueue
+from ..messenger.replies import Buttons, Text, UrlButton
+from ..store import ensure_table
+from . import registrations
+from .clock import local_time
+from .segments import UPDATE_TEMPLATE, BroadcastError, Segment
 
 log = logging.getLogger(__name__)
 
-UPDATE_TEMPLATE = "event_update"  # the utility template an event update goes as outside the window
 BULK_PRIORITY = 1
 FANOUT_CHUNK = 500  # rows per transaction: short enough that replies to citizens are not held up
 TEXT_LIMIT = 2000  # one Messenger message
 TEXT_WITH_LINK_LIMIT = 640  # a button template's text
 LINK_TITLE_LIMIT = 20
-SEGMENT_KINDS = ("everyone", "registered", "topic", "session", "language")
 ACTIVE = ("draft", "scheduled", "sending")
-FINISHED_STATUSES = {"sent": "sent", "failed": "failed", "user_unavailable": "failed", "no_matching_user": "failed",
-                     "outside_window": "skipped", "cancelled": "skipped"}
-
-
-class BroadcastError(ValueError):
-    """A broadcast that cannot be made or changed as asked; the message says why, for a person."""
-
+RESULTS_HEADER = ["psid", "language", "result", "status", "sent_as", "finished_at", "message_id", "error"]
 
 def schema(db) -> None:
     ensure_table(
@@ -82,103 +77,9 @@ def schema(db) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS broadcasts_active ON broadcasts(state) WHERE state IN ('scheduled', 'sending')")
 
 
-# -- segments ---------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Segment:
-    kind: str
-    value: str = ""
-
-    @classmethod
-    def parse(cls, text: str, session_ids: set[str] | None = None) -> "Segment":
-        kind, _, value = (text or "everyone").strip().partition(":")
-        kind = kind.lower()
-        if kind not in SEGMENT_KINDS:
-            raise BroadcastError(f"unknown segment {text!r}: use everyone, registered, topic:1-4, session:ID or language:th|en")
-        if kind in ("everyone", "registered"):
-            if value:
-                raise BroadcastError(f"segment {kind} takes no value")
-        elif kind == "topic" and value not in ("1", "2", "3", "4"):
-            raise BroadcastError("segment topic needs a topic number 1 to 4, for example topic:2")
-        elif kind == "language" and value not in ("th", "en"):
-            raise BroadcastError("segment language needs th or en, for example language:en")
-        elif kind == "session" and (not value or (session_ids is not None and value not in session_ids)):
-            raise BroadcastError(f"segment session needs a session id of the agenda, got {value!r}")
-        return cls(kind, value)
-
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.value}" if self.value else self.kind
-
-    def where(self, agenda=None) -> tuple[str, dict]:
-        """SQL condition on `u` (users) for this segment, with its parameters."""
-        if self.kind == "everyone":
-            return "1", {}
-        if self.kind == "registered":
-            return "u.psid IN (SELECT psid FROM registrations WHERE status = 'registered')", {}
-        if self.kind == "language":
-            return "coalesce(u.language, 'th') = :value", {"value": self.value}
-        if self.kind == "topic":
-            # Those who chose the topic when registering, and those who asked for its reminders.
-            return ("(u.psid IN (SELECT psid FROM registrations WHERE topic = :value) OR u.psid IN "
-                    "(SELECT psid FROM subscriptions WHERE kind = 'topic' AND target = :value))"), {"value": self.value}
-        session = agenda.get(self.value) if agenda is not None else None
-        topic = session.topic if session is not None else ""
-        # The people reminders for this session go to: its subscribers, its topic's, and "everything".
-        return ("u.psid IN (SELECT psid FROM subscriptions WHERE (kind = 'session' AND target = :value) "
-                "OR (kind = 'topic' AND target = :topic) OR kind = 'all')"), {"value": self.value, "topic": topic}
-
-
-def _audience_sql(segment: Segment, agenda, extra: str = "") -> tuple[str, dict]:
-    condition, params = segment.where(agenda)
-    sql = (
-        "SELECT u.psid, coalesce(u.language, 'th') AS language, u.last_interaction_at, "
-        "EXISTS (SELECT 1 FROM registrations r WHERE r.psid = u.psid AND r.status = 'registered') AS registered "
-        f"FROM users u WHERE u.unreachable IS NULL AND ({condition}) {extra}"
-    )
-    return sql, params
-
-
-@dataclass(frozen=True)
-class Estimate:
-    total: int  # people in the segment Facebook still lets us reach
-    in_window: int  # inside their 24-hour window now: they get it
-    utility: int  # registered, outside the window, get it as a utility message (event updates only)
-    no_template: int  # registered, outside the window, event update, but no approved template in their language
-    outside: int  # outside the window, no way to reach them: skipped
-    unreachable: int  # in the segment, but Facebook refused them for good earlier
-
-    @property
-    def reachable(self) -> int:
-        return self.in_window + self.utility
-
-
-def approved_languages(conn, templates, template_id: str = UPDATE_TEMPLATE) -> list[str]:
-    """The languages (th, en) in which `template_id` is APPROVED now."""
-    if not templates or template_id not in templates:
-        return []
-    template = templates[template_id]
-    return [lang for lang, code in utility_messages.LANGUAGE_CODES.items()
-            if utility_messages.status_of(conn, template.name(lang), code)[0] == utility_messages.APPROVED]
-
-
-def estimate(conn, segment: Segment, event_update: bool, agenda=None, now: float | None = None,
-             templates=None) -> Estimate:
-    now = time.time() if now is None else now
-    sql, params = _audience_sql(segment, agenda)
-    approved = approved_languages(conn, templates)
-    marks = ",".join(f":lang{i}" for i in range(len(approved))) or "NULL"
-    row = conn.execute(
-        f"SELECT count(*), coalesce(sum(last_interaction_at > :since), 0), "
-        f"coalesce(sum(coalesce(last_interaction_at, 0) <= :since AND registered), 0), "
-        f"coalesce(sum(coalesce(last_interaction_at, 0) <= :since AND registered AND language IN ({marks})), 0) "
-        f"FROM ({sql})",
-        {**params, "since": now - WINDOW_SECONDS, **{f"lang{i}": lang for i, lang in enumerate(approved)}}).fetchone()
-    total, in_window, registered_outside, with_template = row
-    utility = with_template if event_update else 0
-    no_template = registered_outside - with_template if event_update else 0
-    condition, params = segment.where(agenda)
-    unreachable = conn.execute(f"SELECT count(*) FROM users u WHERE u.unreachable IS NOT NULL AND ({condition})",
-                               params).fetchone()[0]
-    return Estimate(total, in_window, utility, no_template, total - in_window - utility - no_template, unreachable)
+def declare(privacy) -> None:
+    # Announcements moderators wrote (the organisation's record); who got each one is in the outbox.
+    privacy.personal("broadcasts", erase=erase_cursor, purge=forget_cursors)
 
 
 # -- the record -------------------------------------------------------------------------------------------------
@@ -228,6 +129,24 @@ def get(conn, broadcast_id: int) -> Broadcast | None:
 
 def recent(conn, limit: int = 50) -> list[Broadcast]:
     return [Broadcast.from_row(r) for r in conn.execute("SELECT * FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def started_between(conn, start: float, end: float) -> list[Broadcast]:
+    """Broadcasts (not drafts) that started sending, or were due, in [start, end), in that order."""
+    return [Broadcast.from_row(r) for r in conn.execute(
+        "SELECT * FROM broadcasts WHERE state != 'draft' AND coalesce(started_at, scheduled_at, created_at) >= ? "
+        "AND coalesce(started_at, scheduled_at, created_at) < ? ORDER BY coalesce(started_at, scheduled_at, "
+        "created_at), id", (start, end))]
+
+
+def first_at(conn) -> float | None:
+    return conn.execute("SELECT min(coalesce(started_at, scheduled_at, created_at)) FROM broadcasts "
+                        "WHERE state != 'draft'").fetchone()[0]
+
+
+def active(conn) -> list:
+    """(id, state, scheduled_at) of the broadcasts scheduled or sending."""
+    return conn.execute("SELECT id, state, scheduled_at FROM broadcasts WHERE state IN ('scheduled', 'sending')").fetchall()
 
 
 def create(conn, *, text_th: str, text_en: str = "", segment: Segment, event_update: bool = False,
@@ -290,8 +209,7 @@ def cancel(conn, broadcast_id: int, by: str) -> int:
                            "AND state IN ('draft', 'scheduled', 'sending')", (by, time.time(), broadcast_id)).rowcount
     if not updated:
         raise BroadcastError(_not_changeable(conn, broadcast_id))
-    return conn.execute("UPDATE outbox SET status = 'cancelled', finished_at = ?, error = 'broadcast cancelled' "
-                        "WHERE batch = ? AND status = 'queued'", (time.time(), batch_name(broadcast_id))).rowcount
+    return outbox.cancel_batch(conn, batch_name(broadcast_id), time.time(), "broadcast cancelled")
 
 
 def _not_changeable(conn, broadcast_id: int) -> str:
@@ -302,8 +220,8 @@ def _not_changeable(conn, broadcast_id: int) -> str:
 def erase_cursor(conn, person) -> int:
     """A broadcast's cursor is the last PSID fanned out: if it is this person's, it becomes the PSID before
     theirs, which resumes the fan-out at the same place (they have had it already)."""
-    return conn.execute("UPDATE broadcasts SET cursor = (SELECT max(psid) FROM users WHERE psid < :psid) "
-                        "WHERE cursor = :psid", {"psid": person.psid}).rowcount
+    return conn.execute(f"UPDATE broadcasts SET cursor = {people.before_sql(':psid')} WHERE cursor = :psid",
+                        {"psid": person.psid}).rowcount
 
 
 def forget_cursors(conn, cutoff: float, limit: int | None) -> int:
@@ -349,31 +267,34 @@ def progress(conn, broadcast_id: int) -> Progress | None:
     row = conn.execute("SELECT state, fanned_out, fanned_out_at FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()
     if row is None:
         return None
-    counts = {"sent": 0, "failed": 0, "skipped": 0, "pending": 0}
-    for status, n in conn.execute("SELECT status, count(*) FROM outbox WHERE batch = ? GROUP BY status",
-                                  (batch_name(broadcast_id),)):
-        counts[FINISHED_STATUSES.get(status, "pending")] += n
+    counts = outbox.batch_counts(conn, batch_name(broadcast_id))
     return Progress(row["state"], row["fanned_out"] or 0, row["fanned_out_at"] is not None, **counts)
 
 
 def recipient_results(conn, broadcast_id: int):
     """One row per recipient: PSID, language, result (sent, failed, skipped, pending), the outbox status, when,
     Facebook's message id or the error."""
-    for row in conn.execute(
-            "SELECT o.psid, coalesce(u.language, 'th') AS language, o.status, o.finished_at, o.message_id, o.error, "
-            "o.sent_as FROM outbox o LEFT JOIN users u ON u.psid = o.psid WHERE o.batch = ? ORDER BY o.id",
-            (batch_name(broadcast_id),)):
-        yield {"psid": row["psid"], "language": row["language"], "result": FINISHED_STATUSES.get(row["status"], "pending"),
+    for row in outbox.batch_rows(conn, batch_name(broadcast_id)):
+        yield {"psid": row["psid"], "language": row["language"], "result": outbox.RESULTS.get(row["status"], "pending"),
                "status": row["status"], "sent_as": row["sent_as"] or "", "finished_at": row["finished_at"],
                "message_id": row["message_id"] or "", "error": row["error"] or ""}
+
+
+def results_table(conn, broadcast_id: int, tz) -> list[list]:
+    """Every recipient's result as rows under RESULTS_HEADER (times in TIMEZONE), for the organisers' CSV."""
+    return [[r["psid"], r["language"], r["result"], r["status"], r["sent_as"], local_time(r["finished_at"], tz),
+             r["message_id"], r["error"]] for r in recipient_results(conn, broadcast_id)]
+
+
+def results_csv(rows: list[list]) -> str:
+    """`results_table` as CSV (UTF-8 with a BOM, no cell a spreadsheet would run; bot/csv_export.py)."""
+    return csv_document(RESULTS_HEADER, rows)
 
 
 def skipped_reasons(conn, broadcast_id: int) -> list[tuple[str, int]]:
     """Why recipients were not sent the broadcast, with how many each: "no approved template (...)", outside the
     window, cancelled, and Facebook's refusals."""
-    return [(r[0], r[1]) for r in conn.execute(
-        "SELECT coalesce(error, status), count(*) AS n FROM outbox WHERE batch = ? AND status NOT IN "
-        "('sent', 'queued', 'sending') GROUP BY 1 ORDER BY n DESC", (batch_name(broadcast_id),))]
+    return outbox.batch_reasons(conn, batch_name(broadcast_id))
 
 
 # -- the engine (runs in the lease holder) ----------------------------------------------------------------------
@@ -392,14 +313,13 @@ def fan_out_chunk(store, broadcast_id: int, agenda=None, chunk: int = FANOUT_CHU
         b = Broadcast.from_row(row)
         if b.state == "scheduled":
             conn.execute("UPDATE broadcasts SET state = 'sending', started_at = ? WHERE id = ?", (now, b.id))
-        sql, params = _audience_sql(b.segment, agenda, "AND u.psid > :cursor ORDER BY u.psid LIMIT :limit")
-        people = conn.execute(sql, {**params, "cursor": b.cursor or "", "limit": chunk}).fetchall()
+        audience = people.audience(conn, b.segment.who(agenda), registrations.registered(), b.cursor or "", chunk)
         messages = {lang: b.message(lang) for lang in ("th", "en")}
         batch = batch_name(b.id)
         since = now - WINDOW_SECONDS
         skipped = []
         update = templates.get(UPDATE_TEMPLATE) if templates else None
-        for person in people:
+        for person in audience:
             in_window = (person["last_interaction_at"] or 0) > since
             utility = None
             if b.event_update and person["registered"] and not in_window and update is not None:
@@ -412,17 +332,11 @@ def fan_out_chunk(store, broadcast_id: int, agenda=None, chunk: int = FANOUT_CHU
                                                     dedup_key=f"{batch}:{person['psid']}")],
                     batch=batch, priority=BULK_PRIORITY, now=now)
         # Outside the window with no tag allowed: a result without a Send API call (the rule is Facebook's).
-        conn.executemany(
-            "INSERT INTO outbox (recipient_key, psid, request, intent, status, created_at, finished_at, error, "
-            "dedup_key, batch, priority) VALUES (?, ?, ?, 'UPDATE', 'outside_window', ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            [(p["psid"], p["psid"], json.dumps({"recipient": {"id": p["psid"]}, "skipped": True}), now, now,
-              OUTSIDE_NO_TAG, f"{batch}:{p['psid']}#0", batch, BULK_PRIORITY)
-             for p in skipped])
-        last = people[-1]["psid"] if people else b.cursor
-        finished = len(people) < chunk
+        outbox.not_sent(conn, [p["psid"] for p in skipped], batch, OUTSIDE_NO_TAG, now, BULK_PRIORITY)
+        last = audience[-1]["psid"] if audience else b.cursor
+        finished = len(audience) < chunk
         conn.execute("UPDATE broadcasts SET cursor = ?, fanned_out = fanned_out + ?, fanned_out_at = ? WHERE id = ?",
-                     (last, len(people), now if finished else None, b.id))
+                     (last, len(audience), now if finished else None, b.id))
     return not finished
 
 
@@ -431,8 +345,8 @@ def finish_completed(store) -> list[int]:
 
     Called every half second: it reads first and takes the write lock only when there is something to mark."""
     done = [r[0] for r in store.conn.execute(
-        "SELECT b.id FROM broadcasts b WHERE b.state = 'sending' AND b.fanned_out_at IS NOT NULL AND NOT EXISTS "
-        "(SELECT 1 FROM outbox o WHERE o.batch = 'broadcast:' || b.id AND o.status IN ('queued', 'sending'))")]
+        "SELECT b.id FROM broadcasts b WHERE b.state = 'sending' AND b.fanned_out_at IS NOT NULL AND NOT "
+        + outbox.batch_open_sql("'broadcast:' || b.id"))]
     if done:
         with store.write() as conn:
             conn.executemany("UPDATE broadcasts SET state = 'done', finished_at = ? WHERE id = ? AND state = 'sending'",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from .privacy import ERASED_NOTE
+from ..privacy import ERASED_NOTE
 
 
 def schema(db) -> None:
@@ -28,6 +28,11 @@ def record(conn, who: str | None, action: str, detail: str = "", address: str | 
                         (time.time(), who, action, detail[:500], address, subject)).lastrowid
 
 
+def amend(conn, entry_id: int, detail: str, address: str | None) -> None:
+    """Rewrite an entry's detail (a summary row that keeps counting)."""
+    conn.execute("UPDATE audit_log SET detail = ?, address = ? WHERE id = ?", (detail[:500], address, entry_id))
+
+
 def erase_subject(conn, person) -> int:
     """A person asked to be forgotten: entries about them keep who did what and when, not what it said."""
     return conn.execute("UPDATE audit_log SET detail = ?, subject = NULL WHERE subject = ?",
@@ -37,3 +42,7 @@ def erase_subject(conn, person) -> int:
 def recent(conn, limit: int = 100) -> list:
     return conn.execute("SELECT at, moderator, action, detail, address FROM audit_log ORDER BY id DESC LIMIT ?",
                         (limit,)).fetchall()
+
+
+def declare(privacy) -> None:
+    privacy.personal("audit_log", erase=erase_subject, kept_from="at")

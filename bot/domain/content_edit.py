@@ -21,9 +21,9 @@ from typing import Callable, Iterator
 
 import tomlkit
 
-from .content import ContentError
-from .understanding.faq import ID, OUT_OF_SCOPE
-from .understanding import INTENT_MARK
+from ..content import ContentError
+from ..understanding.faq import ID, OUT_OF_SCOPE
+from ..understanding import INTENT_MARK
 
 FAQ_FILE, INTENTS_FILE, LOCK_FILE = "faq.toml", "intents.toml", ".edit.lock"
 
@@ -131,3 +131,12 @@ def add_entry(directory: Path, entry_id: str, title: dict[str, str], answer: dic
         ])
         _commit(path, old, old.rstrip("\n") + "\n" + block, validate)
     return path
+
+
+def targets(understanding) -> list[tuple[str, str]]:
+    """(label, what a moderator reads) for every place a question can go: an FAQ entry, a feature, out of scope."""
+    items = [(e.id, f"FAQ: {e.title['th']} / {e.title['en']}") for e in understanding.faq.entries.values()]
+    items += [(INTENT_MARK + i.id, f"ฟีเจอร์ / Feature: {i.title['th']} / {i.title['en']}")
+              for i in understanding.intents.values()]
+    items.append((OUT_OF_SCOPE, "ไม่เกี่ยวกับงาน (บอทปฏิเสธ) / Not about the event (declined)"))
+    return items

@@ -1,143 +1,23 @@
-"""Operator commands: `flask --app app <command>`.
+"""`flask --app app chat`: talk to a local-mode bot in the terminal, as a citizen, through the real signed webhook.
 
-Core commands live here; features add theirs in their own modules through `register_command`.
+Your lines go to `/webhook` as Messenger events; the bot's replies are read back from the fake Graph API and
+printed, their buttons and quick replies numbered (a number picks one). With no bot running at HOST:PORT, the
+command starts one itself.
 """
 from __future__ import annotations
 
-import json
-import signal
-import threading
-import time
-
 import click
 import requests
+from flask import current_app
 from flask.cli import with_appcontext
-from flask import Flask, current_app
 
-from . import public_server
-from .messenger import simulator
-from .content import ContentError
-from .messenger.graph import GraphError
-from .http_server import BackgroundServer
-from .messenger.replies import fit
+from ..http_server import BackgroundServer
+from ..messenger import simulator
+from ..web import runtime
 
-GREETING_LIMIT = 160
-PERSISTENT_MENU_LIMIT = 20
-MENU_TITLE_LIMIT = 30
-ICE_BREAKER_LIMIT = 4
-PROFILE_FIELDS = ["get_started", "greeting", "persistent_menu", "ice_breakers"]
 # Messenger's e-mail and phone quick replies, as the local chat shows and answers them.
 CONTACT_CHOICES = {"user_email": ("✉️ (your e-mail)", "citizen@example.com"),
                    "user_phone_number": ("📞 (your phone)", "+66812345678")}
-
-
-def register(app: Flask) -> None:
-    app.cli.add_command(setup_profile)
-    app.cli.add_command(chat)
-    app.cli.add_command(worker)
-    app.cli.add_command(reload_content)
-    app.cli.add_command(public_server.serve_command)
-
-
-# -- reload-content ------------------------------------------------------------------------------------------
-@click.command("reload-content")
-@with_appcontext
-def reload_content() -> None:
-    """Check the content files and make the running bot use them, without a restart."""
-    bot = current_app.extensions["bot"]
-    try:
-        bot.content.load()  # already loaded once at start; this is the check of the files as they are now
-    except ContentError as exc:
-        raise click.ClickException(f"content not reloaded: {exc}")
-    bot.content.publish(bot.store)
-    summary = ", ".join(f"{name}: {len(getattr(value, 'faq', value).entries)} entries"
-                        for name, value in bot.content.loaded().items() if hasattr(getattr(value, "faq", value), "entries"))
-    click.echo(f"content checked ({summary or 'texts'}); the running bot switches to it within a second")
-
-
-# -- worker ------------------------------------------------------------------------------------------------
-@click.command("worker")
-@with_appcontext
-def worker() -> None:
-    """Run the background work (inbox, outbox, scheduler) without serving HTTP, until stopped.
-
-    gunicorn.conf.py starts one beside the web workers, so that acknowledging webhooks never waits behind
-    sending. Safe to run more than one: they share a lease, and the others stand by.
-    """
-    bot = current_app.extensions["bot"]
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    bot.start()
-    try:
-        while not stop.wait(1.0):
-            pass
-    finally:
-        bot.stop()
-
-
-# -- setup-profile -----------------------------------------------------------------------------------------
-def desired_profile(bot) -> dict:
-    """Get Started, greeting, persistent menu and ice breakers, from the menu the features registered."""
-    texts, items = bot.content.texts, bot.dispatcher.menu_items
-    profile: dict = {
-        "get_started": {"payload": "GET_STARTED"},
-        "greeting": [
-            {"locale": "default", "text": fit(texts.raw("profile_greeting", "th"), GREETING_LIMIT)},
-            {"locale": "en_US", "text": fit(texts.raw("profile_greeting", "en"), GREETING_LIMIT)},
-        ],
-        "persistent_menu": [
-            {
-                "locale": locale,
-                "composer_input_disabled": False,
-                "call_to_actions": [
-                    {"type": "postback", "title": fit(item.title.get(lang) or item.title["th"], MENU_TITLE_LIMIT),
-                     "payload": item.payload}
-                    for item in items[:PERSISTENT_MENU_LIMIT]
-                ],
-            }
-            for locale, lang in (("default", "th"), ("en_US", "en"))
-        ],
-    }
-    breakers = bot.dispatcher.ice_breakers[:ICE_BREAKER_LIMIT]
-    if breakers:
-        profile["ice_breakers"] = [
-            {"locale": locale,
-             "call_to_actions": [{"question": fit(i.question.get(lang) or i.question["th"], 80), "payload": i.payload}
-                                 for i in breakers]}
-            for locale, lang in (("default", "th"), ("en_US", "en"))
-        ]
-    return profile
-
-
-def _canonical(value) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-
-@click.command("setup-profile")
-@click.option("--dry-run", is_flag=True, help="Print the profile instead of sending it.")
-@with_appcontext
-def setup_profile(dry_run: bool) -> None:
-    """Set Get Started, greeting, persistent menu and ice breakers on the Page (only what changed)."""
-    bot = current_app.extensions["bot"]
-    desired = desired_profile(bot)
-    if dry_run:
-        click.echo(json.dumps(desired, ensure_ascii=False, indent=2))
-        return
-    try:
-        data = bot.client.messenger_profile(PROFILE_FIELDS).get("data") or [{}]
-        current = data[0] if data else {}
-        changed = {k: v for k, v in desired.items() if _canonical(current.get(k)) != _canonical(v)}
-        if changed:
-            bot.client.set_messenger_profile(changed)
-    except GraphError as exc:
-        raise click.ClickException(f"Facebook refused the profile: {exc}")
-    if bot.settings.local_mode:
-        click.echo("local mode: the profile went to the fake Graph API, not to Facebook")
-    if changed:
-        click.echo("updated: " + ", ".join(sorted(changed)))
-    else:
-        click.echo("unchanged: the Page already has this profile")
 
 
 # -- chat ----------------------------------------------------------------------------------------------
@@ -250,7 +130,7 @@ class LocalChat:
 @with_appcontext
 def chat(psid: str, url: str | None) -> None:
     """Talk to the bot as a citizen, through the real signed webhook (local mode)."""
-    bot = current_app.extensions["bot"]
+    bot = runtime()
     url = (url or f"http://{bot.settings.host}:{bot.settings.port}").rstrip("/")
     server = None
     try:

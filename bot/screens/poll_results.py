@@ -5,15 +5,14 @@ Serves, through the public-screens server: `GET /live/<id>` (large bars with cou
 (UTF-8 with a BOM) and `GET /live/<id>/events`, a Server-Sent Events stream that brings every change to the page
 within a second (no reload). Rendered once per change, cached by ETag, pushed from an event loop:
 made for the whole audience of the stream, not only the broadcast's screens. A draft poll is 404 to the public;
-moderators preview it in the console. bot/polls.py says when a poll's results change.
+moderators preview it in the console. bot/domain/polls.py says when a poll's results change.
 """
 from __future__ import annotations
 
 from jinja2 import Environment
 
-from bot import polls
-from bot.public_screens import Screen
-
+from ..domain import polls
+from ..public_screens import Screen
 
 
 def snapshot(conn, poll_id: int) -> dict | None:
@@ -82,7 +81,3 @@ def csv_rows(snap: dict) -> list[list]:
 
 RESULTS = Screen(polls.RESULTS_SCREEN, "/live/<int:key>", snapshot=snapshot, page=page, variant=variant, csv=csv_rows,
                  is_public=lambda snap: snap["state"] != "draft")
-
-
-def register(bot) -> None:
-    bot.screens.add(RESULTS)
