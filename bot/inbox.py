@@ -29,7 +29,6 @@ from typing import Callable
 from .config import Settings
 from .content import Content
 from .dispatcher import Context, Dispatcher
-from .logs import event as log_event
 from .messenger import outbox, people
 from .messenger.events import INTERACTION_KINDS, SILENT_KINDS, Event, InboxRow
 from .messenger.graph import GraphClient

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.messenger.fake_graph import _check_message
+from bot.messenger.fake_graph.rules import check_message as _check_message
 from bot.messenger.replies import (Buttons, Card, Cards, PostbackButton, QuickReply, SenderAction, Text, UrlButton, fit,
     split_text, units)
 

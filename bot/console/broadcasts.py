@@ -10,7 +10,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from ..domain import broadcasts
 from ..domain.agenda import TOPICS
 from ..domain.segments import BroadcastError, Segment, estimate
-from . import audit, bot, bp, login_required
+from .auth import audit, bot, bp, login_required
 
 
 def segment_choices() -> list[tuple[str, str]]:

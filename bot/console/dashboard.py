@@ -6,7 +6,7 @@ from flask import Response, render_template, request, session
 
 from ..domain import audit as audit_log
 from ..domain import registrations, stats
-from . import audit, bot, bp, login_required
+from .auth import audit, bot, bp, login_required
 
 
 @bp.get("/")

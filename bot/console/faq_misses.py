@@ -17,7 +17,7 @@ from typing import Callable
 from flask import flash, redirect, render_template, request, session, url_for
 
 from ..domain import content_edit, faq_misses
-from . import audit, bot, bp, login_required
+from .auth import audit, bot, bp, login_required
 
 
 @bp.get("/faq-misses", endpoint="faq_misses")

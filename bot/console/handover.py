@@ -9,7 +9,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, ses
 
 from ..domain import conversations, handover
 from ..domain.conversations import REPLY_LIMIT
-from . import audit, bot, bp, login_required
+from .auth import audit, bot, bp, login_required
 
 
 @bp.get("/handover", endpoint="handover")

@@ -9,7 +9,7 @@ import ipaddress
 from flask import Blueprint, jsonify, request
 
 from ..web import runtime
-from . import current_moderator
+from .auth import current_moderator
 
 bp = Blueprint("health", __name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
 from ..domain import polls
-from . import audit, bot, bp, login_required
+from .auth import audit, bot, bp, login_required
 
 
 @bp.get("/polls", endpoint="polls")

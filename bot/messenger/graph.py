@@ -102,25 +102,31 @@ class GraphClient:
     def _call(self, method: str, path: str, *, params: dict | None = None, json: dict | None = None,
               timeout: float | None = None) -> dict:
         query = urlencode({"access_token": self.token, **(params or {})})
-        url = f"{self.base_url}/{path.lstrip('/')}?{query}"
         body = None if json is None else _json.dumps(json, ensure_ascii=False).encode()
+        status, raw, reason = self._request(method, f"{path.lstrip('/')}?{query}", body, timeout)
+        try:
+            data = _json.loads(raw) if raw else {}
+        except ValueError:
+            data = None
+        if status >= 400:
+            error = (data or {}).get("error") if isinstance(data, dict) else None
+            raise _graph_error(status, error if isinstance(error, dict) else {}, reason)
+        if data is None:
+            raise GraphError(status=status, message="answer is not JSON", transient=True)
+        return data if isinstance(data, dict) else {"data": data}
+
+    def _request(self, method: str, path_and_query: str, body: bytes | None,
+                 timeout: float | None) -> tuple[int, bytes, str | None]:
+        """One HTTP request: (status, body, reason). The transport alone, so a fake can stand in for it."""
         headers = {"Content-Type": "application/json"} if body is not None else None
         limit = urllib3.Timeout(connect=self.timeout.connect_timeout, read=timeout) if timeout else self.timeout
         try:
-            response = self.http.request(method, url, body=body, headers=headers, timeout=limit)
+            response = self.http.request(method, f"{self.base_url}/{path_and_query}", body=body, headers=headers,
+                                         timeout=limit)
         except urllib3.exceptions.HTTPError as exc:
             # The exception text can contain the URL with the token: keep only its type.
             raise GraphError(status=None, message=type(exc).__name__) from None
-        try:
-            data = _json.loads(response.data) if response.data else {}
-        except ValueError:
-            data = None
-        if response.status >= 400:
-            error = (data or {}).get("error") if isinstance(data, dict) else None
-            raise _graph_error(response.status, error if isinstance(error, dict) else {}, response.reason)
-        if data is None:
-            raise GraphError(status=response.status, message="answer is not JSON", transient=True)
-        return data if isinstance(data, dict) else {"data": data}
+        return response.status, response.data, response.reason
 
     def send(self, request_body: dict) -> dict:
         """POST /me/messages; returns Facebook's answer ({recipient_id, message_id})."""
