@@ -20,6 +20,7 @@ from . import store as state
 from .config import Settings
 from .content import Content
 from .dispatcher import Dispatcher
+from .forms import Forms
 from .inbox import Inbox
 from .job_queue import JobQueue
 from .lease import Lease
@@ -87,6 +88,7 @@ class BotRuntime:
                                    owner=self.lease.owner, token_recheck_seconds=settings.token_recheck_seconds,
                                    moderators=settings.moderator_psids)
         self.inbox = Inbox(store, staging, dispatcher, content, settings, client, on_queued=self.sender.wake)
+        self.forms = Forms(dispatcher)  # multi-step forms features add (registration); their one handler
         self.jobs = JobQueue(settings.tz)  # the one scheduler; features add their jobs when their service starts
         # What every table keeps about people: features declare theirs (bot/privacy.py).
         self.privacy = PersonalData(settings.pseudonym_key, settings.retention_days)

@@ -9,11 +9,11 @@ any feature: the inbox keeps them as `ignored`.
 from __future__ import annotations
 
 from bot import textnorm
-from bot.dispatcher import Context, EventHandler
+from bot.dispatcher import Context, EventHandler, Priority
 from bot.domain import comment_invites
+from bot.domain.payloads import REGISTER
 from bot.messenger.replies import Buttons, Outgoing, PostbackButton
 
-from .registration import REGISTER
 
 
 def wants_to_register(ctx: Context) -> bool:
@@ -33,10 +33,12 @@ def invite(ctx: Context):
     lang = textnorm.language_of(ctx.event.text) or "th"
     texts = ctx.content.texts
     reply = Buttons(texts.get("comment_invite", lang),
-                    [PostbackButton("📝 ลงทะเบียน" if lang == "th" else "📝 Register", REGISTER)])
+                    [PostbackButton("📝 ลงทะเบียน" if lang == "th" else "📝 Register", REGISTER.build())])
     return Outgoing(reply, recipient={"comment_id": value["comment_id"]}, intent="PRIVATE_REPLY")
 
 
 def register(bot) -> None:
     bot.content.require_texts("comment_invite")
-    bot.dispatcher.add(EventHandler({"comment"}, invite, predicate=wants_to_register, name="comment_invite"), group=0)
+    # After a vote by comment (exact): a comment under a poll's video is a vote, not an invitation.
+    bot.dispatcher.add(EventHandler({"comment"}, invite, predicate=wants_to_register, name="comment_invite"),
+                       Priority.GENERAL)

@@ -13,18 +13,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.dispatcher import Context, IceBreaker, MenuItem, PayloadHandler, TextHandler
+from bot.dispatcher import Context, IceBreaker, MenuItem, PayloadHandler, Priority, TextHandler
 from bot.domain import faq_misses
+from bot.domain.payloads import FAQ, FAQ_TOPICS, HUMAN, INTENT, NOT_THIS
 from bot.understanding.faq import Entry
 from bot.messenger.replies import QUICK_REPLY_COUNT, Buttons, Cards, QuickReply, Text, UrlButton
 from bot.understanding import Reading, Understanding
 
-from .handover import HUMAN
-
-MENU_FAQ = "MENU_FAQ"
-PREFIX = "FAQ:"
-INTENT = "INTENT:"  # a feature offered among "did you mean" choices (handlers/understanding.py opens it)
-NOT_THIS = "NOT_THIS:"  # "not what I asked" under an answer (handlers/understanding.py)
 STARTER_ENTRIES = ("about", "dates", "topics", "eligibility", "where", "benefits")  # offered when nothing matched
 
 
@@ -37,7 +32,8 @@ def record_miss(ctx: Context, text: str, reading: Reading | None, outcome: str) 
 
 
 def _entry_buttons(understanding: Understanding, ids, lang: str) -> list[QuickReply]:
-    return [QuickReply(understanding.faq.entries[i].title[lang], PREFIX + i) for i in ids if i in understanding.faq.entries]
+    return [QuickReply(understanding.faq.entries[i].title[lang], FAQ.build(entry=i)) for i in ids
+            if i in understanding.faq.entries]
 
 
 def choice_buttons(ctx: Context, candidates) -> list[QuickReply]:
@@ -46,16 +42,16 @@ def choice_buttons(ctx: Context, candidates) -> list[QuickReply]:
     buttons = []
     for c in candidates:
         if c.is_intent and c.id in understanding.intents:
-            buttons.append(QuickReply(understanding.intents[c.id].title[ctx.lang], INTENT + c.id))
+            buttons.append(QuickReply(understanding.intents[c.id].title[ctx.lang], INTENT.build(intent=c.id)))
         elif c.id in understanding.faq.entries:
-            buttons.append(QuickReply(understanding.faq.entries[c.id].title[ctx.lang], PREFIX + c.id))
+            buttons.append(QuickReply(understanding.faq.entries[c.id].title[ctx.lang], FAQ.build(entry=c.id)))
     return buttons
 
 
 def with_not_this(ctx: Context, replies: list, label: str) -> list:
     """The replies with "not what I asked" under the last one (when it takes quick replies and has room)."""
     if replies and isinstance(replies[-1], (Text, Buttons, Cards)) and len(replies[-1].quick_replies) < QUICK_REPLY_COUNT:
-        button = QuickReply(ctx.t("not_this"), NOT_THIS + label)
+        button = QuickReply(ctx.t("not_this"), NOT_THIS.build(label=label))
         replies = [*replies[:-1], replace(replies[-1], quick_replies=[*replies[-1].quick_replies, button])]
     return replies
 
@@ -65,18 +61,27 @@ def answer(ctx: Context, entry: Entry, asked: bool = False) -> Text | Buttons:
     say it is not what they asked."""
     understanding: Understanding = ctx.content["understanding"]
     lang = ctx.lang
-    quick = _entry_buttons(understanding, entry.related, lang)[:4] + [QuickReply(ctx.content.texts.get("faq_human", lang), HUMAN)]
+    quick = _entry_buttons(understanding, entry.related, lang)[:4] + [QuickReply(ctx.content.texts.get("faq_human", lang),
+                                                                                 HUMAN.build())]
     if asked:
-        quick.append(QuickReply(ctx.t("not_this"), NOT_THIS + entry.id))
+        quick.append(QuickReply(ctx.t("not_this"), NOT_THIS.build(label=entry.id)))
     text = entry.answer[lang]
     if entry.link:
         return Buttons(text, [UrlButton(entry.link["title"][lang], entry.link["url"])], quick_replies=quick)
     return Text(text, quick_replies=quick)
 
 
+def answer_in_passing(ctx: Context, text: str) -> Text | Buttons | None:
+    """A confident FAQ answer to a question typed in the middle of a form (bot/forms.py), or None."""
+    reading, entries = ctx.reading, ctx.content["understanding"].faq.entries
+    if reading.verdict != "answer" or reading.best.is_intent or reading.best.id not in entries:
+        return None
+    return answer(ctx, entries[reading.best.id])
+
+
 def decline(ctx: Context) -> Text:
     understanding: Understanding = ctx.content["understanding"]
-    human = QuickReply(ctx.t("faq_human"), HUMAN)
+    human = QuickReply(ctx.t("faq_human"), HUMAN.build())
     return Text(ctx.t("faq_unknown"), quick_replies=_entry_buttons(understanding, STARTER_ENTRIES, ctx.lang) + [human])
 
 
@@ -92,14 +97,14 @@ def ask(ctx: Context) -> Text | Buttons:
         return decline(ctx)
     record_miss(ctx, text, reading, "unsure" if reading.verdict == "unsure" else "none")
     if reading.verdict == "unsure":
-        human = QuickReply(ctx.t("faq_human"), HUMAN)
+        human = QuickReply(ctx.t("faq_human"), HUMAN.build())
         return Text(ctx.t("faq_unsure"), quick_replies=choice_buttons(ctx, reading.candidates) + [human])
     return decline(ctx)
 
 
 def answer_payload(ctx: Context) -> Text | Buttons:
     understanding: Understanding = ctx.content["understanding"]
-    entry = understanding.faq.entries.get(ctx.event.payload[len(PREFIX):])
+    entry = understanding.faq.entries.get(ctx.match.entry)
     if entry is None:  # a button from an entry organisers have since removed
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
     return answer(ctx, entry)
@@ -112,15 +117,16 @@ def show_topics(ctx: Context) -> Text:
 
 
 def register(bot) -> None:
+    bot.forms.answer_questions_with(answer_in_passing)
     bot.content.require_texts("faq_prompt", "faq_unsure", "faq_unknown", "faq_human", "not_this")
-    bot.dispatcher.add(PayloadHandler(PREFIX, answer_payload), group=20)
-    bot.dispatcher.add(PayloadHandler(MENU_FAQ, show_topics), group=20)
-    bot.dispatcher.add(TextHandler(ask, predicate=lambda text, ctx: True, name="faq"), group=50)
-    bot.dispatcher.add_menu_item(MenuItem(MENU_FAQ, {"th": "❓ ถามคำถาม", "en": "❓ Ask a question"}, order=10))
+    bot.dispatcher.add(PayloadHandler(FAQ, answer_payload))
+    bot.dispatcher.add(PayloadHandler(FAQ_TOPICS, show_topics))
+    bot.dispatcher.add(TextHandler(ask, predicate=lambda text, ctx: True, name="faq"), Priority.FREE_TEXT)
+    bot.dispatcher.add_menu_item(MenuItem(FAQ_TOPICS.build(), {"th": "❓ ถามคำถาม", "en": "❓ Ask a question"}, order=10))
     for order, (entry_id, th, en) in enumerate((
         ("about", "งานนี้คืออะไร", "What is this event?"),
         ("dates", "งานจัดวันไหน", "When is it?"),
         ("eligibility", "ใครเข้าร่วมได้บ้าง", "Who can join?"),
         ("topics", "หัวข้อมีอะไรบ้าง", "What are the topics?"),
     )):
-        bot.dispatcher.add_ice_breaker(IceBreaker({"th": th, "en": en}, PREFIX + entry_id, order=order))
+        bot.dispatcher.add_ice_breaker(IceBreaker({"th": th, "en": en}, FAQ.build(entry=entry_id), order=order))

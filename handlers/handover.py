@@ -9,11 +9,10 @@ back (bot/domain/handover.py).
 from __future__ import annotations
 
 from bot import inbox
-from bot.dispatcher import COMMANDS, GUARDS, Context, EventHandler, PayloadHandler, TextHandler
+from bot.dispatcher import Context, EventHandler, PayloadHandler, Priority, TextHandler
 from bot.domain import handover
+from bot.domain.payloads import HUMAN
 from bot.messenger.replies import Outgoing, QuickReply, Text
-
-HUMAN = "HUMAN"
 ASK_FOR_A_PERSON = (
     r"(?:ขอ)?(?:คุย|ติดต่อ|สอบถาม|ปรึกษา|แชท)(?:กับ)?(?:เจ้าหน้าที่|คน|แอดมิน|admin|ทีมงาน|พนักงาน)(?:หน่อย|ได้ไหม)?",
     r"(?:ขอ)?(?:เจ้าหน้าที่|แอดมิน|คนจริง)(?:หน่อย)?",
@@ -42,7 +41,7 @@ def hand_over(ctx: Context) -> Text:
 
 def offer(ctx: Context) -> Text:
     """Asked for a person in other words than the exact ones: ask first, as the bot then goes quiet for a day."""
-    return Text(ctx.t("handover_offer"), quick_replies=[QuickReply(ctx.t("faq_human"), HUMAN)] + ctx.menu()[:11])
+    return Text(ctx.t("handover_offer"), quick_replies=[QuickReply(ctx.t("faq_human"), HUMAN.build())] + ctx.menu()[:11])
 
 
 def register(bot) -> None:
@@ -50,7 +49,7 @@ def register(bot) -> None:
                               "handover_offer")
     quiet = EventHandler({"message", "postback", "referral"}, stay_quiet, name="with_a_person",
                          predicate=lambda ctx: handover.is_with_a_person(ctx.conn, ctx.user.psid, ctx.now))
-    bot.dispatcher.add(quiet, group=GUARDS)
-    bot.dispatcher.add(PayloadHandler(HUMAN, hand_over), group=8)
-    bot.dispatcher.add(TextHandler(hand_over, patterns=ASK_FOR_A_PERSON, name="ask_for_a_person"), group=COMMANDS)
+    bot.dispatcher.add(quiet, Priority.GUARD)
+    bot.dispatcher.add(PayloadHandler(HUMAN, hand_over))
+    bot.dispatcher.add(TextHandler(hand_over, patterns=ASK_FOR_A_PERSON, name="ask_for_a_person"), Priority.COMMAND)
     bot.dispatcher.add_intent("human", offer)

@@ -4,7 +4,7 @@ Takes: "/stats" (or "stats") typed by a PSID in MODERATOR_PSIDS; from anyone els
 """
 from __future__ import annotations
 
-from bot.dispatcher import COMMANDS, Context, TextHandler
+from bot.dispatcher import Context, Priority, TextHandler
 from bot.domain import stats
 from bot.messenger.replies import Text
 
@@ -15,4 +15,5 @@ def show_stats(ctx: Context) -> Text:
 
 def register(bot) -> None:
     bot.dispatcher.add(TextHandler(show_stats, name="moderator_stats",
-                                   predicate=lambda text, ctx: ctx.is_moderator and text == "stats"), group=COMMANDS)
+                                   predicate=lambda text, ctx: ctx.is_moderator and text == "stats"),
+                       Priority.COMMAND)

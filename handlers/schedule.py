@@ -10,13 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.domain.agenda import Agenda, Session, day_label, span
-from bot.numbers import small_int
 from bot.dispatcher import Context, MenuItem, PayloadHandler, TextHandler
+from bot.domain.payloads import REMIND, SCHEDULE, SCHEDULE_DAY, SCHEDULE_NEXT, SCHEDULE_NOW
 from bot.messenger.replies import Card, Cards, PostbackButton, QuickReply, Text, UrlButton
-
-SCHEDULE = "SCHEDULE"
-DAY = "SCHEDULE:DAY:"
-NOW, NEXT = "SCHEDULE:NOW", "SCHEDULE:NEXT"
+from bot.numbers import small_int
 CARDS_PER_MESSAGE = 10
 SCHEDULE_WORDS = r"ตารางงาน|ตาราง|กำหนดการ|ตารางกิจกรรม|ดูตารางงาน|schedule|agenda|programme|program|timetable"
 NOW_WORDS = r"ตอนนี้|ตอนนี้มีอะไร|ตอนนี้จัดอะไรอยู่|now|what'?s on now|happening now|on now"
@@ -28,8 +25,9 @@ def agenda_of(ctx: Context) -> Agenda:
 
 
 def navigation(ctx: Context, agenda: Agenda) -> list[QuickReply]:
-    days = [QuickReply(day_label(d, ctx.lang), f"{DAY}{d.isoformat()}") for d in agenda.days][:11]
-    return days + [QuickReply(ctx.t("schedule_now_button"), NOW), QuickReply(ctx.t("schedule_next_button"), NEXT)]
+    days = [QuickReply(day_label(d, ctx.lang), SCHEDULE_DAY.build(day=d.isoformat())) for d in agenda.days][:11]
+    return days + [QuickReply(ctx.t("schedule_now_button"), SCHEDULE_NOW.build()),
+                   QuickReply(ctx.t("schedule_next_button"), SCHEDULE_NEXT.build())]
 
 
 def pick_day(ctx: Context) -> Text:
@@ -42,7 +40,7 @@ def pick_day(ctx: Context) -> Text:
 
 def card(ctx: Context, session: Session) -> Card:
     topic = ctx.t(f"topic_{session.topic}")
-    buttons = [PostbackButton(ctx.t("remind_button"), f"REMIND:SESSION:{session.id}")]
+    buttons = [PostbackButton(ctx.t("remind_button"), REMIND.build(what="SESSION", target=session.id))]
     if session.live:
         buttons.append(UrlButton(ctx.t("schedule_watch"), session.live))
     buttons.append(UrlButton(ctx.t("schedule_calendar"), f"{ctx.settings.base_url}/agenda/{session.id}.ics"))
@@ -51,19 +49,19 @@ def card(ctx: Context, session: Session) -> Card:
 
 def show_day(ctx: Context):
     agenda = agenda_of(ctx)
-    parts = ctx.event.payload[len(DAY):].split(":")
     try:
-        day = date.fromisoformat(parts[0])
+        day = date.fromisoformat(ctx.match.day)
     except ValueError:
         return Text(ctx.t("unknown_choice"), quick_replies=navigation(ctx, agenda))
     sessions = agenda.on(day)
-    start = small_int(parts[1], 0, len(sessions) - 1) if len(parts) > 1 else 0
+    start = small_int(ctx.match.start, 0, len(sessions) - 1) if ctx.match.start else 0
     if not sessions or start is None:
         return Text(ctx.t("unknown_choice"), quick_replies=navigation(ctx, agenda))
     shown = sessions[start:start + CARDS_PER_MESSAGE]
     more = []
     if start + CARDS_PER_MESSAGE < len(sessions):
-        more = [QuickReply(ctx.t("schedule_more"), f"{DAY}{day.isoformat()}:{start + CARDS_PER_MESSAGE}")]
+        more = [QuickReply(ctx.t("schedule_more"),
+                           SCHEDULE_DAY.build(day=day.isoformat(), start=start + CARDS_PER_MESSAGE))]
     return Cards([card(ctx, s) for s in shown], quick_replies=more + navigation(ctx, agenda))
 
 
@@ -86,14 +84,14 @@ def next_up(ctx: Context) -> Text | Cards:
 
 def register(bot) -> None:
     bot.content.require_texts("schedule_pick_day", "schedule_now_none", "schedule_next_none", "topic_all")
-    bot.dispatcher.add(PayloadHandler(SCHEDULE, pick_day), group=20)
-    bot.dispatcher.add(PayloadHandler(DAY, show_day), group=20)
-    bot.dispatcher.add(PayloadHandler(NOW, now_on), group=20)
-    bot.dispatcher.add(PayloadHandler(NEXT, next_up), group=20)
-    bot.dispatcher.add(TextHandler(pick_day, patterns=[SCHEDULE_WORDS], name="schedule_words"), group=20)
-    bot.dispatcher.add(TextHandler(now_on, patterns=[NOW_WORDS], name="now_words"), group=20)
-    bot.dispatcher.add(TextHandler(next_up, patterns=[NEXT_WORDS], name="next_words"), group=20)
-    bot.dispatcher.add_menu_item(MenuItem(SCHEDULE, {"th": "📅 ตารางงาน", "en": "📅 Schedule"}, order=30))
+    bot.dispatcher.add(PayloadHandler(SCHEDULE, pick_day))
+    bot.dispatcher.add(PayloadHandler(SCHEDULE_DAY, show_day))
+    bot.dispatcher.add(PayloadHandler(SCHEDULE_NOW, now_on))
+    bot.dispatcher.add(PayloadHandler(SCHEDULE_NEXT, next_up))
+    bot.dispatcher.add(TextHandler(pick_day, patterns=[SCHEDULE_WORDS], name="schedule_words"))
+    bot.dispatcher.add(TextHandler(now_on, patterns=[NOW_WORDS], name="now_words"))
+    bot.dispatcher.add(TextHandler(next_up, patterns=[NEXT_WORDS], name="next_words"))
+    bot.dispatcher.add_menu_item(MenuItem(SCHEDULE.build(), {"th": "📅 ตารางงาน", "en": "📅 Schedule"}, order=30))
     bot.dispatcher.add_intent("schedule", pick_day)
     bot.dispatcher.add_intent("now", now_on)
     bot.dispatcher.add_intent("next", next_up)

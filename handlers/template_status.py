@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.dispatcher import Context, EventHandler
+from bot.dispatcher import Context, EventHandler, Priority
 from bot.logs import event as log_event
 from bot.messenger import alerts, utility_messages
 from bot.messenger.replies import Outgoing, Text
@@ -40,4 +40,4 @@ def on_status_update(ctx: Context) -> None:
 
 
 def register(bot) -> None:
-    bot.dispatcher.add(EventHandler({"template_status"}, on_status_update, name="template_status"), group=0)
+    bot.dispatcher.add(EventHandler({"template_status"}, on_status_update, name="template_status"), Priority.EXACT)

@@ -16,12 +16,12 @@ The step itself, its content loader and the model's preload are the engine's (bo
 from __future__ import annotations
 
 from bot import inbox
-from bot.dispatcher import UNDERSTOOD, Context, PayloadHandler, TextHandler, as_list
+from bot.dispatcher import Context, PayloadHandler, Priority, TextHandler, as_list
+from bot.domain.payloads import HUMAN, INTENT, NOT_THIS
 from bot.messenger.replies import QuickReply, Text
 from bot.understanding import INTENT_MARK, Understanding
 
 from . import faq
-from .handover import HUMAN
 
 
 def understood_intent(text: str, ctx: Context) -> bool:
@@ -54,7 +54,7 @@ def open_intent(ctx: Context, intent: str, asked: bool):
 
 
 def open_tapped(ctx: Context):
-    intent = ctx.event.payload[len(faq.INTENT):]
+    intent = ctx.match.intent
     if intent not in ctx.content["understanding"].intents and intent not in ctx.dispatcher.intents:
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
     return open_intent(ctx, intent, asked=False)
@@ -71,7 +71,7 @@ def last_question(ctx: Context) -> str | None:
 
 
 def not_what_i_asked(ctx: Context) -> Text:
-    label = ctx.event.payload[len(faq.NOT_THIS):]
+    label = ctx.match.label
     question = last_question(ctx)
     reading = ctx.content["understanding"].read(question) if question else None
     if question:
@@ -81,13 +81,13 @@ def not_what_i_asked(ctx: Context) -> Text:
         if route is not None and route.undo is not None:
             route.undo(ctx)
     others = [c for c in (reading.candidates if reading else ()) if c.label != label]
-    human = QuickReply(ctx.t("faq_human"), HUMAN)
+    human = QuickReply(ctx.t("faq_human"), HUMAN.build())
     return Text(ctx.t("not_this_sorry"), quick_replies=faq.choice_buttons(ctx, others) + [human])
 
 
 def register(bot) -> None:
     bot.content.require_texts("intent_unavailable", "not_this_sorry")
     bot.dispatcher.add(TextHandler(open_understood, predicate=understood_intent, name="understood_intent"),
-                       group=UNDERSTOOD)
-    bot.dispatcher.add(PayloadHandler(faq.INTENT, open_tapped), group=20)
-    bot.dispatcher.add(PayloadHandler(faq.NOT_THIS, not_what_i_asked), group=20)
+                       Priority.UNDERSTOOD)
+    bot.dispatcher.add(PayloadHandler(INTENT, open_tapped))
+    bot.dispatcher.add(PayloadHandler(NOT_THIS, not_what_i_asked))

@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 
 from bot import textnorm
-from bot.dispatcher import COMMANDS, Context, EventHandler, MenuItem, PayloadHandler, TextHandler
+from bot.dispatcher import Context, EventHandler, MenuItem, PayloadHandler, Priority, TextHandler
 from bot.domain import audit, polls
+from bot.domain.payloads import REMIND, VOTE, VOTES
 from bot.messenger.replies import QuickReply, Text
-from bot.numbers import row_id, small_int
-
-VOTE, PREFIX = "VOTE", polls.VOTE_PREFIX
+from bot.numbers import row_id
 VOTE_WORDS = r"โหวต|ลงคะแนน|ร่วมโหวต|vote|voting|poll|polls"
 MODERATOR_COMMAND = re.compile(r"poll (open|close|results) (\d+)", re.IGNORECASE)
 
@@ -26,14 +25,13 @@ MODERATOR_COMMAND = re.compile(r"poll (open|close|results) (\d+)", re.IGNORECASE
 def show_open(ctx: Context):
     open_now = polls.open_polls(ctx.conn)
     if not open_now:
-        return Text(ctx.t("vote_none_open"), quick_replies=[QuickReply(ctx.t("vote_notify_button"), "REMIND:POLLS")]
+        return Text(ctx.t("vote_none_open"), quick_replies=[QuickReply(ctx.t("vote_notify_button"), REMIND.build(what="POLLS"))]
                     + ctx.menu())
     return [polls.ballot(ctx.content.texts, poll, ctx.lang) for poll in open_now[:3]]
 
 
 def cast(ctx: Context) -> Text:
-    poll_text, _, option_text = ctx.event.payload[len(PREFIX):].partition(":")
-    poll_id, option = row_id(poll_text), small_int(option_text, 1, polls.MAX_OPTIONS)
+    poll_id, option = ctx.match.poll, ctx.match.option
     if poll_id is None or option is None:  # a payload we never sent (an old client, or made up)
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
     poll = polls.get(ctx.conn, poll_id)
@@ -49,7 +47,7 @@ def cast(ctx: Context) -> Text:
 
 
 def moderator_command(ctx: Context) -> Text:
-    action, number = MODERATOR_COMMAND.fullmatch(simplified(ctx)).groups()
+    action, number = ctx.match.groups()
     poll_id = row_id(number)
     poll = polls.get(ctx.conn, poll_id) if poll_id is not None else None
     if poll is None:
@@ -75,8 +73,9 @@ def simplified(ctx: Context) -> str:
     return " ".join(ctx.event.text.strip().lstrip("/").split()).lower()
 
 
-def is_moderator_command(text: str, ctx: Context) -> bool:
-    return ctx.is_moderator and MODERATOR_COMMAND.fullmatch(simplified(ctx)) is not None
+def typed_command(text: str, ctx: Context):
+    """A moderator's "/poll open|close|results ID" (the match of MODERATOR_COMMAND), else None."""
+    return MODERATOR_COMMAND.fullmatch(simplified(ctx)) if ctx.is_moderator else None
 
 
 # "1", "#2", "ข้อ 3", "no. 4", "option 5", "A", "๒": a comment that is only an option is a vote.
@@ -129,11 +128,11 @@ def vote_by_comment(ctx: Context) -> None:
 
 def register(bot) -> None:
     bot.content.require_texts("vote_none_open", "vote_prompt", "vote_counted", "vote_closed")
-    bot.dispatcher.add(TextHandler(moderator_command, predicate=is_moderator_command, name="poll_command"), group=COMMANDS)
-    bot.dispatcher.add(PayloadHandler(PREFIX, cast), group=20)
-    # Before comment invitations (group 0): a comment under a poll's video that is an option is a vote.
-    bot.dispatcher.add(EventHandler({"comment"}, vote_by_comment, predicate=comment_polls, name="comment_vote"), group=-1)
-    bot.dispatcher.add(PayloadHandler(VOTE, show_open), group=20)
-    bot.dispatcher.add(TextHandler(show_open, patterns=[VOTE_WORDS], name="vote_words"), group=20)
-    bot.dispatcher.add_menu_item(MenuItem(VOTE, {"th": "🗳️ โหวต", "en": "🗳️ Vote"}, order=40))
+    bot.dispatcher.add(TextHandler(moderator_command, predicate=typed_command, name="poll_command"), Priority.COMMAND)
+    bot.dispatcher.add(PayloadHandler(VOTE, cast))
+    # Exact, before comment invitations (general): a comment under a poll's video that is an option is a vote.
+    bot.dispatcher.add(EventHandler({"comment"}, vote_by_comment, predicate=comment_polls, name="comment_vote"))
+    bot.dispatcher.add(PayloadHandler(VOTES, show_open))
+    bot.dispatcher.add(TextHandler(show_open, patterns=[VOTE_WORDS], name="vote_words"))
+    bot.dispatcher.add_menu_item(MenuItem(VOTES.build(), {"th": "🗳️ โหวต", "en": "🗳️ Vote"}, order=40))
     bot.dispatcher.add_intent("vote", show_open)

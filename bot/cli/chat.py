@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 
 from ..http_server import BackgroundServer
 from ..messenger import simulator
+from ..messenger.payloads import GET_STARTED
 from ..web import runtime
 
 # Messenger's e-mail and phone quick replies, as the local chat shows and answers them.
@@ -56,7 +57,7 @@ class LocalChat:
                 click.echo(f"      (opens {choice.get('url')})")
                 return True
         elif line == "/start":
-            self.post(simulator.postback(psid, "GET_STARTED", "Get Started"))
+            self.post(simulator.postback(psid, GET_STARTED.build(), "Get Started"))
         elif line.startswith("/ref "):
             self.post(simulator.referral(psid, line[5:].strip()))
         elif line == "/like":

@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 
 from ..messenger import utility_messages
 from ..messenger.graph import GraphClient, GraphError
+from ..messenger.payloads import GET_STARTED
 from ..messenger.replies import fit
 from ..web import runtime
 
@@ -29,7 +30,7 @@ def desired_profile(bot) -> dict:
     """Get Started, greeting, persistent menu and ice breakers, from the menu the features registered."""
     texts, items = bot.content.texts, bot.dispatcher.menu_items
     profile: dict = {
-        "get_started": {"payload": "GET_STARTED"},
+        "get_started": {"payload": GET_STARTED.build()},
         "greeting": [
             {"locale": "default", "text": fit(texts.raw("profile_greeting", "th"), GREETING_LIMIT)},
             {"locale": "en_US", "text": fit(texts.raw("profile_greeting", "en"), GREETING_LIMIT)},

@@ -24,12 +24,12 @@ from ..messenger.replies import Outgoing, QuickReply, Text
 from ..privacy import Person, pseudonym
 from ..public_screens import changed
 from . import subscriptions
+from .payloads import VOTE
 
 RESULTS_SCREEN = "poll"  # the public screen of a poll's results (bot/screens/poll_results.py)
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 CLOSE_AFTER_MAX = 7 * 24 * 60.0  # minutes: a poll closes by itself at most a week after it opens
 STATES = ("draft", "open", "closed")
-VOTE_PREFIX = "VOTE:"
 
 
 def schema(db) -> None:
@@ -149,7 +149,7 @@ def ballot(texts, poll: Poll, lang: str) -> Text:
     """The poll as a message: the question, the options, each a quick reply that votes."""
     options = "\n".join(f"{i}. {o[lang]}" for i, o in enumerate(poll.options, 1))
     return Text(texts.get("vote_prompt", lang, question=poll.question[lang], options=options),
-                quick_replies=[QuickReply(f"{i}. {o[lang]}", f"{VOTE_PREFIX}{poll.id}:{i}")
+                quick_replies=[QuickReply(f"{i}. {o[lang]}", VOTE.build(poll=poll.id, option=i))
                                for i, o in enumerate(poll.options, 1)])
 
 

@@ -17,6 +17,7 @@ from flask import Blueprint, abort, jsonify, render_template, request
 from ..numbers import ROW_ID_MAX, small_int
 from ..web import runtime
 from . import simulator
+from .payloads import GET_STARTED
 
 bp = Blueprint("simulator", __name__, template_folder="../console/templates")
 
@@ -59,7 +60,7 @@ def send():
         "postback": lambda: simulator.postback(psid, payload, text),
         "sticker": lambda: simulator.sticker(psid, simulator.LIKE_STICKER),
         "image": lambda: simulator.image(psid),
-        "get_started": lambda: simulator.postback(psid, "GET_STARTED", "Get Started"),
+        "get_started": lambda: simulator.postback(psid, GET_STARTED.build(), "Get Started"),
     }[kind]()
     # Through the real webhook over HTTP, signed like Facebook: the page tests what production runs.
     answer = simulator.Webhook(request.host_url.rstrip("/"), bot.settings.app_secret).post(simulator.page_body([event]))
