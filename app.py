@@ -19,6 +19,7 @@ import handlers
 import schedules
 from bot import cli, console, domain, logs, public_server, screens, web
 from bot.config import ConfigError, Settings
+from bot.domain import migrations
 from bot.content import Content, ContentError
 from bot.dispatcher import Dispatcher
 from bot.http_server import AsgiServer
@@ -33,7 +34,9 @@ from bot.store import Store
 log = logging.getLogger("bot")
 
 
-def create_app(settings: Settings | Mapping[str, str] | None = None) -> Flask:
+def create_app(settings: Settings | Mapping[str, str] | None = None, graph: GraphClient | None = None) -> Flask:
+    """`graph`: the Graph API client to use instead of one for GRAPH_API_URL (the in-process test fixture passes
+    the fake Graph API's own, answered without a socket)."""
     if settings is None:
         # Settings from the environment: this is a real start (python app.py, gunicorn, flask CLI), so a bad
         # setting or content file stops it with one line naming it, not a traceback.
@@ -44,10 +47,10 @@ def create_app(settings: Settings | Mapping[str, str] | None = None) -> Flask:
             raise SystemExit(2)
     if not isinstance(settings, Settings):
         settings = Settings.from_mapping(settings)
-    return _create_app(settings)
+    return _create_app(settings, graph)
 
 
-def _create_app(settings: Settings) -> Flask:
+def _create_app(settings: Settings, graph: GraphClient | None = None) -> Flask:
     if not settings.pseudonym_key:  # resolved before the logs are set up, so that they scrub it too
         settings = settings.with_overrides(pseudonym_key=kept_secret(settings.database_path.parent / "pseudonym.key"))
     logs.configure(settings.log_level, settings.secrets())
@@ -66,8 +69,8 @@ def _create_app(settings: Settings) -> Flask:
     path = settings.database_path
     staging = Store(path.with_name(f"{path.stem}.ingest{path.suffix or '.sqlite3'}"))
     content = Content(settings.content_dir)
-    client = GraphClient(settings.graph_api_url, settings.page_access_token or "local-token",
-                         timeout=settings.graph_timeout_seconds, pool_size=settings.effective_send_concurrency)
+    client = graph or GraphClient(settings.graph_api_url, settings.page_access_token or "local-token",
+                                  timeout=settings.graph_timeout_seconds, pool_size=settings.effective_send_concurrency)
     bot = BotRuntime(settings, store, staging, content, Dispatcher(), client)
     bot.fake_graph = fake
     try:
@@ -76,8 +79,8 @@ def _create_app(settings: Settings) -> Flask:
         schedules.register_all(bot)  # scheduled jobs
         screens.register(bot)  # public pages
         cli.register(bot)  # operators' commands
-        store.migrate()
-        staging.migrate()
+        store.migrate(migrations.main(settings.pseudonym_key))
+        staging.migrate(migrations.STAGING)
         content.load()
     except BaseException:
         if fake is not None:

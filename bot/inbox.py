@@ -151,6 +151,13 @@ class Inbox:
             conn.execute("DELETE FROM incoming WHERE id <= ? AND deliveries <= 0", (rows[-1]["id"],))
         return len(rows)
 
+    def handle_now(self) -> int:
+        """Move what the webhook staged and handle every pending event in this thread, in order, as the workers
+        would (the in-process conversation fixture; no worker thread runs). Returns how many were handled."""
+        self.move_staged()
+        ids = [r[0] for r in self.store.conn.execute("SELECT id FROM inbox WHERE status = 'pending' ORDER BY id")]
+        return self.handle_batch(ids) if ids else 0
+
     def staged_count(self) -> int:
         return self.staging.conn.execute("SELECT count(*) FROM incoming").fetchone()[0]
 

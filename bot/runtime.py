@@ -92,16 +92,13 @@ class BotRuntime:
         self.jobs = JobQueue(settings.tz)  # the one scheduler; features add their jobs when their service starts
         # What every table keeps about people: features declare theirs (bot/privacy.py).
         self.privacy = PersonalData(settings.pseudonym_key, settings.retention_days)
-        # The engine's and the platform's own tables: created here, and declared in that order.
-        for migration in (people.schema, inbox.schema, outbox.schema, lease.schema, state.state_schema, sender.schema,
-                          alerts.schema, utility_messages.schema, public_screens.schema, forms.schema):
-            store.add_migration(migration)
-        staging.add_migration(inbox.staging_schema)
+        # What the engine's and the platform's own tables keep about people (their migrations: bot/domain/migrations.py).
         people.declare(self.privacy)
         inbox.declare(self.privacy)
         outbox.declare(self.privacy, inbox.events_of_sql(":psid", ":key"))
         for owner in (lease, state, sender, alerts, utility_messages, public_screens, forms):
             owner.declare(self.privacy)
+        state.declare(self.privacy, database="staging")
         # The content the engine itself reads: the understanding step's labels, the utility message templates.
         content.add_loader("understanding", lambda directory: preload.load(directory, settings.understanding))
         content.add_loader("message_templates", utility_messages.MessageTemplates.load)

@@ -16,11 +16,17 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple, Sequence
 
 import sqlite_utils
 
-Migration = Callable[[sqlite_utils.Database], None]
+
+class Migration(NamedTuple):
+    """One change to a database: `name` (recorded for ever in `migrations`, never renamed) and `apply(db)`, run once
+    (bot/domain/migrations.py lists them in order)."""
+
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
 
 
 class Store:
@@ -28,7 +34,7 @@ class Store:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._local = threading.local()
-        self._migrations: list[Migration] = []
+        self.migrations: Sequence[Migration] = ()
         self._all: set[sqlite3.Connection] = set()
         self._all_lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -146,16 +152,32 @@ class Store:
             self._lock_fd = None
 
     # -- schema -----------------------------------------------------------------------------------------
-    def add_migration(self, migration: Migration) -> None:
-        """Feature modules own their tables: they add a function that creates them if missing."""
-        if migration not in self._migrations:
-            self._migrations.append(migration)
+    def migrate(self, migrations: Sequence[Migration] | None = None) -> list[str]:
+        """Run, in order, the migrations this database has not recorded yet (default: those given last time), each in
+        its own transaction with its record in `migrations`, so a step runs once in the database's life however
+        many processes start at once. Returns the names run now. (simonw/llm's migrations.py, the same idea.)"""
+        if migrations is not None:
+            self.migrations = tuple(migrations)
+        names = [m.name for m in self.migrations]
+        if len(set(names)) != len(names):
+            raise ValueError("two migrations have the same name")
+        with self.write() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+        done, ran, db = self.applied(), [], self.db()
+        for migration in self.migrations:
+            if migration.name in done:
+                continue
+            with self.write() as conn:  # checked again under the write lock: another process may have run it
+                if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (migration.name,)).fetchone():
+                    continue
+                migration.apply(db)
+                conn.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (migration.name, time.time()))
+            ran.append(migration.name)
+        return ran
 
-    def migrate(self) -> None:
-        db = self.db()
-        with self.write():
-            for migration in self._migrations:
-                migration(db)
+    def applied(self) -> set[str]:
+        """The names of the migrations this database has recorded."""
+        return {r[0] for r in self.conn.execute("SELECT name FROM migrations")}
 
     # -- small shared state -----------------------------------------------------------------------------
     def get_state(self, key: str) -> str | None:
@@ -217,5 +239,7 @@ def drop_state(conn: sqlite3.Connection, key: str, value: str | None = None) -> 
     return conn.execute("DELETE FROM runtime_state WHERE key = ? AND value = ?", (key, value)).rowcount
 
 
-def declare(privacy) -> None:
-    privacy.not_personal("runtime_state", why="flags shared by the processes (paused sender, content version)")
+def declare(privacy, database: str = "main") -> None:
+    if database == "main":
+        privacy.not_personal("runtime_state", why="flags shared by the processes (paused sender, content version)")
+    privacy.not_personal("migrations", database=database, why="which changes to the database have run, and when")

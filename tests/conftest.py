@@ -1,7 +1,8 @@
-"""Test fixtures: a real bot on a real HTTP port, a real SQLite file, and the fake Graph API as Facebook.
+"""Test fixtures: a real bot on a real HTTP port, a real SQLite file, and the fake Graph API as Facebook; and the
+same bot in this process (`chat`, tests/in_process.py), for conversation logic in milliseconds.
 
 Nothing of ours is mocked. The only stand-in is Facebook itself (bot.messenger.fake_graph), reached over HTTP exactly as
-the production bot reaches graph.facebook.com.
+the production bot reaches graph.facebook.com (or, in process, through the same fake's app without a socket).
 """
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ import requests
 
 from app import create_app
 from bot import public_server, web
-from bot.messenger import simulator
 from bot.config import Settings
-from bot.messenger.fake_graph import FakeGraphServer
 from bot.http_server import AsgiServer
+from bot.messenger import simulator
+from bot.messenger.fake_graph import FakeGraphServer, FakeGraphState, InProcessGraph
+from in_process import InProcessBot
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-page-token-0123456789"
@@ -148,6 +150,48 @@ def start_bot(tmp_path, fake_graph):
 @pytest.fixture
 def bot(start_bot) -> RunningBot:
     return start_bot()
+
+
+@pytest.fixture
+def start_chat(tmp_path):
+    """Factory: the bot in this process (tests/in_process.py), with settings overrides and extra setup."""
+    made: list[InProcessBot] = []
+
+    def start(setup=None, **overrides) -> InProcessBot:
+        graph = InProcessGraph(FakeGraphState(token=TOKEN), token=TOKEN)
+        # Sends are not paced here: a conversation's replies go at once, whatever SEND_RATE's token bucket says.
+        settings = bot_settings(tmp_path, graph.base_url, **{"send_rate": 10_000, **overrides})
+        app = create_app(settings, graph=graph)
+        if setup is not None:
+            setup(web.of(app))
+        made.append(InProcessBot(app, graph))
+        return made[-1]
+
+    yield start
+    for chat in made:
+        chat.close()
+
+
+@pytest.fixture
+def chat(start_chat) -> InProcessBot:
+    return start_chat()
+
+
+def texts(messages: list[dict]) -> list[str]:
+    """The visible text of each message the bot sent (bot/messenger/simulator.py's `texts_of`)."""
+    return simulator.texts_of(messages)
+
+
+def eventually(condition, timeout: float = 10.0, step: float = 0.02, message: str = "it did not happen in time"):
+    """Wait until `condition()` is true (returned), asserting it is within `timeout` seconds: the one way the tests
+    wait for what the bot does in the background."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        assert time.monotonic() < deadline, message
+        time.sleep(step)
 
 
 def free_port() -> int:

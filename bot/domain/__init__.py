@@ -14,6 +14,7 @@
     comment_invites.py  comment_invites: one private reply per commenter and post
     moderators.py       moderators, console_sessions, login_failures: console accounts and log-in rules
     audit.py            audit_log: who did what
+    migrations.py       every change to the databases, in order, each once (recorded in `migrations`)
     stats.py            the figures moderators watch
     contact.py, clock.py   e-mail and phone numbers as people type them; moments as moderators read them
     reports/            the event's summary for agencies (Excel, PDF)
@@ -27,16 +28,14 @@ from __future__ import annotations
 from . import (agenda, audit, broadcasts, comment_invites, faq_misses, handover, moderators, polls, registrations,
                reports, subscriptions)
 
-# Each owns its tables: `schema(db)` creates them, `declare(privacy)` says what they keep about people.
+# Each owns its tables (their migrations: migrations.py), and says what they keep about people.
 TABLE_OWNERS = (handover, registrations, comment_invites, subscriptions, polls, broadcasts, faq_misses, moderators,
                 audit)
 
 
 def register(bot) -> None:
-    """The domain's part of the running bot: its tables, its content, the texts its reports need."""
+    """The domain's part of the running bot: what its tables keep about people, its content, its reports' texts."""
     for owner in TABLE_OWNERS:
-        bot.store.add_migration(owner.schema)
         owner.declare(bot.privacy)
-    bot.store.add_migration(lambda db: polls.pseudonymise_voters(db, bot.settings.pseudonym_key))
     bot.content.add_loader("agenda", lambda directory: agenda.Agenda.load(directory, bot.settings.tz))
     bot.content.require_texts(*reports.REQUIRED)

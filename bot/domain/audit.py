@@ -14,6 +14,11 @@ from ..privacy import ERASED_NOTE
 def schema(db) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS audit_log (id INTEGER PRIMARY KEY, at REAL NOT NULL, moderator TEXT, "
                "action TEXT NOT NULL, detail TEXT, address TEXT, subject TEXT)")
+
+
+def subjects(db) -> None:
+    """Migration: entries about a citizen name them (their pseudonym), so erasure can find them (a database from
+    before has no such column)."""
     if "subject" not in db["audit_log"].columns_dict:
         db["audit_log"].add_column("subject", str)
     db.execute("CREATE INDEX IF NOT EXISTS audit_log_subject ON audit_log(subject) WHERE subject IS NOT NULL")

@@ -33,7 +33,6 @@ STATES = ("draft", "open", "closed")
 
 
 def schema(db) -> None:
-    """Tables, and for databases from before live-comment votes, their new column."""
     db.execute("""
         CREATE TABLE IF NOT EXISTS polls (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -61,11 +60,15 @@ def schema(db) -> None:
             updated_at REAL NOT NULL,
             comment_id TEXT                 -- the comment that cast it (live-comment votes)
         )""")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS votes_one_each ON votes(poll_id, channel, voter)")
+    db.execute("CREATE INDEX IF NOT EXISTS votes_by_poll ON votes(poll_id, option)")
+
+
+def comment_votes(db) -> None:
+    """Migration: votes from live comments keep the comment that cast them (a database from before lacks it)."""
     if "comment_id" not in db["votes"].columns_dict:
         db["votes"].add_column("comment_id", str)
-    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS votes_one_each ON votes(poll_id, channel, voter)")
     db.execute("CREATE INDEX IF NOT EXISTS votes_by_comment ON votes(comment_id) WHERE comment_id IS NOT NULL")
-    db.execute("CREATE INDEX IF NOT EXISTS votes_by_poll ON votes(poll_id, option)")
 
 
 @dataclass(frozen=True)

@@ -84,9 +84,7 @@ def schema(db) -> None:
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS outbox_dedup ON outbox(dedup_key) WHERE dedup_key IS NOT NULL")
     # SQLite uses a partial index only when the query repeats its condition: one index per status queried.
     db.execute("CREATE INDEX IF NOT EXISTS outbox_open ON outbox(id) WHERE status IN ('queued', 'sending')")
-    # The sender takes queued rows by priority, then in order: a citizen's reply does not wait behind a broadcast.
-    db.execute("DROP INDEX IF EXISTS outbox_queued")
-    db.execute("CREATE INDEX IF NOT EXISTS outbox_queued_by_priority ON outbox(priority, id) WHERE status = 'queued'")
+    queued_by_priority(db)
     db.execute("CREATE INDEX IF NOT EXISTS outbox_sending ON outbox(claimed_by) WHERE status = 'sending'")
     db.execute("CREATE INDEX IF NOT EXISTS outbox_failed ON outbox(finished_at) WHERE status = 'failed'")
     db.execute(
@@ -96,6 +94,13 @@ def schema(db) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS outbox_batch ON outbox(batch, status) WHERE batch IS NOT NULL")
     db.execute("CREATE INDEX IF NOT EXISTS outbox_source ON outbox(source_event_id)")
     db.execute("CREATE INDEX IF NOT EXISTS outbox_psid ON outbox(psid, id)")  # a person's history (hand-over inbox)
+
+
+def queued_by_priority(db) -> None:
+    """The sender takes queued rows by priority, then in order: a citizen's reply does not wait behind a broadcast
+    (a migration too: the index of a database from before, queued rows in order only, goes)."""
+    db.execute("DROP INDEX IF EXISTS outbox_queued")
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_queued_by_priority ON outbox(priority, id) WHERE status = 'queued'")
 
 
 def enqueue(conn: sqlite3.Connection, psid: str | None, replies: Iterable[Reply | Outgoing], *,
