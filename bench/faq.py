@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import textnorm  # noqa: E402
-from bot.embedding import SentenceEncoder  # noqa: E402
-from bot.faq import NOW_WORDS, OUT_OF_SCOPE, Faq  # noqa: E402
+from bot.understanding.embedding import SentenceEncoder  # noqa: E402
+from bot.understanding.faq import NOW_WORDS, OUT_OF_SCOPE, Faq  # noqa: E402
 from bot.understanding import INTENT_MARK, PARAMS, Params, Understanding, blend, decide, load_intents  # noqa: E402
 
 CALIBRATION = (ROOT / "bench" / "questions" / "understanding-dev.tsv", ROOT / "tests" / "faq_paraphrases.tsv")
@@ -226,9 +226,9 @@ import resource, time, json
 from pathlib import Path
 rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 t0 = time.perf_counter()
-from bot.faq import Faq
+from bot.understanding.faq import Faq
 from bot.understanding import Understanding, load_intents
-from bot.embedding import SentenceEncoder
+from bot.understanding.embedding import SentenceEncoder
 encoder = SentenceEncoder({model!r})
 u = Understanding(Faq.load(Path("content")), load_intents(Path("content")), encoder=encoder)
 u.read  # lexical index ready

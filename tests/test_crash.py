@@ -10,7 +10,7 @@ from collections import Counter
 
 import requests
 
-from bot import simulator
+from bot.messenger import simulator
 from conftest import ROOT, SECRET
 
 

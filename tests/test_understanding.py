@@ -13,7 +13,8 @@ import tomllib
 import pytest
 import requests
 
-from bot import embedding, simulator
+from bot.understanding import embedding
+from bot.messenger import simulator
 from bot.understanding import Candidate, Params, decide, load_intents
 from conftest import ROOT
 from test_console import add_moderator, csrf_of, log_in
@@ -218,8 +219,8 @@ def test_a_missed_question_can_start_a_new_entry_and_a_broken_one_is_refused(sta
 
 
 def test_two_moderators_saving_at_once_both_get_their_example(live_content):
-    from bot import content_edit
-    from bot.faq import Faq
+    from bot.domain import content_edit
+    from bot.understanding.faq import Faq
 
     def validate():
         Faq.load(live_content)
