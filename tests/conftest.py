@@ -82,24 +82,20 @@ class RunningBot:
         result = self.app.test_cli_runner().invoke(args=["templates", "sync"])
         assert result.exit_code == 0, result.output
         wanted = 2 * len(self.runtime.content["message_templates"])  # Thai and English
-        deadline = time.time() + timeout
         with self.db() as conn:
-            while conn.execute("SELECT count(*) FROM message_templates WHERE status = 'APPROVED'").fetchone()[0] < wanted:
-                assert time.time() < deadline, "the templates were not approved"
-                time.sleep(0.05)
+            eventually(lambda: conn.execute("SELECT count(*) FROM message_templates WHERE status = 'APPROVED'"
+                                            ).fetchone()[0] >= wanted, timeout, 0.05, "the templates were not approved")
         return result.output
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Until the inbox has nothing pending and the outbox nothing queued."""
-        deadline = time.time() + timeout
+        def idle() -> bool:
+            pending = conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0] + self.staged()
+            queued = conn.execute("SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')").fetchone()[0]
+            return not pending and not queued
+
         with self.db() as conn:
-            while time.time() < deadline:
-                pending = conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0] + self.staged()
-                queued = conn.execute("SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')").fetchone()[0]
-                if not pending and not queued:
-                    return
-                time.sleep(0.02)
-        raise AssertionError("bot did not become idle")
+            eventually(idle, timeout, message="bot did not become idle")
 
 
 def serve(app) -> tuple[AsgiServer, str]:
@@ -182,15 +178,20 @@ def texts(messages: list[dict]) -> list[str]:
     return simulator.texts_of(messages)
 
 
-def eventually(condition, timeout: float = 10.0, step: float = 0.02, message: str = "it did not happen in time"):
+def eventually(condition, timeout: float = 20.0, step: float = 0.02, message="it did not happen in time",
+               ignoring: tuple[type[BaseException], ...] = ()):
     """Wait until `condition()` is true (returned), asserting it is within `timeout` seconds: the one way the tests
-    wait for what the bot does in the background."""
+    wait for what the bot does in the background. `message` is a string or a function giving one at the failure
+    (to say what was seen last); exceptions in `ignoring` (a server not up yet) count as "not yet"."""
     deadline = time.monotonic() + timeout
     while True:
-        result = condition()
+        try:
+            result = condition()
+        except ignoring:
+            result = None
         if result:
             return result
-        assert time.monotonic() < deadline, message
+        assert time.monotonic() < deadline, message() if callable(message) else message
         time.sleep(step)
 
 
@@ -215,18 +216,17 @@ class BotProcess:
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=self.env, cwd=self.cwd,
                                      stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
         if wait:
-            deadline = time.time() + 20
-            while time.time() < deadline:
-                try:
-                    if requests.get(f"{self.url}/healthz", timeout=1).status_code in (200, 503):
-                        return self
-                except requests.ConnectionError:
-                    pass
-                if self.proc.poll() is not None:
-                    raise AssertionError(f"bot exited: {self.log_path.read_text()[-2000:]}")
-                time.sleep(0.05)
-            raise AssertionError("bot did not start")
+            eventually(self.serving, 20, 0.05, "bot did not start")
         return self
+
+    def serving(self) -> bool:
+        """Whether the process answers /healthz (an AssertionError with its log when it has exited)."""
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=1).status_code in (200, 503)
+        except requests.ConnectionError:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"bot exited: {self.log_path.read_text()[-2000:]}")
+            return False
 
     def kill9(self) -> None:
         assert self.proc is not None
