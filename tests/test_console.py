@@ -143,6 +143,22 @@ def test_moderators_get_stats_in_messenger_and_others_an_ordinary_reply(start_ch
     assert not simulator.texts_of(chat.say("9401", "/stats"))[0].startswith("📊")
 
 
+def test_today_on_the_dashboard_starts_at_midnight_in_bangkok_not_utc(start_chat):
+    """Before: "FAQ misses today" counted from midnight UTC, 07:00 in Bangkok: a question asked at 06:59 on the
+    morning of the event was "yesterday", one asked at 23:59 the night before was "today" until 07:00."""
+    chat = start_chat(moderator_psids=frozenset({"9410"}))
+    assert chat.settings.tz.key == "Asia/Bangkok"
+    chat.say("9411", "ขอสูตรแกงเขียวหวาน")  # questions the bot cannot answer: misses
+    chat.say("9412", "หวยออกวันไหน")
+    midnight = datetime.now(chat.settings.tz).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    with chat.db() as conn:
+        first, second = [r[0] for r in conn.execute("SELECT id FROM faq_misses ORDER BY id")]
+        conn.execute("UPDATE faq_misses SET at = ? WHERE id = ?", (midnight + 30, first))  # 00:00:30 in Bangkok
+        conn.execute("UPDATE faq_misses SET at = ? WHERE id = ?", (midnight - 30, second))  # 23:59:30 the day before
+    stats = simulator.texts_of(chat.say("9410", "/stats"))[0]
+    assert "FAQ misses today 1 " in stats, stats
+
+
 def test_registrations_are_searchable_and_exported_with_an_audit_entry(bot):
     add_moderator(bot)
     for psid, name in (("9501", "สมชาย ใจดี"), ("9502", "John Smith")):
