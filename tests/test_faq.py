@@ -193,6 +193,26 @@ def test_talking_to_a_person_quiets_the_bot_until_a_moderator_hands_back(start_b
     assert again.exit_code != 0 and "not waiting" in again.output
 
 
+def test_a_person_with_a_moderator_can_still_see_and_delete_their_data(chat):
+    """Before: the hand-over guard kept "ข้อมูลของฉัน" and "ลบข้อมูล" for the moderator and said nothing: a right
+    under the PDPA went unanswered for up to a day. The rest stays quiet."""
+    chat.say("6015", "ลงทะเบียน")
+    chat.tap("6015", "✅ ยินยอม", "REG:CONSENT:yes")
+    chat.tap("6015", "🙋 คุยกับเจ้าหน้าที่", "HUMAN")
+    assert chat.say("6015", "งานจัดวันไหน") == []  # with a person: kept, not answered
+    assert "ที่บอทเก็บไว้" in texts(chat.say("6015", "ข้อมูลของฉัน"))[0]
+    assert "What the bot keeps" in texts(chat.say("6015", "my data"))[0]
+    shown = chat.tap("6015", "👤 ข้อมูลของฉัน", "DATA:SHOW")
+    assert "DATA:DELETE" in [q["payload"] for q in simulator.quick_replies_of(shown[-1])]
+    asked = chat.say("6015", "ลบข้อมูล")
+    assert [q["payload"] for q in simulator.quick_replies_of(asked[-1])] == ["DATA:DELETE:yes", "DATA:DELETE:no"]
+    assert chat.tap("6015", "ลบเลย", "DATA:DELETE:yes")  # answered
+    with chat.db() as conn:
+        assert conn.execute("SELECT count(*) FROM handover WHERE psid = '6015'").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM form_state WHERE psid = '6015'").fetchone()[0] == 0
+    assert "17" in texts(chat.say("6015", "งานจัดวันไหน"))[0]  # nothing of the hand-over left: the bot answers
+
+
 def test_a_hand_over_ends_by_itself_after_24_hours(chat):
     chat.tap("6020", "🙋 คุยกับเจ้าหน้าที่", "HUMAN")
     with chat.db() as conn:  # a day passes

@@ -146,6 +146,18 @@ def test_a_question_mid_form_is_answered_and_the_form_goes_on(chat):
     assert form_step(chat, "7022") == "role"
 
 
+def test_a_question_at_the_consent_step_is_answered_and_consent_asked_again(chat):
+    """Before: "จัดที่ไหน" at the consent step only got the consent prompt again, as if it were a wrong answer."""
+    chat.say("7026", "ลงทะเบียน")
+    answer = texts(chat.say("7026", "จัดที่ไหน"))
+    assert len(answer) == 2 and "ลงทะเบียนเข้าร่วม" not in answer[0]  # the answer first ...
+    assert "ยินยอม" in answer[-1] and form_step(chat, "7026") == "consent"  # ... then the form goes on
+    english = texts(chat.say("7026", "When is the hackathon?"))
+    assert "17" in english[0] and "ยินยอม" in english[-1]
+    chat.tap("7026", "✅ ยินยอม", "REG:CONSENT:yes")
+    assert form_step(chat, "7026") == "name"
+
+
 def test_commands_typed_mid_form_still_work_and_the_form_waits(chat):
     chat.say("7027", "ลงทะเบียน")
     chat.tap("7027", "✅ ยินยอม", "REG:CONSENT:yes")
