@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from bot.config import Settings
 from bot.http_server import AsgiServer
 from bot.messenger import simulator
 from bot.messenger.fake_graph import FakeGraphServer, FakeGraphState, InProcessGraph
-from in_process import InProcessBot
+from in_process import Conversations, InProcessBot
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-page-token-0123456789"
@@ -40,7 +39,7 @@ def fake_graph():
 
 
 @dataclass
-class RunningBot:
+class RunningBot(Conversations):
     app: object
     url: str
     settings: Settings
@@ -52,27 +51,8 @@ class RunningBot:
     def runtime(self):
         return web.of(self.app)
 
-    def db(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.settings.database_path, timeout=10)
-        conn.row_factory = sqlite3.Row
-        return conn
-
-    def staged(self) -> int:
-        """Events acknowledged but not yet moved into the inbox."""
-        return self.runtime.inbox.staged_count()
-
-    def say(self, psid: str, words: str) -> list[dict]:
-        """A person types `words`; returns the bot's answer (all messages until it goes quiet)."""
-        before = len(self.graph.messages(psid))
-        self.webhook.send(simulator.text(psid, words))
-        return self.answer(psid, before)
-
-    def tap(self, psid: str, title: str, payload: str) -> list[dict]:
-        before = len(self.graph.messages(psid))
-        self.webhook.send(simulator.quick_reply(psid, title, payload))
-        return self.answer(psid, before)
-
     def answer(self, psid: str, before: int, quiet: float = 0.3) -> list[dict]:
+        """All messages to `psid` after the first `before`, once the bot has gone quiet for `quiet` seconds."""
         self.graph.wait_for(before + 1, psid)
         return self.graph.quiet_then(psid, quiet=quiet)[before:]
 

@@ -27,6 +27,14 @@ def form_step(bot, psid):
     return row["step"] if row else None
 
 
+def agreed(chat, psid, *answers):
+    """Start the form, agree to keep the data, then type `answers` one by one."""
+    chat.say(psid, "ลงทะเบียน")
+    chat.tap(psid, "✅ ยินยอม", "REG:CONSENT:yes")
+    for answer in answers:
+        chat.say(psid, answer)
+
+
 def fill_in(bot, psid, name="สมชาย ใจดี", contact="0812345678", role="REG:ROLE:student", topic="REG:TOPIC:3",
             team=None):
     """Walk the whole form with valid answers up to the summary."""
@@ -79,25 +87,20 @@ def test_english_speakers_register_in_english(chat):
 # -- every validation error -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("bad", ["ก", "สมชาย 1234", "😀😀😀", "http://spam.example", "a@b.co", "x" * 101])
 def test_a_bad_name_is_refused_with_a_hint(chat, bad):
-    chat.say("7010", "ลงทะเบียน")
-    chat.tap("7010", "✅ ยินยอม", "REG:CONSENT:yes")
+    agreed(chat, "7010")
     answer = texts(chat.say("7010", bad))[0]
     assert "ชื่อ-นามสกุล" in answer and form_step(chat, "7010") == "name"
 
 
 @pytest.mark.parametrize("bad", ["02-123-4567", "08123", "081234567890", "name@example", "name@@example.com", "ไม่บอก"])
 def test_a_bad_contact_is_refused_with_a_hint(chat, bad):
-    chat.say("7011", "ลงทะเบียน")
-    chat.tap("7011", "✅ ยินยอม", "REG:CONSENT:yes")
-    chat.say("7011", "สมชาย ใจดี")
+    agreed(chat, "7011", "สมชาย ใจดี")
     answer = texts(chat.say("7011", bad))[0]
     assert "ยังไม่ถูกต้อง" in answer and "0812345678" in answer and form_step(chat, "7011") == "contact"
 
 
 def test_role_topic_and_team_are_asked_again_when_the_answer_does_not_fit(chat):
-    chat.say("7012", "ลงทะเบียน")
-    chat.tap("7012", "✅ ยินยอม", "REG:CONSENT:yes")
-    chat.say("7012", "สมชาย ใจดี")
+    agreed(chat, "7012", "สมชาย ใจดี")
     chat.say("7012", "0912345678")
     answer = chat.say("7012", "นักบินอวกาศ")
     assert "เลือกบทบาท" in texts(answer)[0] and len(choices(answer)) == 6  # 5 roles and cancel
@@ -128,17 +131,13 @@ def test_declining_consent_keeps_nothing(chat):
 
 
 def test_cancel_at_any_step_keeps_nothing(chat):
-    chat.say("7021", "ลงทะเบียน")
-    chat.tap("7021", "✅ ยินยอม", "REG:CONSENT:yes")
-    chat.say("7021", "สมชาย ใจดี")
+    agreed(chat, "7021", "สมชาย ใจดี")
     assert "ยกเลิกการลงทะเบียน" in texts(chat.say("7021", "ยกเลิก"))[0]
     assert form_step(chat, "7021") is None and registration(chat, "7021") is None
 
 
 def test_a_question_mid_form_is_answered_and_the_form_goes_on(chat):
-    chat.say("7022", "ลงทะเบียน")
-    chat.tap("7022", "✅ ยินยอม", "REG:CONSENT:yes")
-    chat.say("7022", "สมชาย ใจดี")
+    agreed(chat, "7022", "สมชาย ใจดี")
     answer = texts(chat.say("7022", "งานจัดวันไหนคะ"))
     assert "17" in answer[0] and "25" in answer[0]
     assert "อีเมล" in answer[-1] and form_step(chat, "7022") == "contact"
@@ -159,8 +158,7 @@ def test_a_question_at_the_consent_step_is_answered_and_consent_asked_again(chat
 
 
 def test_commands_typed_mid_form_still_work_and_the_form_waits(chat):
-    chat.say("7027", "ลงทะเบียน")
-    chat.tap("7027", "✅ ยินยอม", "REG:CONSENT:yes")
+    agreed(chat, "7027")
     assert texts(chat.say("7027", "English"))[0] == "Switched to English 🇬🇧"  # not taken as a name
     assert form_step(chat, "7027") == "name"
     assert "What the bot keeps" in texts(chat.say("7027", "my data"))[0]
@@ -169,8 +167,7 @@ def test_commands_typed_mid_form_still_work_and_the_form_waits(chat):
 
 
 def test_a_sticker_mid_form_gets_the_step_asked_again_kindly(chat):
-    chat.say("7023", "ลงทะเบียน")
-    chat.tap("7023", "✅ ยินยอม", "REG:CONSENT:yes")
+    agreed(chat, "7023")
     before = len(chat.graph.messages("7023"))
     chat.webhook.send(simulator.sticker("7023"))
     answer = texts(chat.answer("7023", before))[0]
@@ -178,17 +175,14 @@ def test_a_sticker_mid_form_gets_the_step_asked_again_kindly(chat):
 
 
 def test_leaving_and_coming_back_resumes_where_it_was(chat):
-    chat.say("7024", "ลงทะเบียน")
-    chat.tap("7024", "✅ ยินยอม", "REG:CONSENT:yes")
-    chat.say("7024", "สมชาย ใจดี")
+    agreed(chat, "7024", "สมชาย ใจดี")
     chat.tap("7024", "❓ ถามคำถาม", "MENU_FAQ")  # wanders off through the menu
     answer = texts(chat.say("7024", "ลงทะเบียน"))[0]
     assert "ต่อจากที่ค้างไว้" in answer and "อีเมล" in answer and form_step(chat, "7024") == "contact"
 
 
 def test_a_form_left_for_24_hours_expires(chat):
-    chat.say("7025", "ลงทะเบียน")
-    chat.tap("7025", "✅ ยินยอม", "REG:CONSENT:yes")
+    agreed(chat, "7025")
     with chat.db() as conn:
         conn.execute("UPDATE form_state SET updated_at = updated_at - 86401 WHERE psid = '7025'")
     answer = texts(chat.say("7025", "งานจัดวันไหน"))[0]  # not taken as a name any more
@@ -196,8 +190,7 @@ def test_a_form_left_for_24_hours_expires(chat):
 
 
 def test_a_redelivered_answer_moves_the_form_once(chat):
-    chat.say("7026", "ลงทะเบียน")
-    chat.tap("7026", "✅ ยินยอม", "REG:CONSENT:yes")
+    agreed(chat, "7026")
     event = simulator.text("7026", "สมชาย ใจดี", mid="m_name_once")
     before = len(chat.graph.messages("7026"))
     for _ in range(3):
