@@ -196,7 +196,9 @@ class BotProcess:
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=self.env, cwd=self.cwd,
                                      stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
         if wait:
-            eventually(self.serving, 20, 0.05, "bot did not start")
+            # Generous: a Python process loading the understanding model on two cores shared with other suites can
+            # take over 20 s to listen (seen at a load average of 21).
+            eventually(self.serving, 60, 0.05, "bot did not start")
         return self
 
     def serving(self) -> bool:
