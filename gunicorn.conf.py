@@ -114,14 +114,17 @@ def post_worker_init(worker):
     # garbage collection walking them pauses every thread of the worker for ~0.25 s, webhooks included. (No
     # collection first: it would cost as much again while the workers and the runner are starting.)
     gc.freeze()
-    bot = worker.wsgi.extensions.get("bot")
+    from bot import web  # the one way to the runtime (imported here: the master never loads the bot)
+
+    bot = web.of(worker.wsgi, None)
     if bot is not None:
         bot.start(standby_grace=STANDBY_GRACE if RUNNER else 0.0)
 
 
 def worker_exit(server, worker):
     """Hand the lease over at once on a graceful stop, instead of letting it time out."""
-    wsgi = getattr(worker, "wsgi", None)
-    bot = getattr(wsgi, "extensions", {}).get("bot") if wsgi is not None else None
+    from bot import web
+
+    bot = web.of(getattr(worker, "wsgi", None), None)
     if bot is not None:
         bot.stop()

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
+from bot import web  # noqa: E402
 from bot.messenger import simulator  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.messenger.fake_graph import FakeGraphServer  # noqa: E402
@@ -167,7 +168,7 @@ def main() -> int:
                             graph_api_url=fake.url, database_path=tmp / "bot.sqlite3", content_dir=ROOT / "content",
                             log_level="WARNING", **overrides)
         app = create_app(settings)
-        bot = app.extensions["bot"]
+        bot = web.of(app)
         server = BackgroundServer(app).start()
         bot.start()
         texts = bot.content.texts

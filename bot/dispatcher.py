@@ -38,6 +38,7 @@ Callback = Callable[["Context"], Result]
 class Priority(IntEnum):
     """Which handler takes an event when several could: the lower first; within one priority, the order added."""
 
+    RIGHTS = 5  # a person's rights over their data (PDPA: see it, delete it): answered even with a moderator
     GUARD = 10  # a person with a moderator: nothing else answers
     COMMAND = 20  # typed commands that work anywhere, even in the middle of a form ("English", "my data", /poll)
     FORM = 30  # a multi-step form in progress takes what the person types (bot/forms.py)

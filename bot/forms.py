@@ -15,7 +15,7 @@ once and adds it to the runtime's registry (`bot.forms.add(FORM)`); it starts it
   from its menu entry, resume it where it was (`texts.resume`);
 - a question about the event typed in the middle of it (QUESTION_HINT) is answered by whoever answers questions
   (`bot.forms.answer_questions_with`, the FAQ), in the question's language, then the step is asked again; a step
-  with `questions=False` (consent) takes everything as its answer;
+  with `questions=False` (a question for the speakers) takes everything as its answer;
 - the form goes on in the language it started in; typed commands that work anywhere ("English", "my data") come
   first (Priority.COMMAND), and other buttons go their own way: the form waits;
 - where each person is lives in the database (`form_state`, owned here), written in the transaction of the event

@@ -19,6 +19,12 @@ def runtime():
     return current_app.extensions[KEY]
 
 
-def of(app: Flask):
-    """The BotRuntime of `app`, outside any context (app.py's `main`, the tests)."""
-    return app.extensions[KEY]
+_REQUIRED = object()
+
+
+def of(app: Flask, default=_REQUIRED):
+    """The BotRuntime of `app`, outside any context (app.py's `main`, gunicorn's hooks, the tests). Without a
+    `default`, an app that has none is a KeyError; with one (gunicorn.conf.py's `None`), that default."""
+    if default is _REQUIRED:
+        return app.extensions[KEY]
+    return getattr(app, "extensions", {}).get(KEY, default)

@@ -1,8 +1,9 @@
 """Talking to a person: the bot steps aside until a moderator hands the conversation back, or 24 hours pass.
 
 Takes: the `HUMAN` payload and typed requests ("คุยกับเจ้าหน้าที่", "ขอคุยกับคน", "talk to a person");
-and, first of everything (group -100), every message and postback of a person who is with a moderator, which
-it keeps (the inbox has them for the moderators) but does not answer. Moderators in MODERATOR_PSIDS get a
+and, first of everything but a person's data rights (Priority.GUARD, after Priority.RIGHTS: "my data", "delete my
+data"), every message and postback of a person who is with a moderator, which it keeps (the inbox has them for the
+moderators) but does not answer. Moderators in MODERATOR_PSIDS get a
 Messenger alert. The console's hand-over inbox, `flask --app app handover list` and `handover release PSID` hand
 back (bot/domain/handover.py).
 """

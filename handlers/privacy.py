@@ -1,7 +1,7 @@
 """A person's own data (PDPA): see everything the bot keeps, and delete it.
 
-Takes: "ข้อมูลของฉัน" / "my data" and the `DATA:SHOW` payload; "ลบข้อมูล" / "delete my data" and the
-`DATA:DELETE` payloads. Deleting asks first, then erases everything every feature declared it keeps about the
+Takes, first of everything (Priority.RIGHTS: also with a moderator, also mid-form): "ข้อมูลของฉัน" / "my data"
+and the `DATA:SHOW` payload; "ลบข้อมูล" / "delete my data" and the `DATA:DELETE` payloads. Deleting asks first, then erases everything every feature declared it keeps about the
 person (`bot.privacy`, see bot/privacy.py): the registration, a form in progress, the name and locale from
 Facebook, the text of everything they sent and were sent, their FAQ questions, subscriptions, hand-over, and
 the audit log's record of a moderator's reply to them. Votes stay counted under a one-way key, so that voting
@@ -61,11 +61,13 @@ def delete(ctx: Context, privacy) -> Text:
 
 def register(bot) -> None:
     bot.content.require_texts("data_summary", "data_registration", "data_none", "delete_confirm", "delete_done")
-    bot.dispatcher.add(TextHandler(show, patterns=[MY_DATA_WORDS], name="my_data"), Priority.COMMAND)
-    bot.dispatcher.add(TextHandler(ask_to_delete, patterns=[DELETE_DATA_WORDS], name="delete_my_data"), Priority.COMMAND)
-    bot.dispatcher.add(PayloadHandler(MY_DATA, show))
-    bot.dispatcher.add(PayloadHandler(DELETE_DATA, ask_to_delete))
-    bot.dispatcher.add(PayloadHandler(DELETE_ANSWER, lambda ctx: delete(ctx, bot.privacy), name="delete_confirmed"))
+    # Before the hand-over's guard: a person with a moderator still sees and deletes their data (and mid-form too).
+    bot.dispatcher.add(TextHandler(show, patterns=[MY_DATA_WORDS], name="my_data"), Priority.RIGHTS)
+    bot.dispatcher.add(TextHandler(ask_to_delete, patterns=[DELETE_DATA_WORDS], name="delete_my_data"), Priority.RIGHTS)
+    bot.dispatcher.add(PayloadHandler(MY_DATA, show), Priority.RIGHTS)
+    bot.dispatcher.add(PayloadHandler(DELETE_DATA, ask_to_delete), Priority.RIGHTS)
+    bot.dispatcher.add(PayloadHandler(DELETE_ANSWER, lambda ctx: delete(ctx, bot.privacy), name="delete_confirmed"),
+                       Priority.RIGHTS)
     bot.dispatcher.add_menu_item(MenuItem(MY_DATA.build(), {"th": "👤 ข้อมูลของฉัน", "en": "👤 My data"}, order=80,
                                           quick=False))
     bot.dispatcher.add_intent("my_data", show)

@@ -103,7 +103,7 @@ FORM = Form(
     texts=FormTexts(resume="reg_resume", cancelled="reg_cancelled", media="reg_media", cancel="reg_cancel",
                     confirm="reg_confirm"),
     steps=(
-        Step("consent", "reg_consent", parse=consent, questions=False, cancel=False,
+        Step("consent", "reg_consent", parse=consent, cancel=False,  # "จัดที่ไหน" here is answered, then asked again
              choices=lambda ctx: [(ctx.t("reg_agree"), "yes"), (ctx.t("reg_disagree"), "no")],
              keep=lambda data, at: data.update(consent_at=at)),
         Step("name", "reg_ask_name", parse=valid_name, error="reg_bad_name", edit="reg_edit_name"),

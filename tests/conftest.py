@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from bot.config import Settings
 from bot.http_server import AsgiServer
 from bot.messenger import simulator
 from bot.messenger.fake_graph import FakeGraphServer, FakeGraphState, InProcessGraph
-from in_process import InProcessBot
+from in_process import Conversations, InProcessBot
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-page-token-0123456789"
@@ -40,7 +39,7 @@ def fake_graph():
 
 
 @dataclass
-class RunningBot:
+class RunningBot(Conversations):
     app: object
     url: str
     settings: Settings
@@ -52,27 +51,8 @@ class RunningBot:
     def runtime(self):
         return web.of(self.app)
 
-    def db(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.settings.database_path, timeout=10)
-        conn.row_factory = sqlite3.Row
-        return conn
-
-    def staged(self) -> int:
-        """Events acknowledged but not yet moved into the inbox."""
-        return self.runtime.inbox.staged_count()
-
-    def say(self, psid: str, words: str) -> list[dict]:
-        """A person types `words`; returns the bot's answer (all messages until it goes quiet)."""
-        before = len(self.graph.messages(psid))
-        self.webhook.send(simulator.text(psid, words))
-        return self.answer(psid, before)
-
-    def tap(self, psid: str, title: str, payload: str) -> list[dict]:
-        before = len(self.graph.messages(psid))
-        self.webhook.send(simulator.quick_reply(psid, title, payload))
-        return self.answer(psid, before)
-
     def answer(self, psid: str, before: int, quiet: float = 0.3) -> list[dict]:
+        """All messages to `psid` after the first `before`, once the bot has gone quiet for `quiet` seconds."""
         self.graph.wait_for(before + 1, psid)
         return self.graph.quiet_then(psid, quiet=quiet)[before:]
 
@@ -82,24 +62,20 @@ class RunningBot:
         result = self.app.test_cli_runner().invoke(args=["templates", "sync"])
         assert result.exit_code == 0, result.output
         wanted = 2 * len(self.runtime.content["message_templates"])  # Thai and English
-        deadline = time.time() + timeout
         with self.db() as conn:
-            while conn.execute("SELECT count(*) FROM message_templates WHERE status = 'APPROVED'").fetchone()[0] < wanted:
-                assert time.time() < deadline, "the templates were not approved"
-                time.sleep(0.05)
+            eventually(lambda: conn.execute("SELECT count(*) FROM message_templates WHERE status = 'APPROVED'"
+                                            ).fetchone()[0] >= wanted, timeout, 0.05, "the templates were not approved")
         return result.output
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Until the inbox has nothing pending and the outbox nothing queued."""
-        deadline = time.time() + timeout
+        def idle() -> bool:
+            pending = conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0] + self.staged()
+            queued = conn.execute("SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')").fetchone()[0]
+            return not pending and not queued
+
         with self.db() as conn:
-            while time.time() < deadline:
-                pending = conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0] + self.staged()
-                queued = conn.execute("SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')").fetchone()[0]
-                if not pending and not queued:
-                    return
-                time.sleep(0.02)
-        raise AssertionError("bot did not become idle")
+            eventually(idle, timeout, message="bot did not become idle")
 
 
 def serve(app) -> tuple[AsgiServer, str]:
@@ -182,15 +158,20 @@ def texts(messages: list[dict]) -> list[str]:
     return simulator.texts_of(messages)
 
 
-def eventually(condition, timeout: float = 10.0, step: float = 0.02, message: str = "it did not happen in time"):
+def eventually(condition, timeout: float = 20.0, step: float = 0.02, message="it did not happen in time",
+               ignoring: tuple[type[BaseException], ...] = ()):
     """Wait until `condition()` is true (returned), asserting it is within `timeout` seconds: the one way the tests
-    wait for what the bot does in the background."""
+    wait for what the bot does in the background. `message` is a string or a function giving one at the failure
+    (to say what was seen last); exceptions in `ignoring` (a server not up yet) count as "not yet"."""
     deadline = time.monotonic() + timeout
     while True:
-        result = condition()
+        try:
+            result = condition()
+        except ignoring:
+            result = None
         if result:
             return result
-        assert time.monotonic() < deadline, message
+        assert time.monotonic() < deadline, message() if callable(message) else message
         time.sleep(step)
 
 
@@ -215,18 +196,19 @@ class BotProcess:
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=self.env, cwd=self.cwd,
                                      stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
         if wait:
-            deadline = time.time() + 20
-            while time.time() < deadline:
-                try:
-                    if requests.get(f"{self.url}/healthz", timeout=1).status_code in (200, 503):
-                        return self
-                except requests.ConnectionError:
-                    pass
-                if self.proc.poll() is not None:
-                    raise AssertionError(f"bot exited: {self.log_path.read_text()[-2000:]}")
-                time.sleep(0.05)
-            raise AssertionError("bot did not start")
+            # Generous: a Python process loading the understanding model on two cores shared with other suites can
+            # take over 20 s to listen (seen at a load average of 21).
+            eventually(self.serving, 60, 0.05, "bot did not start")
         return self
+
+    def serving(self) -> bool:
+        """Whether the process answers /healthz (an AssertionError with its log when it has exited)."""
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=1).status_code in (200, 503)
+        except requests.ConnectionError:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"bot exited: {self.log_path.read_text()[-2000:]}")
+            return False
 
     def kill9(self) -> None:
         assert self.proc is not None

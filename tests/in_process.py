@@ -67,7 +67,33 @@ class InProcessWebhook:
         self.post(simulator.page_body(list(events)))
 
 
-class InProcessBot:
+class Conversations:
+    """What a test does as the people talking to the bot, on either bot (conftest.RunningBot, InProcessBot): it
+    needs `webhook`, `graph`, `settings`, `runtime` and `answer`."""
+
+    def db(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.settings.database_path, timeout=10)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def staged(self) -> int:
+        """Events acknowledged but not yet moved into the inbox."""
+        return self.runtime.inbox.staged_count()
+
+    def say(self, psid: str, words: str) -> list[dict]:
+        """A person types `words`; returns the bot's answer."""
+        before = len(self.graph.messages(psid))
+        self.webhook.send(simulator.text(psid, words))
+        return self.answer(psid, before)
+
+    def tap(self, psid: str, title: str, payload: str) -> list[dict]:
+        """A person taps a quick reply; returns the bot's answer."""
+        before = len(self.graph.messages(psid))
+        self.webhook.send(simulator.quick_reply(psid, title, payload))
+        return self.answer(psid, before)
+
+
+class InProcessBot(Conversations):
     def __init__(self, app, graph: InProcessGraph):
         self.app = app
         self.runtime = web.of(app)
@@ -81,27 +107,9 @@ class InProcessBot:
             pass
         self.runtime.sender.deliver_due()
 
-    def say(self, psid: str, words: str) -> list[dict]:
-        """A person types `words`; returns the bot's answer."""
-        before = len(self.graph.messages(psid))
-        self.webhook.send(simulator.text(psid, words))
-        return self.answer(psid, before)
-
-    def tap(self, psid: str, title: str, payload: str) -> list[dict]:
-        before = len(self.graph.messages(psid))
-        self.webhook.send(simulator.quick_reply(psid, title, payload))
-        return self.answer(psid, before)
-
     def answer(self, psid: str, before: int, quiet: float = 0) -> list[dict]:
+        """Everything was delivered before the event's call returned."""
         return self.graph.messages(psid)[before:]
-
-    def db(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.settings.database_path, timeout=10)
-        conn.row_factory = sqlite3.Row
-        return conn
-
-    def staged(self) -> int:
-        return self.runtime.inbox.staged_count()
 
     def wait_idle(self, timeout: float = 0) -> None:
         self.settle()

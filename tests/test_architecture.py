@@ -157,3 +157,12 @@ def test_no_module_is_over_400_lines():
              (sorted((ROOT / source).rglob("*.py")) if (ROOT / source).is_dir() else [ROOT / source])]
     long = {str(p.relative_to(ROOT)): n for p in files if (n := len(p.read_text().splitlines())) > MAX_LINES}
     assert not long, long
+
+
+def test_the_picture_in_docs_architecture_is_drawn_from_todays_imports():
+    """docs/architecture.md's diagram is docs/draw_imports.py's output: regenerate it when the layers change."""
+    import runpy
+
+    mermaid = runpy.run_path(str(ROOT / "docs" / "draw_imports.py"))["mermaid"]()
+    assert f"```mermaid\n{mermaid}```" in (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8"), \
+        "the imports changed: python docs/draw_imports.py, and put its output in docs/architecture.md"

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from bot.domain import broadcasts
 from bot.messenger import simulator
 from test_registration import fill_in
+from conftest import eventually, texts
 
 BANGKOK_FMT = "%Y-%m-%d %H:%M:%S"
 
@@ -17,29 +18,22 @@ def cli(bot, *args):
     return bot.app.test_cli_runner().invoke(args=list(args))
 
 
-def texts(messages):
-    return simulator.texts_of(messages)
-
-
 def status(bot, broadcast_id) -> dict:
     return json.loads(cli(bot, "broadcast-status", str(broadcast_id), "--json").stdout)
 
 
 def wait_for_state(bot, broadcast_id, states=("done",), timeout=20.0) -> dict:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        current = status(bot, broadcast_id)
-        if current["state"] in states:
-            return current
-        time.sleep(0.1)
-    raise AssertionError(f"broadcast {broadcast_id} still {current}")
+    seen: dict = {}
+
+    def reached() -> dict | None:
+        seen.update(status(bot, broadcast_id))
+        return dict(seen) if seen["state"] in states else None
+
+    return eventually(reached, timeout, 0.1, lambda: f"broadcast {broadcast_id} still {seen}")
 
 
 def wait_until_sending(bot, broadcast_id, at_least=1, timeout=10.0) -> None:
-    deadline = time.time() + timeout
-    while status(bot, broadcast_id)["sent"] < at_least:
-        assert time.time() < deadline, "the broadcast did not start"
-        time.sleep(0.05)
+    eventually(lambda: status(bot, broadcast_id)["sent"] >= at_least, timeout, 0.05, "the broadcast did not start")
 
 
 def announce(bot, *args) -> int:

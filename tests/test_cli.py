@@ -16,7 +16,7 @@ import requests
 
 from bot import web
 from bot.messenger import simulator
-from conftest import ROOT, SECRET, TOKEN, free_port
+from conftest import ROOT, SECRET, TOKEN, eventually, free_port
 
 FLASK = [sys.executable, "-m", "flask", "--app", str(ROOT / "app.py")]
 
@@ -68,13 +68,14 @@ def test_without_a_page_token_it_runs_in_local_mode_and_says_so_first(tmp_path):
         first = json.loads(proc.stdout.readline())
         assert first["event"].startswith("local mode") and first["mode"] == "local"
         url = f"http://127.0.0.1:{env['PORT']}"
-        deadline = time.time() + 15
-        while time.time() < deadline:
+
+        def local_info() -> dict | None:
             try:
-                info = requests.get(f"{url}/local/info", timeout=1).json()
-                break
+                return requests.get(f"{url}/local/info", timeout=1).json()
             except requests.ConnectionError:
-                time.sleep(0.05)
+                return None
+
+        info = eventually(local_info, 15, 0.05, "the local bot did not answer")
         graph = simulator.FakeGraph(info["graph_api_url"])
         # The local bot answers a signed message (local mode's default app secret) through its own fake.
         simulator.Webhook(url, "local-app-secret").send(simulator.text("4001", "สวัสดี"))
@@ -177,9 +178,7 @@ def test_a_full_disk_is_reported_once_with_its_cause_and_webhooks_are_not_acknow
                  for i in range(150)]
     # The runner meets the full disk when it next moves staged events on (after its start-up work, such as
     # loading the understanding model, on a busy machine): wait for it rather than for a fixed time.
-    deadline = time.monotonic() + 30
-    while not regex_inbox_error.search(process.log_path.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    eventually(lambda: regex_inbox_error.search(process.log_path.read_text()), 30, 0.2, "the runner did not meet the full disk")
     time.sleep(0.5)
     process.stop()
     # Facebook keeps what we could not store and delivers it again. (Space comes back as the runner moves staged

@@ -9,6 +9,7 @@ import requests
 
 from bot.messenger import simulator
 from bot.domain.moderators import ADDRESS_FAILURE_LIMIT
+from conftest import eventually
 
 PASSWORD = "correct horse battery"
 
@@ -48,10 +49,10 @@ def test_every_console_page_and_action_needs_a_logged_in_moderator(bot):
         assert conn.execute("SELECT count(*) FROM broadcasts").fetchone()[0] == 0
 
 
-def test_accounts_need_a_real_password_and_store_only_a_hash(bot):
-    assert "at least 10 characters" in add_moderator(bot, password="short").output
-    assert add_moderator(bot).exit_code == 0
-    with bot.db() as conn:
+def test_accounts_need_a_real_password_and_store_only_a_hash(chat):
+    assert "at least 10 characters" in add_moderator(chat, password="short").output
+    assert add_moderator(chat).exit_code == 0
+    with chat.db() as conn:
         stored = conn.execute("SELECT password_hash FROM moderators WHERE name = 'somsri'").fetchone()[0]
     assert PASSWORD not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
 
@@ -130,16 +131,32 @@ def test_the_dashboard_counts_what_happened(bot):
     assert re.search(r'id="registered">1<', page) and "student: 1" in page
 
 
-def test_moderators_get_stats_in_messenger_and_others_an_ordinary_reply(start_bot):
-    bot = start_bot(moderator_psids=frozenset({"9400"}))
-    bot.tap("9401", "🔔 ทุกช่วง", "REMIND:ALL")
-    cli = bot.app.test_cli_runner()
+def test_moderators_get_stats_in_messenger_and_others_an_ordinary_reply(start_chat):
+    chat = start_chat(moderator_psids=frozenset({"9400"}))
+    chat.tap("9401", "🔔 ทุกช่วง", "REMIND:ALL")
+    cli = chat.app.test_cli_runner()
     cli.invoke(args=["poll", "create", "--question", "ชอบไหม", "--option", "ชอบ", "--option", "ไม่ชอบ"])
     cli.invoke(args=["poll", "open", "1"])
-    bot.tap("9401", "1", "VOTE:1:1")
-    stats = simulator.texts_of(bot.say("9400", "/stats"))[0]
+    chat.tap("9401", "1", "VOTE:1:1")
+    stats = simulator.texts_of(chat.say("9400", "/stats"))[0]
     assert stats.startswith("📊 Registered 0") and "Subscribers 1" in stats and "Open poll 1: ชอบ 1, ไม่ชอบ 0" in stats
-    assert not simulator.texts_of(bot.say("9401", "/stats"))[0].startswith("📊")
+    assert not simulator.texts_of(chat.say("9401", "/stats"))[0].startswith("📊")
+
+
+def test_today_on_the_dashboard_starts_at_midnight_in_bangkok_not_utc(start_chat):
+    """Before: "FAQ misses today" counted from midnight UTC, 07:00 in Bangkok: a question asked at 06:59 on the
+    morning of the event was "yesterday", one asked at 23:59 the night before was "today" until 07:00."""
+    chat = start_chat(moderator_psids=frozenset({"9410"}))
+    assert chat.settings.tz.key == "Asia/Bangkok"
+    chat.say("9411", "ขอสูตรแกงเขียวหวาน")  # questions the bot cannot answer: misses
+    chat.say("9412", "หวยออกวันไหน")
+    midnight = datetime.now(chat.settings.tz).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    with chat.db() as conn:
+        first, second = [r[0] for r in conn.execute("SELECT id FROM faq_misses ORDER BY id")]
+        conn.execute("UPDATE faq_misses SET at = ? WHERE id = ?", (midnight + 30, first))  # 00:00:30 in Bangkok
+        conn.execute("UPDATE faq_misses SET at = ? WHERE id = ?", (midnight - 30, second))  # 23:59:30 the day before
+    stats = simulator.texts_of(chat.say("9410", "/stats"))[0]
+    assert "FAQ misses today 1 " in stats, stats
 
 
 def test_registrations_are_searchable_and_exported_with_an_audit_entry(bot):
@@ -287,13 +304,18 @@ def test_the_web_simulator_exists_only_in_local_mode(start_bot, tmp_path):
     sent = http.post(f"{local.url}/simulator/send", json={"psid": "8601", "kind": "text", "text": "สวัสดี"},
                      headers={"X-CSRFToken": token})
     assert sent.status_code == 200
-    seen, after, deadline = [], 0, time.time() + 10
-    while time.time() < deadline and not any("ยินดีต้อนรับ" in t for t in seen):  # the greeting, however split
-        batch = http.get(f"{local.url}/simulator/messages", params={"psid": "8601", "after": after, "wait": 2}).json()
+    seen: list[str] = []
+    last = {"id": 0}
+
+    def greeted() -> bool:  # the greeting, however split
+        batch = http.get(f"{local.url}/simulator/messages", params={"psid": "8601", "after": last["id"], "wait": 2}).json()
         for m in batch["messages"]:
-            after = max(after, m["id"])
+            last["id"] = max(last["id"], m["id"])
             seen.append(m["body"].get("message", {}).get("text", ""))
-    assert any("ยินดีต้อนรับ" in t for t in seen), seen
+        return any("ยินดีต้อนรับ" in t for t in seen)
+
+    eventually(greeted, 10, 0, lambda: f"no greeting in {seen}")
+    after = last["id"]
     # The 👍 button sends a like in the 2026 shape, and it is thanked.
     assert http.post(f"{local.url}/simulator/send", json={"psid": "8601", "kind": "sticker"},
                      headers={"X-CSRFToken": token}).status_code == 200

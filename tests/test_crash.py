@@ -11,7 +11,7 @@ from collections import Counter
 import requests
 
 from bot.messenger import simulator
-from conftest import ROOT, SECRET
+from conftest import ROOT, SECRET, eventually
 
 
 def db_counts(path) -> dict:
@@ -33,15 +33,6 @@ def replies_per_person(fake) -> Counter:
     return Counter(m["recipient"] for m in fake.state.messages)
 
 
-def wait_until(condition, timeout=20.0, step=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return False
-
-
 def test_kill_9_after_ack_before_send_then_restart_sends_every_reply_exactly_once(bot_process, fake_graph, tmp_path):
     people = [f"30{i:02d}" for i in range(30)]
     graph = simulator.FakeGraph(fake_graph.url)
@@ -51,13 +42,13 @@ def test_kill_9_after_ack_before_send_then_restart_sends_every_reply_exactly_onc
     for i in range(0, 30, 3):
         hook.send(*[simulator.text(p, "สวัสดี") for p in people[i:i + 3]])
     db = tmp_path / "bot.sqlite3"
-    assert wait_until(lambda: db_counts(db)["pending"] == 0 and db_counts(db)["tried"] == 30)
+    eventually(lambda: db_counts(db)["pending"] == 0 and db_counts(db)["tried"] == 30)
     first.kill9()
     assert replies_per_person(fake_graph) == Counter()
 
     graph.clear_faults()  # Facebook is back
     bot_process(PORT=str(first.port)).start()
-    assert wait_until(lambda: sum(replies_per_person(fake_graph).values()) >= 30)
+    eventually(lambda: sum(replies_per_person(fake_graph).values()) >= 30)
     time.sleep(1.0)  # anything sent twice would arrive by now
     assert replies_per_person(fake_graph) == Counter({p: 1 for p in people})
 
@@ -75,7 +66,7 @@ def test_kill_9_in_the_middle_of_a_burst_loses_nothing(bot_process, fake_graph, 
     sent_before_restart = sum(replies_per_person(fake_graph).values())
     assert sent_before_restart < len(people)  # the kill did interrupt the work
     bot_process(SEND_CONCURRENCY="4").start()
-    assert wait_until(lambda: set(replies_per_person(fake_graph)) >= set(people), timeout=30)
+    eventually(lambda: set(replies_per_person(fake_graph)) >= set(people), timeout=30)
     time.sleep(1.0)
     counts = replies_per_person(fake_graph)
     # Every event was handled exactly once: one queued reply each.
@@ -91,9 +82,9 @@ def test_a_second_process_takes_over_when_the_one_running_the_workers_is_killed(
     assert requests.get(f"{leader.url}/healthz").json()["this_process_leads"] is True
     assert requests.get(f"{standby.url}/healthz").json()["this_process_leads"] is False
     leader.kill9()
-    assert wait_until(lambda: requests.get(f"{standby.url}/healthz").json()["this_process_leads"], timeout=10)
+    eventually(lambda: requests.get(f"{standby.url}/healthz").json()["this_process_leads"], timeout=10)
     simulator.Webhook(standby.url, SECRET).send(simulator.text("3201", "สวัสดี"))
-    assert wait_until(lambda: replies_per_person(fake_graph)["3201"] == 1, timeout=10)
+    eventually(lambda: replies_per_person(fake_graph)["3201"] == 1, timeout=10)
 
 
 def test_kill_9_in_the_middle_of_a_broadcast_resumes_it_without_repeating_or_losing_anyone(bot_process, fake_graph,
@@ -103,7 +94,7 @@ def test_kill_9_in_the_middle_of_a_broadcast_resumes_it_without_repeating_or_los
     hook = simulator.Webhook(first.url, SECRET)
     for i in range(0, 200, 20):
         hook.send(*[simulator.text(p, "สวัสดี") for p in people[i:i + 20]])
-    assert wait_until(lambda: set(replies_per_person(fake_graph)) >= set(people), timeout=30)
+    eventually(lambda: set(replies_per_person(fake_graph)) >= set(people), timeout=30)
     greetings = sum(replies_per_person(fake_graph).values())
     # 4 requests in flight at 0.15 s each: about 27 a second, so the broadcast is still going when the kill comes
     # even on a loaded machine whose polling of the fake lags by seconds.
@@ -115,11 +106,11 @@ def test_kill_9_in_the_middle_of_a_broadcast_resumes_it_without_repeating_or_los
     def announcements() -> int:
         return sum(replies_per_person(fake_graph).values()) - greetings
 
-    assert wait_until(lambda: announcements() >= 40, timeout=20)
+    eventually(lambda: announcements() >= 40, timeout=20)
     first.kill9()  # mid-broadcast: 200 people at ~27/s take 7 seconds
     assert announcements() < len(people)
     bot_process(SEND_CONCURRENCY="4", SEND_RATE="100").start()
-    assert wait_until(lambda: announcements() >= len(people), timeout=60)
+    eventually(lambda: announcements() >= len(people), timeout=60)
     time.sleep(1.0)
     received = Counter(m["recipient"] for m in fake_graph.state.messages
                        if "ประกาศสำคัญ" in json.dumps(m["body"], ensure_ascii=False))
@@ -127,7 +118,7 @@ def test_kill_9_in_the_middle_of_a_broadcast_resumes_it_without_repeating_or_los
     assert sum(received.values()) - len(people) <= 4  # at most the requests in flight at the kill went twice
     conn = sqlite3.connect(tmp_path / "bot.sqlite3", timeout=10)
     try:
-        assert wait_until(lambda: conn.execute("SELECT state FROM broadcasts").fetchone()[0] == "done", timeout=10)
+        eventually(lambda: conn.execute("SELECT state FROM broadcasts").fetchone()[0] == "done", timeout=10)
         per_person = conn.execute("SELECT fanned_out, (SELECT count(DISTINCT psid) FROM outbox WHERE status = 'sent' "
                                   "AND batch LIKE 'broadcast:%') FROM broadcasts").fetchone()
     finally:

@@ -5,24 +5,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import requests
 
 from bot.messenger import simulator
-from conftest import ROOT, SECRET, TOKEN, VERIFY, free_port
-
-
-def wait_until(condition, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if condition():
-                return True
-        except requests.RequestException:  # not up yet, or slow under load: ask again
-            pass
-        time.sleep(0.1)
-    return False
+from conftest import ROOT, SECRET, TOKEN, VERIFY, eventually, free_port
 
 
 def test_gunicorn_runs_a_runner_beside_the_web_workers_and_survives_losing_it(tmp_path, fake_graph):
@@ -37,7 +24,8 @@ def test_gunicorn_runs_a_runner_beside_the_web_workers_and_survives_losing_it(tm
     url = f"http://127.0.0.1:{port}"
     graph = simulator.FakeGraph(fake_graph.url)
     try:
-        assert wait_until(lambda: requests.get(f"{url}/healthz", timeout=2).status_code == 200, timeout=30)
+        eventually(lambda: requests.get(f"{url}/healthz", timeout=2).status_code == 200, 30, 0.1,
+                   ignoring=(requests.RequestException,))  # not up yet, or slow under load: ask again
         health = requests.get(f"{url}/healthz", timeout=10).json()
         assert health["this_process_leads"] is False  # the web worker does not run the background work
         runner_pid = int(health["leader"]["owner"].split(":")[1])
@@ -53,7 +41,8 @@ def test_gunicorn_runs_a_runner_beside_the_web_workers_and_survives_losing_it(tm
             assert requests.get(f"{url}/healthz", timeout=10).json()["embedding_model_loaded"] is False
 
         os.kill(runner_pid, signal.SIGKILL)
-        assert wait_until(lambda: int(requests.get(f"{url}/healthz", timeout=10).json()["leader"]["owner"].split(":")[1]) != runner_pid)
+        eventually(lambda: int(requests.get(f"{url}/healthz", timeout=10).json()["leader"]["owner"].split(":")[1]) != runner_pid,
+                   step=0.1, ignoring=(requests.RequestException,))
         hook.send(simulator.text("5002", "สวัสดี"))
         assert simulator.texts_of(graph.wait_for(1, "5002"))[0].startswith("สวัสดีค่ะ")
     finally:

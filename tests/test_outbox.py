@@ -9,6 +9,7 @@ import requests
 from bot.messenger import simulator
 from bot.messenger.outbox import enqueue, messaging_fields
 from bot.messenger.replies import Outgoing, Text
+from conftest import eventually
 
 HOUR = 3600
 
@@ -155,9 +156,7 @@ def test_an_invalid_token_pauses_all_sending_keeps_everything_and_resumes_when_f
     bot.graph.configure(token="a-token-the-bot-does-not-have")
     for i in range(5):
         queue_update(bot, f"13{i:02d}", f"ข่าว {i}")
-    deadline = time.time() + 5
-    while requests.get(f"{bot.url}/healthz").status_code != 503 and time.time() < deadline:
-        time.sleep(0.05)
+    eventually(lambda: requests.get(f"{bot.url}/healthz").status_code == 503, 5, 0.05, "healthz did not report the token")
     health = requests.get(f"{bot.url}/healthz")
     assert health.status_code == 503
     assert "token" in " ".join(health.json()["problems"])

@@ -15,6 +15,7 @@ from bot.privacy import PERSON, SCRUB_KEY, PersonalData, pseudonym
 from test_console import add_moderator, log_in, post_form
 from test_registration import fill_in
 from test_reminders import content, reminders_for, soon, write_agenda  # noqa: F401  (content is a fixture)
+from conftest import eventually
 
 PSID = "9999000000000077"  # the largest PSID here: a broadcast's cursor ends on it
 MODERATOR = "9000000000000001"
@@ -55,15 +56,6 @@ def comment(comment_id, post_id, words):
                                        "created_time": int(time.time())}}
 
 
-def wait_until(condition, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def every_feature_keeps_something(bot) -> None:
     """The person goes through every feature, leaving their name and distinctive words everywhere."""
     bot.graph.set_profile(PSID, first_name=FIRST, last_name=LAST, locale="th_TH")
@@ -90,9 +82,9 @@ def every_feature_keeps_something(bot) -> None:
         comment("c-invite", "100000000000001_555", COMMENT)]))  # a comment that gets a private reply
     bot.wait_idle()
     broadcast = int(cli(bot, "broadcast", "--text", "ประกาศ: เริ่มไลฟ์แล้ว").stdout.strip())
-    assert wait_until(lambda: json.loads(cli(bot, "broadcast-status", str(broadcast), "--json").stdout)["state"] == "done")
+    eventually(lambda: json.loads(cli(bot, "broadcast-status", str(broadcast), "--json").stdout)["state"] == "done")
     bot.say(PSID, ANSWER_TO_BROADCAST)
-    assert wait_until(lambda: reminders_for(bot, PSID), timeout=60)  # a reminder of the session they follow
+    eventually(lambda: reminders_for(bot, PSID), timeout=60)  # a reminder of the session they follow
     with bot.db() as conn:  # everything was really kept, before
         kept = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("registrations", "faq_misses", "handover", "subscriptions", "comment_invites", "votes")}
@@ -137,7 +129,7 @@ def test_delete_my_data_leaves_no_trace_in_any_file_or_log(start_bot, content, c
     erasure_started = time.time()
     assert "ลบข้อมูลของคุณเรียบร้อย" in simulator.texts_of(bot.tap(PSID, "🗑️ ลบเลย", "DATA:DELETE:yes"))[0]
     with bot.db() as conn:  # the lease holder checkpoints and truncates every WAL once the erasure committed
-        assert wait_until(lambda: conn.execute("SELECT 1 FROM runtime_state WHERE key = ?", (SCRUB_KEY,)).fetchone() is None)
+        eventually(lambda: conn.execute("SELECT 1 FROM runtime_state WHERE key = ?", (SCRUB_KEY,)).fetchone() is None)
 
     assert files_holding(directory, TRACES) == {}  # main database, ingest database, their WALs, every file
     logged = log_output.getvalue()
@@ -159,14 +151,14 @@ def test_delete_my_data_leaves_no_trace_in_any_file_or_log(start_bot, content, c
     assert simulator.texts_of(bot.say(PSID, "สวัสดี"))[0].startswith("สวัสดีค่ะ")
 
 
-def test_every_table_of_every_database_file_says_how_its_personal_data_ends(bot):
-    runtime = bot.runtime
-    databases = {"main": sqlite3.connect(bot.settings.database_path),
+def test_every_table_of_every_database_file_says_how_its_personal_data_ends(chat):
+    runtime = chat.runtime
+    databases = {"main": sqlite3.connect(chat.settings.database_path),
                  "staging": sqlite3.connect(runtime.staging.path)}
     # A new feature's table that nobody declared is named here: declare it with bot.privacy.personal(...) or
     # bot.privacy.not_personal(...) in the feature's register(bot) (see bot/privacy.py).
     assert runtime.privacy.undeclared(databases) == []
-    with bot.db() as conn:
+    with chat.db() as conn:
         conn.execute("CREATE TABLE upvotes (id INTEGER PRIMARY KEY, psid TEXT, question TEXT)")
     assert runtime.privacy.undeclared(databases) == ["main.upvotes"]
     psid_like = {"psid", "voter", "commenter", "person_key", "subject", "recipient_key"}
@@ -189,9 +181,9 @@ def test_a_declaration_must_say_how_a_persons_rows_end():
         privacy.not_personal("upvotes", why="x")
 
 
-def test_each_app_has_its_own_registry(start_bot, tmp_path):
-    first = start_bot()
-    second = start_bot(database_path=tmp_path / "second" / "bot.sqlite3")
+def test_each_app_has_its_own_registry(start_chat, tmp_path):
+    first = start_chat()
+    second = start_chat(database_path=tmp_path / "second" / "bot.sqlite3")
     assert first.runtime.privacy is not second.runtime.privacy
     assert first.runtime.privacy.tables.keys() == second.runtime.privacy.tables.keys()  # not doubled per app
 
@@ -207,25 +199,25 @@ def test_pseudonyms_are_one_way_stable_and_scoped():
         pseudonym(None, "poll:1", "1")
 
 
-def test_votes_kept_by_psid_before_pseudonyms_are_rekeyed_on_upgrade_and_still_count_once(bot):
-    poll_id = int(cli(bot, "poll", "create", "--question", "ชอบไหม", "--option", "ชอบ", "--option", "ไม่").output)
-    cli(bot, "poll", "open", str(poll_id))
-    with bot.db() as conn:  # a database from before: the PSID itself as the voter, the re-keying not yet run
+def test_votes_kept_by_psid_before_pseudonyms_are_rekeyed_on_upgrade_and_still_count_once(chat):
+    poll_id = int(cli(chat, "poll", "create", "--question", "ชอบไหม", "--option", "ชอบ", "--option", "ไม่").output)
+    cli(chat, "poll", "open", str(poll_id))
+    with chat.db() as conn:  # a database from before: the PSID itself as the voter, the re-keying not yet run
         conn.execute("INSERT INTO votes (poll_id, channel, voter, option, created_at, updated_at) "
                      "VALUES (?, 'messenger', '8830', 1, 0, 0)", (poll_id,))
         conn.execute("DELETE FROM migrations WHERE name = '018 votes: voters as pseudonyms'")
-    bot.runtime.store.migrate()  # what the next start does
-    with bot.db() as conn:
+    chat.runtime.store.migrate()  # what the next start does
+    with chat.db() as conn:
         assert conn.execute("SELECT voter FROM votes").fetchone()[0] == pseudonym(
-            bot.runtime.settings.pseudonym_key, f"poll:{poll_id}", "8830")
-    bot.tap("8830", "2", f"VOTE:{poll_id}:2")
-    assert json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)["total"] == 1
+            chat.runtime.settings.pseudonym_key, f"poll:{poll_id}", "8830")
+    chat.tap("8830", "2", f"VOTE:{poll_id}:2")
+    assert json.loads(cli(chat, "poll", "results", str(poll_id), "--json").output)["total"] == 1
 
 
-def test_the_pseudonym_key_is_kept_beside_the_database_and_scrubbed_from_logs(bot):
-    key = (bot.settings.database_path.parent / "pseudonym.key").read_text().strip()
-    assert len(key) == 64 and bot.runtime.settings.pseudonym_key == key
-    assert key in bot.runtime.settings.secrets()
+def test_the_pseudonym_key_is_kept_beside_the_database_and_scrubbed_from_logs(chat):
+    key = (chat.settings.database_path.parent / "pseudonym.key").read_text().strip()
+    assert len(key) == 64 and chat.runtime.settings.pseudonym_key == key
+    assert key in chat.runtime.settings.secrets()
 
 
 # -- retention ------------------------------------------------------------------------------------------------------
@@ -267,7 +259,7 @@ def test_retention_removes_what_is_older_than_the_consent_promises_and_dry_run_s
     def purged():
         with bot.db() as conn:
             return conn.execute("SELECT count(*) FROM registrations").fetchone()[0] == 1
-    assert wait_until(purged)  # the job on the job queue
+    eventually(purged)  # the job on the job queue
     with bot.db() as conn:
         assert conn.execute("SELECT psid FROM registrations").fetchone()[0] == "8802"
         assert conn.execute("SELECT count(*) FROM users WHERE psid = '8801'").fetchone()[0] == 0
@@ -276,34 +268,34 @@ def test_retention_removes_what_is_older_than_the_consent_promises_and_dry_run_s
         assert conn.execute("SELECT count(*) FROM faq_misses").fetchone()[0] == 1
         assert conn.execute("SELECT count(*) FROM inbox WHERE psid = '8802'").fetchone()[0] > 5
     # nor in any file, once the WAL is scrubbed (at once, or within a second or two when a reader held it)
-    assert wait_until(lambda: files_holding(bot.settings.database_path.parent, ["สมศรี", "เก่าแก่"]) == {})
+    eventually(lambda: files_holding(bot.settings.database_path.parent, ["สมศรี", "เก่าแก่"]) == {})
     assert files_holding(bot.settings.database_path.parent, ["สมหญิง"])  # what is younger stays
     assert cli(bot, "purge", "--dry-run").output.splitlines()[-1].split() == ["total", "0"]  # nothing more to go
 
 
-def test_the_purge_logs_counts_never_what_the_rows_said(bot, captured_logs):
-    log_output = captured_logs(bot, "INFO")
-    bot.say("8811", "ร้านโจ๊กเจ๊หมวยเปิดกี่โมง")
-    bot.wait_idle()
-    age(bot, "8811", 400)
-    cli(bot, "purge")
+def test_the_purge_logs_counts_never_what_the_rows_said(chat, captured_logs):
+    log_output = captured_logs(chat, "INFO")
+    chat.say("8811", "ร้านโจ๊กเจ๊หมวยเปิดกี่โมง")
+    chat.wait_idle()
+    age(chat, "8811", 400)
+    cli(chat, "purge")
     lines = [json.loads(line) for line in log_output.getvalue().splitlines() if '"retention.purged"' in line]
     assert lines and lines[-1]["removed"]["faq_misses"] == 1 and lines[-1]["days"] == 365
     assert "เจ๊หมวย" not in json.dumps(lines, ensure_ascii=False)
 
 
-def test_votes_of_a_poll_closed_before_the_retention_keep_their_counts_and_lose_their_keys(bot):
-    poll_id = int(cli(bot, "poll", "create", "--question", "ชอบไหม", "--option", "ชอบ", "--option", "ไม่").output)
-    cli(bot, "poll", "open", str(poll_id))
-    bot.tap("8821", "1", f"VOTE:{poll_id}:1")
-    bot.tap("8822", "2", f"VOTE:{poll_id}:2")
-    cli(bot, "poll", "close", str(poll_id))
-    with bot.db() as conn:
+def test_votes_of_a_poll_closed_before_the_retention_keep_their_counts_and_lose_their_keys(chat):
+    poll_id = int(cli(chat, "poll", "create", "--question", "ชอบไหม", "--option", "ชอบ", "--option", "ไม่").output)
+    cli(chat, "poll", "open", str(poll_id))
+    chat.tap("8821", "1", f"VOTE:{poll_id}:1")
+    chat.tap("8822", "2", f"VOTE:{poll_id}:2")
+    cli(chat, "poll", "close", str(poll_id))
+    with chat.db() as conn:
         conn.execute("UPDATE polls SET closed_at = closed_at - 400 * 86400")
-    cli(bot, "purge")
-    with bot.db() as conn:
+    cli(chat, "purge")
+    with chat.db() as conn:
         assert conn.execute("SELECT count(*) FROM votes WHERE voter IS NOT NULL").fetchone()[0] == 0
-    assert json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)["total"] == 2
+    assert json.loads(cli(chat, "poll", "results", str(poll_id), "--json").output)["total"] == 2
 
 
 def test_retention_days_is_a_setting():

@@ -14,7 +14,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 from urllib.parse import urlparse
 
 import requests
@@ -24,7 +23,7 @@ from bot import public_screens
 from bot.messenger import simulator
 from bot.public_screens import Screen
 from bot.store import Store
-from conftest import ROOT, SECRET, TOKEN, VERIFY, free_port
+from conftest import ROOT, SECRET, TOKEN, VERIFY, eventually, free_port
 from test_console import add_moderator, log_in
 
 
@@ -89,9 +88,8 @@ def make_poll(db_path, state: str = "open") -> int:
 
 def wait_public(url: str, poll_id: int) -> None:
     """Until the results page answers: a change reaches the server's memory within PUSH_INTERVAL + TICK."""
-    deadline = time.time() + 10
-    while requests.get(f"{url}/live/{poll_id}.json", timeout=10).status_code == 404 and time.time() < deadline:
-        time.sleep(0.05)
+    eventually(lambda: requests.get(f"{url}/live/{poll_id}.json", timeout=10).status_code != 404, 10, 0.05,
+               "the results page did not appear")
 
 
 def vote(hook: simulator.Webhook, psid: str, poll_id: int, option: int) -> int:
@@ -148,17 +146,14 @@ class Gunicorn:
             self.proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
                                           "app:create_app()"], cwd=ROOT, env=self.env, stdout=log, stderr=log,
                                          start_new_session=True)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if (requests.get(f"{self.url}/healthz", timeout=2).ok
-                        and requests.get(f"{self.public}/live/0.json", timeout=2).status_code == 404):
-                    return
-            except requests.RequestException:  # not listening yet
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise AssertionError("gunicorn and the public screens did not come up")
+        try:
+            eventually(lambda: (requests.get(f"{self.url}/healthz", timeout=2).ok
+                                and requests.get(f"{self.public}/live/0.json", timeout=2).status_code == 404),
+                       60, 0.2, "gunicorn and the public screens did not come up",
+                       ignoring=(requests.RequestException,))  # not listening yet
+        except AssertionError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         os.killpg(self.proc.pid, signal.SIGTERM)
@@ -186,18 +181,9 @@ def test_under_the_gunicorn_recipe_viewers_go_to_the_public_screens_server_not_t
         for v in viewers:
             v.close()
         os.kill(public_screens_pid(server.proc.pid), signal.SIGKILL)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if requests.get(f"{public}/live/{poll_id}.json", timeout=2).json()["total"] == 20:
-                    break
-            except (requests.RequestException, ValueError):  # down, or starting again
-                time.sleep(0.2)
-        try:
-            total = requests.get(f"{public}/live/{poll_id}.json", timeout=10).json()["total"]
-        except requests.RequestException as exc:
-            total = exc
-        assert total == 20, server.log.read_text()[-3000:]
+        eventually(lambda: requests.get(f"{public}/live/{poll_id}.json", timeout=2).json()["total"] == 20, 60, 0.2,
+                   lambda: server.log.read_text()[-3000:],
+                   ignoring=(requests.RequestException, ValueError))  # down, or starting again
     finally:
         for v in viewers:
             v.close()
@@ -250,12 +236,9 @@ def test_results_are_cacheable_by_etag_and_change_with_the_votes(bot):
     assert requests.get(f"{bot.url}/live/{poll_id}?lang=en", headers={"If-None-Match": page.headers["ETag"]},
                         timeout=10).status_code == 304
     assert vote(bot.webhook, "12301", poll_id, 2) == 200
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        now = requests.get(f"{bot.url}/live/{poll_id}.json", headers={"If-None-Match": first.headers["ETag"]}, timeout=10)
-        if now.status_code == 200:
-            break
-        time.sleep(0.05)
+    now = eventually(lambda: (r := requests.get(f"{bot.url}/live/{poll_id}.json", timeout=10,
+                                                headers={"If-None-Match": first.headers["ETag"]})).status_code == 200 and r,
+                     10, 0.05, "the vote did not change the results")
     assert now.json()["options"][1]["votes"] == 1 and now.headers["ETag"] != first.headers["ETag"]
 
 
@@ -286,9 +269,8 @@ def test_a_new_public_screen_plugs_in_with_a_screen_and_changed(start_bot):
             public_screens.changed(conn, "board", "hall-a")
 
     write("คำถามแรก")
-    deadline = time.time() + 10
-    while requests.get(f"{bot.url}/live/board/hall-a.json", timeout=10).status_code == 404 and time.time() < deadline:
-        time.sleep(0.05)
+    eventually(lambda: requests.get(f"{bot.url}/live/board/hall-a.json", timeout=10).status_code != 404, 10, 0.05,
+               "the board did not appear")
     page = requests.get(f"{bot.url}/live/board/hall-a", timeout=10).text
     assert "<h1>คำถามแรก</h1>" in page and "/live/board/hall-a/events" in page
     viewer = Viewer(bot.url, "/live/board/hall-a/events")

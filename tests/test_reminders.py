@@ -9,14 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.messenger import simulator
-from conftest import ROOT
+from conftest import ROOT, eventually, texts
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 OFFSET_MINUTES = 0.05  # a reminder 3 seconds before the start keeps the tests short
-
-
-def texts(messages):
-    return simulator.texts_of(messages)
 
 
 def write_agenda(content, start: datetime, session_id="soon", minutes=60) -> None:
@@ -49,9 +45,8 @@ def reminders_for(bot, psid):
 
 
 def wait_for_texts(bot, psid, count, timeout=15.0):
-    deadline = time.time() + timeout
-    while len(reminders_for(bot, psid)) < count and time.time() < deadline:
-        time.sleep(0.1)
+    eventually(lambda: len(reminders_for(bot, psid)) >= count, timeout, 0.1,
+               lambda: f"{psid} got {reminders_for(bot, psid)}, not {count}")
     return reminders_for(bot, psid)
 
 
@@ -136,14 +131,14 @@ def test_a_moved_session_tells_its_subscribers_and_a_removed_one_is_not_reminded
     assert len(reminders_for(bot, "9020")) == 1  # only the move notice: "soon" is gone, nobody follows "another"
 
 
-def test_my_reminders_lists_them_with_stop_buttons_and_stop_reminders_stops_all(bot):
-    bot.tap("9030", "🔔 เตือนฉัน", "REMIND:SESSION:opening")
-    bot.tap("9030", "🔔 หัวข้อนี้", "REMIND:TOPIC:3")
-    answer = bot.say("9030", "การแจ้งเตือนของฉัน")
+def test_my_reminders_lists_them_with_stop_buttons_and_stop_reminders_stops_all(chat):
+    chat.tap("9030", "🔔 เตือนฉัน", "REMIND:SESSION:opening")
+    chat.tap("9030", "🔔 หัวข้อนี้", "REMIND:TOPIC:3")
+    answer = chat.say("9030", "การแจ้งเตือนของฉัน")
     assert "เปิดงาน MY BETTER COUNTRY HACKATHON #4" in texts(answer)[0] and "การเรียนการสอน" in texts(answer)[0]
     stops = {q["payload"] for q in simulator.quick_replies_of(answer[-1])}
     assert {"UNREMIND:session:opening", "UNREMIND:topic:3", "UNREMIND:ALL"} <= stops
-    bot.tap("9030", "🔕", "UNREMIND:session:opening")
-    assert "เปิดงาน" not in texts(bot.say("9030", "my reminders"))[0]
-    assert "หยุดการแจ้งเตือน" in texts(bot.say("9030", "หยุดแจ้งเตือน"))[0]
-    assert "ยังไม่มีการแจ้งเตือน" in texts(bot.say("9030", "การแจ้งเตือนของฉัน"))[0]
+    chat.tap("9030", "🔕", "UNREMIND:session:opening")
+    assert "เปิดงาน" not in texts(chat.say("9030", "my reminders"))[0]
+    assert "หยุดการแจ้งเตือน" in texts(chat.say("9030", "หยุดแจ้งเตือน"))[0]
+    assert "ยังไม่มีการแจ้งเตือน" in texts(chat.say("9030", "การแจ้งเตือนของฉัน"))[0]

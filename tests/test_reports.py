@@ -149,10 +149,10 @@ def test_the_pdf_prints_thai_as_written_with_charts_and_page_numbers(bot):
     assert len(images) == pages and all(image.stat().st_size > 10_000 for image in images)
 
 
-def test_a_period_counts_only_its_days_and_a_backwards_one_is_refused(bot, tmp_path):
-    bot.say("8810", "หวยออกวันไหน")
+def test_a_period_counts_only_its_days_and_a_backwards_one_is_refused(chat, tmp_path):
+    chat.say("8810", "หวยออกวันไหน")
     path = tmp_path / "july-2020.xlsx"
-    result = cli(bot, "report", "--from", "2020-07-17", "--to", "2020-07-25", "--output", str(path))
+    result = cli(chat, "report", "--from", "2020-07-17", "--to", "2020-07-25", "--output", str(path))
     assert result.exit_code == 0, result.output + result.stderr
     book = openpyxl.load_workbook(path)
     assert book["ภาพรวม Summary"]["A3"].value.endswith("ช่วงเวลา 17 ก.ค. 2563 ถึง 25 ก.ค. 2563")
@@ -160,37 +160,37 @@ def test_a_period_counts_only_its_days_and_a_backwards_one_is_refused(bot, tmp_p
     assert [r[0] for r in data_rows(book["ตอบไม่ได้ FAQ misses"])] == [NO_DATA]
     assert {r[1]: r[2] for r in data_rows(book["ภาพรวม Summary"])}["Questions the bot could not answer"] == 0
 
-    today = cli(bot, "report", "--output", str(tmp_path / "today.xlsx"))  # default: first record to today
+    today = cli(chat, "report", "--output", str(tmp_path / "today.xlsx"))  # default: first record to today
     assert today.exit_code == 0
     assert data_rows(openpyxl.load_workbook(tmp_path / "today.xlsx")["ตอบไม่ได้ FAQ misses"])[0][:2] == ("หวยออกวันไหน", 1)
 
-    assert cli(bot, "report", "--output", "-").stdout_bytes.startswith(b"PK")  # a workbook on standard output
+    assert cli(chat, "report", "--output", "-").stdout_bytes.startswith(b"PK")  # a workbook on standard output
 
     # Days are Bangkok's: 06:30 on 30 November there is still 29 November in UTC.
     at = datetime(2026, 11, 30, 6, 30, tzinfo=ZoneInfo("Asia/Bangkok")).timestamp()
-    with bot.db() as conn:
+    with chat.db() as conn:
         conn.execute("UPDATE faq_misses SET at = ?", (at,))
     for day, expected in (("2026-11-29", 0), ("2026-11-30", 1)):
         out = tmp_path / f"{day}.xlsx"
-        assert cli(bot, "report", "--from", day, "--to", day, "--output", str(out)).exit_code == 0
+        assert cli(chat, "report", "--from", day, "--to", day, "--output", str(out)).exit_code == 0
         figures = {r[1]: r[2] for r in data_rows(openpyxl.load_workbook(out)["ภาพรวม Summary"])}
         assert figures["Questions the bot could not answer"] == expected, day
 
-    backwards = cli(bot, "report", "--from", "2020-07-25", "--to", "2020-07-17")
+    backwards = cli(chat, "report", "--from", "2020-07-25", "--to", "2020-07-17")
     assert backwards.exit_code == 2 and "ends (2020-07-17) before it starts (2020-07-25)" in backwards.stderr
-    assert cli(bot, "report", "--from", "17/07/2020").exit_code == 2
-    nowhere = cli(bot, "report", "--output", str(tmp_path / "no-such-folder" / "r.xlsx"))
+    assert cli(chat, "report", "--from", "17/07/2020").exit_code == 2
+    nowhere = cli(chat, "report", "--output", str(tmp_path / "no-such-folder" / "r.xlsx"))
     assert nowhere.exit_code == 1 and "cannot write" in nowhere.stderr and "Traceback" not in nowhere.output
     assert not list(Path.cwd().glob("opengov-report-*"))  # nothing written for a refused period
 
 
-def test_without_a_thai_font_the_pdf_is_refused_saying_what_to_install(bot, tmp_path, monkeypatch):
+def test_without_a_thai_font_the_pdf_is_refused_saying_what_to_install(chat, tmp_path, monkeypatch):
     if not shutil.which("fc-match"):
         pytest.skip("fontconfig (fc-match) is not installed")
     config = tmp_path / "no-fonts.conf"
     config.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig></fontconfig>\n')
     monkeypatch.setenv("FONTCONFIG_FILE", str(config))  # a machine whose fontconfig knows no fonts
-    result = cli(bot, "report", "--format", "pdf", "--output", str(tmp_path / "r.pdf"))
+    result = cli(chat, "report", "--format", "pdf", "--output", str(tmp_path / "r.pdf"))
     assert result.exit_code == 1
     assert "needs the Thai font Laksaman" in result.stderr and "apt-get install fonts-thai-tlwg" in result.stderr
     assert not (tmp_path / "r.pdf").exists()

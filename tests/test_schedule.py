@@ -12,13 +12,9 @@ from icalendar import Calendar
 from bot.messenger import simulator
 from bot.domain.agenda import Agenda, span
 from bot.content import ContentError
-from conftest import ROOT
+from conftest import ROOT, texts
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
-
-
-def texts(messages):
-    return simulator.texts_of(messages)
 
 
 def cards_of(message):
@@ -90,12 +86,12 @@ def test_times_without_an_offset_are_in_the_configured_zone_and_read_naturally()
 
 
 # -- in the chat ------------------------------------------------------------------------------------------------
-def test_the_schedule_offers_the_days_and_a_day_shows_its_sessions_as_cards(bot):
-    answer = bot.say("8001", "ตารางงาน")
+def test_the_schedule_offers_the_days_and_a_day_shows_its_sessions_as_cards(chat):
+    answer = chat.say("8001", "ตารางงาน")
     assert "ตัวอย่าง" in texts(answer)[0]
     days = {q["title"]: q["payload"] for q in simulator.quick_replies_of(answer[-1])}
     assert list(days)[:4] == ["ศ 17 ก.ค.", "ส 18 ก.ค.", "อา 19 ก.ค.", "ส 25 ก.ค."]
-    answer = bot.tap("8001", "ส 25 ก.ค.", days["ส 25 ก.ค."])
+    answer = chat.tap("8001", "ส 25 ก.ค.", days["ส 25 ก.ค."])
     cards = cards_of(answer[-1])
     assert [c["title"] for c in cards] == ["นำเสนอผลงานต่อผู้บริหารภาครัฐ", "ประกาศ 12 ทีมที่ผ่านการพิจารณา"]
     assert cards[0]["subtitle"].startswith("25 ก.ค. 2563 เวลา 13:00–16:00 น.")
@@ -105,39 +101,39 @@ def test_the_schedule_offers_the_days_and_a_day_shows_its_sessions_as_cards(bot)
     assert buttons["📅 ลงปฏิทิน"].endswith("/agenda/final-pitch.ics")
 
 
-def test_english_readers_get_english_times(bot):
-    bot.say("8002", "English")
-    answer = bot.tap("8002", "Fri 17 Jul", "SCHEDULE:DAY:2020-07-17")
+def test_english_readers_get_english_times(chat):
+    chat.say("8002", "English")
+    answer = chat.tap("8002", "Fri 17 Jul", "SCHEDULE:DAY:2020-07-17")
     assert cards_of(answer[-1])[0]["subtitle"].startswith("17 Jul 2020, 13:00–14:00")
 
 
-def test_a_day_with_more_than_ten_sessions_continues_with_more(start_bot, tmp_path):
+def test_a_day_with_more_than_ten_sessions_continues_with_more(start_chat, tmp_path):
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
     agenda_file(content, [{"id": f"s{i:02d}", "th": f"ช่วง {i}", "en": f"Session {i}",
                            "start": f"2020-07-18T{8 + i // 2:02d}:{30 * (i % 2):02d}",
                            "end": f"2020-07-18T{8 + i // 2:02d}:{30 * (i % 2) + 29:02d}"} for i in range(12)])
-    bot = start_bot(content_dir=content)
-    answer = bot.tap("8003", "day", "SCHEDULE:DAY:2020-07-18")
+    chat = start_chat(content_dir=content)
+    answer = chat.tap("8003", "day", "SCHEDULE:DAY:2020-07-18")
     assert len(cards_of(answer[-1])) == 10
     more = next(q for q in simulator.quick_replies_of(answer[-1]) if q["payload"].endswith(":10"))
-    answer = bot.tap("8003", more["title"], more["payload"])
+    answer = chat.tap("8003", more["title"], more["payload"])
     assert [c["title"] for c in cards_of(answer[-1])] == ["ช่วง 10", "ช่วง 11"]
 
 
-def test_now_and_next_answer_from_the_current_time(start_bot, live_content):
-    bot = start_bot(content_dir=live_content)
-    answer = bot.say("8004", "ตอนนี้มีอะไร")
+def test_now_and_next_answer_from_the_current_time(start_chat, live_content):
+    chat = start_chat(content_dir=live_content)
+    answer = chat.say("8004", "ตอนนี้มีอะไร")
     assert texts(answer)[0] == "กำลังจัดอยู่ตอนนี้ 👇"
     assert [c["title"] for c in cards_of(answer[-1])] == ["กำลังไลฟ์"]
-    answer = bot.say("8004", "ต่อไป")
+    answer = chat.say("8004", "ต่อไป")
     assert [c["title"] for c in cards_of(answer[-1])] == ["ช่วงถัดไป"]
-    answer = bot.say("8004", "next")  # asked in English: answered in English, whatever the profile's locale
+    answer = chat.say("8004", "next")  # asked in English: answered in English, whatever the profile's locale
     assert [c["title"] for c in cards_of(answer[-1])] == ["Coming up"]
 
 
-def test_after_the_event_next_says_when_it_was(bot):
-    assert "17–19 และ 25 กรกฎาคม 2563" in texts(bot.say("8005", "ต่อไป"))[0]
+def test_after_the_event_next_says_when_it_was(chat):
+    assert "17–19 และ 25 กรกฎาคม 2563" in texts(chat.say("8005", "ต่อไป"))[0]
 
 
 # -- the calendar feed ----------------------------------------------------------------------------------------
@@ -160,6 +156,6 @@ def test_the_calendar_feed_parses_back_with_stable_uids_and_time_zones(bot):
     assert requests.get(f"{bot.url}/agenda/nothing-here.ics").status_code == 404
 
 
-def test_flask_agenda_prints_it(bot):
-    out = bot.app.test_cli_runner().invoke(args=["agenda"]).output
+def test_flask_agenda_prints_it(chat):
+    out = chat.app.test_cli_runner().invoke(args=["agenda"]).output
     assert "13:00-14:00  opening" in out and "Sat 25 Jul" in out and "example" in out

@@ -7,7 +7,6 @@ import json
 import re
 import shutil
 import threading
-import time
 import tomllib
 
 import pytest
@@ -16,7 +15,7 @@ import requests
 from bot.understanding import embedding
 from bot.messenger import simulator
 from bot.understanding import Candidate, Params, decide, load_intents
-from conftest import ROOT
+from conftest import ROOT, eventually
 from test_console import add_moderator, csrf_of, log_in
 
 texts = simulator.texts_of
@@ -32,20 +31,20 @@ def misses(bot) -> list:
 
 
 # -- the issue's field reports, through the webhook -------------------------------------------------------------
-def test_asking_for_the_schedule_in_words_shows_the_days(bot):
-    answer = bot.say("14001", "ขอตารางงานหน่อยค่ะ")
+def test_asking_for_the_schedule_in_words_shows_the_days(chat):
+    answer = chat.say("14001", "ขอตารางงานหน่อยค่ะ")
     assert texts(answer)[0].startswith("📅 ตารางงาน")
     assert any(p.startswith("SCHEDULE:DAY:") for p in payloads(answer))
     assert "NOT_THIS:@schedule" in payloads(answer)  # reached by understanding: the person may say it is wrong
-    answer = bot.say("14002", "show me the schedule pls")
+    answer = chat.say("14002", "show me the schedule pls")
     assert texts(answer)[0].startswith("📅 The MY BETTER COUNTRY HACKATHON #4 schedule")
 
 
-def test_i_want_to_vote_shows_the_open_polls_in_english_to_a_thai_profile(bot):
-    answer = bot.say("14003", "i want to vote")  # the fake's profiles are th_TH
+def test_i_want_to_vote_shows_the_open_polls_in_english_to_a_thai_profile(chat):
+    answer = chat.say("14003", "i want to vote")  # the fake's profiles are th_TH
     assert texts(answer)[0].startswith("No vote is open right now")
     assert "REMIND:POLLS" in payloads(answer)
-    answer = bot.say("14004", "อยากโหวตค่ะ")  # was "did you mean สมัครอย่างไร"
+    answer = chat.say("14004", "อยากโหวตค่ะ")  # was "did you mean สมัครอย่างไร"
     assert texts(answer)[0].startswith("ตอนนี้ยังไม่มีโหวต") or "REMIND:POLLS" in payloads(answer)
     assert not any(p.startswith("FAQ:") for p in payloads(answer))
 
@@ -55,92 +54,92 @@ def test_i_want_to_vote_shows_the_open_polls_in_english_to_a_thai_profile(bot):
     ("14006", "สมัครยังไง", "ลงทะเบียนร่วมงานได้ในแชทนี้เลย"),
     ("14007", "ลงทะเบียนยังไงคะ", "ลงทะเบียนร่วมงานได้ในแชทนี้เลย"),
 ])
-def test_how_do_i_register_starts_registration_here_with_a_line_on_what_it_is(bot, psid, words, lead):
-    answer = bot.say(psid, words)
+def test_how_do_i_register_starts_registration_here_with_a_line_on_what_it_is(chat, psid, words, lead):
+    answer = chat.say(psid, words)
     assert texts(answer)[0].startswith(lead)  # one line on what it is ...
     assert "REG:CONSENT:yes" in payloads(answer)  # ... and the form's first step, in the same reply
     assert not any("Opengovthailand" in t for t in texts(answer))  # not "follow the Page for the next activity"
 
 
 @pytest.mark.parametrize("words", ["สมัคยังไงอ่ะ", "how do i registr"])
-def test_a_mistyped_request_to_register_is_never_answered_with_another_entry(bot, words):
-    answer = bot.say("14008", words)
+def test_a_mistyped_request_to_register_is_never_answered_with_another_entry(chat, words):
+    answer = chat.say("14008", words)
     offered = payloads(answer)
     assert "REG:CONSENT:yes" in offered or "INTENT:register" in offered, (words, texts(answer))
     assert not any("ค่าใช้จ่าย" in t or "fee" in t for t in texts(answer))  # the fees answer, confidently, before
     if "REG:CONSENT:yes" not in offered:  # unsure: asked, and logged for organisers with its candidates
-        row = misses(bot)[-1]
+        row = misses(chat)[-1]
         assert row["text"] == words and "@register" in row["candidates"]
 
 
 @pytest.mark.parametrize("words", ["who won the lottery", "พรุ่งนี้ฝนตกไหม", "ราคาทองวันนี้เท่าไหร่"])
-def test_questions_outside_the_event_are_declined_and_logged_with_their_candidates(bot, words):
-    answer = bot.say("14009", words)
+def test_questions_outside_the_event_are_declined_and_logged_with_their_candidates(chat, words):
+    answer = chat.say("14009", words)
     assert texts(answer)[0].startswith(("ขออภัยค่ะ บอทยังไม่มีคำตอบ", "Sorry, I don't know that yet"))
     assert not any(fact in texts(answer)[0] for fact in ("17", "52", "186", "AI Doctor"))
-    row = misses(bot)[-1]
+    row = misses(chat)[-1]
     assert row["text"] == words and row["outcome"] == "none" and json.loads(row["candidates"])
 
 
-def test_a_feature_still_to_come_is_said_to_be_not_here_yet_rather_than_answered_with_an_entry(bot):
-    answer = bot.say("14010", "อยากถามคำถามวิทยากรค่ะ")
+def test_a_feature_still_to_come_is_said_to_be_not_here_yet_rather_than_answered_with_an_entry(chat):
+    answer = chat.say("14010", "อยากถามคำถามวิทยากรค่ะ")
     assert "ยังไม่เปิดในแชทนี้" in texts(answer)[0]
     assert "อารีย์พันธ์" not in texts(answer)[0]  # not the speaker entry
 
 
-def test_thanks_and_goodbye_get_a_kind_word_not_i_dont_know(bot):
-    assert texts(bot.say("14011", "ขอบคุณมากค่ะ"))[0].startswith("ยินดีค่ะ")
-    assert texts(bot.say("14011", "thanks a lot, bye"))[0].startswith("You're welcome")
+def test_thanks_and_goodbye_get_a_kind_word_not_i_dont_know(chat):
+    assert texts(chat.say("14011", "ขอบคุณมากค่ะ"))[0].startswith("ยินดีค่ะ")
+    assert texts(chat.say("14011", "thanks a lot, bye"))[0].startswith("You're welcome")
 
 
 # -- what keeps working as it did ----------------------------------------------------------------------------
-def test_exact_commands_menu_payloads_and_a_form_in_progress_work_as_before(bot):
-    assert texts(bot.say("14020", "ตารางงาน"))[0].startswith("📅 ตารางงาน")
-    assert "NOT_THIS:@schedule" not in payloads(bot.say("14020", "ตารางงาน"))  # an exact command: nothing to doubt
-    assert texts(bot.tap("14020", "🗳️ โหวต", "VOTE"))[0].startswith("ตอนนี้ยังไม่มีโหวต")
-    bot.say("14021", "ลงทะเบียน")
-    bot.tap("14021", "✅ ยินยอม", "REG:CONSENT:yes")
+def test_exact_commands_menu_payloads_and_a_form_in_progress_work_as_before(chat):
+    assert texts(chat.say("14020", "ตารางงาน"))[0].startswith("📅 ตารางงาน")
+    assert "NOT_THIS:@schedule" not in payloads(chat.say("14020", "ตารางงาน"))  # an exact command: nothing to doubt
+    assert texts(chat.tap("14020", "🗳️ โหวต", "VOTE"))[0].startswith("ตอนนี้ยังไม่มีโหวต")
+    chat.say("14021", "ลงทะเบียน")
+    chat.tap("14021", "✅ ยินยอม", "REG:CONSENT:yes")
     # In the name step, words that read like a feature request are the person's answer to the form ...
-    answer = bot.say("14021", "สมศรี ตารางดี")
+    answer = chat.say("14021", "สมศรี ตารางดี")
     assert "อีเมล" in texts(answer)[0]  # the next step: contact
     # ... and a question is answered, then the step asked again.
-    answer = bot.say("14021", "งานจัดวันไหนคะ")
+    answer = chat.say("14021", "งานจัดวันไหนคะ")
     assert "17" in texts(answer)[0] and "อีเมล" in texts(answer)[-1]
 
 
 # -- not what I asked ----------------------------------------------------------------------------------------
-def test_not_what_i_asked_logs_a_miss_and_offers_the_other_candidates(bot):
-    answer = bot.say("14030", "มีค่าสมัครไหมคะ")
+def test_not_what_i_asked_logs_a_miss_and_offers_the_other_candidates(chat):
+    answer = chat.say("14030", "มีค่าสมัครไหมคะ")
     assert "NOT_THIS:fee" in payloads(answer)
-    answer = bot.tap("14030", "❌ ไม่ใช่ที่ถาม", "NOT_THIS:fee")
+    answer = chat.tap("14030", "❌ ไม่ใช่ที่ถาม", "NOT_THIS:fee")
     assert texts(answer)[0].startswith("ขอโทษค่ะ")
     assert "FAQ:fee" not in payloads(answer) and "HUMAN" in payloads(answer)
-    row = misses(bot)[-1]
+    row = misses(chat)[-1]
     assert (row["text"], row["outcome"], row["best_entry"]) == ("มีค่าสมัครไหมคะ", "not_this", "fee")
 
 
-def test_not_what_i_asked_after_a_registration_it_opened_closes_the_form(bot):
-    assert "REG:CONSENT:yes" in payloads(bot.say("14031", "how do i register"))
-    bot.tap("14031", "❌ Not what I asked", "NOT_THIS:@register")
+def test_not_what_i_asked_after_a_registration_it_opened_closes_the_form(chat):
+    assert "REG:CONSENT:yes" in payloads(chat.say("14031", "how do i register"))
+    chat.tap("14031", "❌ Not what I asked", "NOT_THIS:@register")
     # The form is closed: what they type next is not taken as an answer to the consent question.
-    assert texts(bot.say("14031", "ตารางงาน"))[0].startswith("📅 ตารางงาน")
-    assert misses(bot)[-1]["outcome"] == "not_this"
+    assert texts(chat.say("14031", "ตารางงาน"))[0].startswith("📅 ตารางงาน")
+    assert misses(chat)[-1]["outcome"] == "not_this"
 
 
 # -- the language of the reply (moved from issue 11's field reports) ------------------------------------------
 @pytest.mark.parametrize("words", ["https://www.facebook.com/Opengovthailand/videos/123", "🙏🙏🙏", "0812345678",
                                    "www.example.com"])
-def test_a_message_without_words_is_answered_in_the_persons_own_language(bot, words):
-    answer = bot.say("14040", words)  # profile locale th_TH
+def test_a_message_without_words_is_answered_in_the_persons_own_language(chat, words):
+    answer = chat.say("14040", words)  # profile locale th_TH
     first = texts(answer)[0]
     assert any("\u0e00" <= ch <= "\u0e7f" for ch in first), first  # Thai, never English for a link
 
 
-def test_a_message_in_english_is_answered_in_english_even_when_the_profile_says_thai(bot):
-    assert texts(bot.say("14041", "What is OGP?"))[0].startswith("OGP is the Open Government Partnership")
-    assert texts(bot.say("14041", "OGP คืออะไรคะ"))[0].startswith("OGP คือ")
-    bot.graph.set_profile("14042", first_name="Mary", locale="en_US")
-    assert texts(bot.say("14042", "https://example.org/x"))[0].startswith("Sorry")  # her own language: English
+def test_a_message_in_english_is_answered_in_english_even_when_the_profile_says_thai(chat):
+    assert texts(chat.say("14041", "What is OGP?"))[0].startswith("OGP is the Open Government Partnership")
+    assert texts(chat.say("14041", "OGP คืออะไรคะ"))[0].startswith("OGP คือ")
+    chat.graph.set_profile("14042", first_name="Mary", locale="en_US")
+    assert texts(chat.say("14042", "https://example.org/x"))[0].startswith("Sorry")  # her own language: English
 
 
 # -- organisers teach it, from the console ------------------------------------------------------------------
@@ -163,12 +162,6 @@ def miss_form(page: str, question: str) -> dict:
     card = page[page.index(question):]
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', card)[:4])
     return {"csrf_token": csrf_of(page), **{k: v for k, v in fields.items() if k != "csrf_token"}}
-
-
-def eventually(condition, what: str, timeout: float = 10.0) -> None:
-    deadline = time.time() + timeout
-    while not condition():
-        assert time.time() < deadline, what
 
 
 def test_a_missed_question_becomes_an_example_in_one_step_and_the_running_bot_uses_it(start_bot, live_content):
@@ -194,7 +187,7 @@ def test_a_missed_question_becomes_an_example_in_one_step_and_the_running_bot_us
         detail = conn.execute("SELECT moderator, detail FROM audit_log WHERE action = 'faq_add_example'").fetchone()
     assert tuple(detail) == ("somsri", f"where <- {question}")
     eventually(lambda: "Opengovthailand" in texts(bot.say("14051", question))[0],
-               "the running bot did not learn the example")
+               message="the running bot did not learn the example")
 
 
 def test_a_missed_question_can_start_a_new_entry_and_a_broken_one_is_refused(start_bot, live_content):
@@ -215,7 +208,7 @@ def test_a_missed_question_can_start_a_new_entry_and_a_broken_one_is_refused(sta
     assert parking["questions"] == {"th": ["มีที่จอดรถไหมคะ"], "en": ["Parking"]}
     assert parking["answer"]["th"] == form["answer_th"]  # quotes escaped, read back exactly
     eventually(lambda: "ไม่ต้องจอดรถ" in texts(bot.say("14061", "ที่จอดรถมีไหม"))[0],
-               "the running bot did not learn the entry")
+               message="the running bot did not learn the entry")
 
 
 def test_two_moderators_saving_at_once_both_get_their_example(live_content):
@@ -238,10 +231,10 @@ def test_two_moderators_saving_at_once_both_get_their_example(live_content):
 
 
 # -- the verdict itself ------------------------------------------------------------------------------------
-def test_every_feature_intent_has_examples_and_an_intent_ahead_of_its_feature_is_allowed(bot):
+def test_every_feature_intent_has_examples_and_an_intent_ahead_of_its_feature_is_allowed(chat):
     intents = load_intents(ROOT / "content")
-    assert set(bot.runtime.dispatcher.intents) <= set(intents)
-    assert {"ask_speakers", "opinion", "see_questions", "standing"} <= set(intents) - set(bot.runtime.dispatcher.intents)
+    assert set(chat.runtime.dispatcher.intents) <= set(intents)
+    assert {"ask_speakers", "opinion", "see_questions", "standing"} <= set(intents) - set(chat.runtime.dispatcher.intents)
 
 
 def test_a_thin_lead_is_answered_but_flagged_and_a_close_runner_up_is_asked_about():
@@ -255,10 +248,10 @@ def test_a_thin_lead_is_answered_but_flagged_and_a_close_runner_up_is_asked_abou
     assert all(c.label != "out_of_scope" for c in near_out_of_scope.candidates)
 
 
-def test_the_model_is_loaded_once_per_process_however_many_bots_start(start_bot):
-    first = start_bot()
+def test_the_model_is_loaded_once_per_process_however_many_bots_start(start_chat):
+    first = start_chat()
     first.say("14070", "ขอตารางงานหน่อยค่ะ")
     loads = embedding.ENCODER.loads
-    second = start_bot(database_path=first.settings.database_path.with_name("second.sqlite3"))
+    second = start_chat(database_path=first.settings.database_path.with_name("second.sqlite3"))
     second.say("14071", "อยากโหวตค่ะ")
     assert embedding.ENCODER.loaded and embedding.ENCODER.loads == loads == 1

@@ -8,7 +8,7 @@ import time
 import requests
 
 from bot.messenger import simulator
-from conftest import TOKEN
+from conftest import TOKEN, eventually
 from test_broadcasts import announce, cli, wait_for_state
 from test_console import add_moderator, log_in
 from test_registration import fill_in
@@ -93,10 +93,10 @@ def test_templates_sync_creates_each_template_once_and_prints_every_status(bot):
     assert {t["status"] for t in report["message_templates"]} == {"APPROVED"} and report["warnings"] == []
 
 
-def test_an_event_update_too_long_for_its_utility_template_is_refused_when_written(bot):
-    refused = cli(bot, "broadcast", "--text", "ก" * 1500, "--event-update", "--draft")
+def test_an_event_update_too_long_for_its_utility_template_is_refused_when_written(chat):
+    refused = cli(chat, "broadcast", "--text", "ก" * 1500, "--event-update", "--draft")
     assert refused.exit_code != 0 and "utility message" in refused.stderr and "characters" in refused.stderr
-    assert cli(bot, "broadcast", "--text", "ก" * 1500, "--draft").exit_code == 0  # not an event update: 2,000 is fine
+    assert cli(chat, "broadcast", "--text", "ก" * 1500, "--draft").exit_code == 0  # not an event update: 2,000 is fine
 
 
 def test_without_an_approved_template_nothing_goes_and_the_reason_is_recorded_everywhere(bot):
@@ -152,10 +152,7 @@ def test_the_status_webhook_keeps_the_bot_informed_and_a_rejection_alerts_the_mo
     bot.sync_templates()
     reminder = [t for t in bot.graph.templates() if t["name"].startswith("session_reminder_") and t["language"] == "en_US"][0]
     bot.graph.set_template_status(reminder["id"], "REJECTED", "INCORRECT_CATEGORY")
-    deadline = time.time() + 10
-    while "REJECTED" not in cli(bot, "templates", "list").stdout:
-        assert time.time() < deadline, "the webhook did not reach the bot"
-        time.sleep(0.1)
+    eventually(lambda: "REJECTED" in cli(bot, "templates", "list").stdout, 10, 0.1, "the webhook did not reach the bot")
     alert = simulator.texts_of(bot.graph.wait_for(2, "11020"))[-1]
     assert "REJECTED" in alert and reminder["name"] in alert
     assert any(reminder["name"] in w for w in healthz(bot).json()["warnings"])
@@ -169,10 +166,7 @@ def test_a_restricted_page_pauses_all_sending_without_burning_anything_and_resum
     bot.graph.fault(kind="page_restricted")
     bot.webhook.send(simulator.text("11030", "สวัสดี"))
     bot.webhook.send(simulator.text("11031", "สวัสดี"))
-    deadline = time.time() + 10
-    while healthz(bot).status_code != 503:
-        assert time.time() < deadline, "healthz did not report the restriction"
-        time.sleep(0.05)
+    eventually(lambda: healthz(bot).status_code == 503, 10, 0.05, "healthz did not report the restriction")
     report = healthz(bot).json()
     assert any("restricted" in p and "10/1893063" in p for p in report["problems"])
     time.sleep(1.5)  # several checks while the restriction holds

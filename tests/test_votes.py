@@ -4,10 +4,7 @@ from __future__ import annotations
 import json
 
 from bot.messenger import simulator
-
-
-def texts(messages):
-    return simulator.texts_of(messages)
+from conftest import eventually, texts
 
 
 def cli(bot, *args):
@@ -21,78 +18,78 @@ def make_poll(bot, *extra) -> int:
     return int(result.output.strip())
 
 
-def test_a_poll_needs_two_to_ten_options(bot):
-    result = cli(bot, "poll", "create", "--question", "ถามอะไร", "--option", "เดียว")
+def test_a_poll_needs_two_to_ten_options(chat):
+    result = cli(chat, "poll", "create", "--question", "ถามอะไร", "--option", "เดียว")
     assert result.exit_code != 0 and "2 to 10 options" in result.output
 
 
-def test_opening_sends_the_poll_to_people_who_opted_in_inside_their_window_never_tagged(bot):
-    no_vote_yet = bot.say("9101", "โหวต")
+def test_opening_sends_the_poll_to_people_who_opted_in_inside_their_window_never_tagged(chat):
+    no_vote_yet = chat.say("9101", "โหวต")
     assert "ยังไม่มีโหวตที่เปิดอยู่" in texts(no_vote_yet)[0]
     assert "REMIND:POLLS" in [q["payload"] for q in simulator.quick_replies_of(no_vote_yet[-1])]
-    bot.tap("9101", "🔔 แจ้งเมื่อเปิดโหวต", "REMIND:POLLS")
-    bot.tap("9102", "🔔 ทุกช่วง", "REMIND:ALL")
-    bot.say("9103", "สวัสดี")  # did not opt in
-    with bot.db() as conn:
+    chat.tap("9101", "🔔 แจ้งเมื่อเปิดโหวต", "REMIND:POLLS")
+    chat.tap("9102", "🔔 ทุกช่วง", "REMIND:ALL")
+    chat.say("9103", "สวัสดี")  # did not opt in
+    with chat.db() as conn:
         conn.execute("UPDATE users SET last_interaction_at = last_interaction_at - 90000 WHERE psid = '9102'")
-    poll_id = make_poll(bot)
-    assert "queued for 2 people" in cli(bot, "poll", "open", str(poll_id)).output
-    bot.wait_idle()
-    ballot = bot.graph.messages("9101")[-1]["body"]
+    poll_id = make_poll(chat)
+    assert "queued for 2 people" in cli(chat, "poll", "open", str(poll_id)).output
+    chat.wait_idle()
+    ballot = chat.graph.messages("9101")[-1]["body"]
     assert ballot["messaging_type"] == "UPDATE" and "tag" not in ballot
     assert [q["payload"] for q in ballot["message"]["quick_replies"]] == [f"VOTE:{poll_id}:{i}" for i in (1, 2, 3)]
-    assert not any("ทีมไหน" in t for t in texts(bot.graph.messages("9103")))
-    with bot.db() as conn:
+    assert not any("ทีมไหน" in t for t in texts(chat.graph.messages("9103")))
+    with chat.db() as conn:
         statuses = [r[0] for r in conn.execute("SELECT status FROM outbox WHERE batch = ?", (f"poll:{poll_id}",))]
     assert sorted(statuses) == ["outside_window", "sent"]
 
 
-def test_a_vote_is_counted_once_can_be_changed_and_after_closing_gets_the_results(bot):
-    poll_id = make_poll(bot)
-    cli(bot, "poll", "open", str(poll_id))
-    ballot = bot.say("9110", "โหวต")
+def test_a_vote_is_counted_once_can_be_changed_and_after_closing_gets_the_results(chat):
+    poll_id = make_poll(chat)
+    cli(chat, "poll", "open", str(poll_id))
+    ballot = chat.say("9110", "โหวต")
     assert "ทีมไหนควรได้ทุนก่อน" in texts(ballot)[0]
-    assert "บันทึกคะแนนโหวต \"AI Doctor\"" in texts(bot.tap("9110", "1. AI Doctor", f"VOTE:{poll_id}:1"))[0]
-    assert "เปลี่ยนคะแนนโหวตเป็น \"QR ถุงข้าว\"" in texts(bot.tap("9110", "2", f"VOTE:{poll_id}:2"))[0]
-    bot.tap("9111", "2", f"VOTE:{poll_id}:2")
-    results = json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)
+    assert "บันทึกคะแนนโหวต \"AI Doctor\"" in texts(chat.tap("9110", "1. AI Doctor", f"VOTE:{poll_id}:1"))[0]
+    assert "เปลี่ยนคะแนนโหวตเป็น \"QR ถุงข้าว\"" in texts(chat.tap("9110", "2", f"VOTE:{poll_id}:2"))[0]
+    chat.tap("9111", "2", f"VOTE:{poll_id}:2")
+    results = json.loads(cli(chat, "poll", "results", str(poll_id), "--json").output)
     assert [o["votes"] for o in results["options"]] == [0, 2, 0] and results["total"] == 2
-    cli(bot, "poll", "close", str(poll_id))
-    late = texts(bot.tap("9112", "3", f"VOTE:{poll_id}:3"))[0]
+    cli(chat, "poll", "close", str(poll_id))
+    late = texts(chat.tap("9112", "3", f"VOTE:{poll_id}:3"))[0]
     assert "ปิดโหวตแล้ว" in late and "QR ถุงข้าว: 2 (100%)" in late
 
 
-def test_a_poll_that_forbids_changes_keeps_the_first_vote(bot):
-    poll_id = make_poll(bot, "--no-change")
-    cli(bot, "poll", "open", str(poll_id))
-    bot.tap("9120", "1", f"VOTE:{poll_id}:1")
-    assert "โหวตโพลนี้ไปแล้วค่ะ (\"AI Doctor\")" in texts(bot.tap("9120", "3", f"VOTE:{poll_id}:3"))[0]
-    assert json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)["options"][0]["votes"] == 1
+def test_a_poll_that_forbids_changes_keeps_the_first_vote(chat):
+    poll_id = make_poll(chat, "--no-change")
+    cli(chat, "poll", "open", str(poll_id))
+    chat.tap("9120", "1", f"VOTE:{poll_id}:1")
+    assert "โหวตโพลนี้ไปแล้วค่ะ (\"AI Doctor\")" in texts(chat.tap("9120", "3", f"VOTE:{poll_id}:3"))[0]
+    assert json.loads(cli(chat, "poll", "results", str(poll_id), "--json").output)["options"][0]["votes"] == 1
 
 
-def test_a_burst_of_votes_with_redeliveries_is_tallied_exactly(bot):
-    poll_id = make_poll(bot)
-    cli(bot, "poll", "open", str(poll_id))
+def test_a_burst_of_votes_with_redeliveries_is_tallied_exactly(chat):
+    poll_id = make_poll(chat)
+    cli(chat, "poll", "open", str(poll_id))
     events = [simulator.quick_reply(f"92{i:03d}", "x", f"VOTE:{poll_id}:{i % 3 + 1}", mid=f"m_vote_{i}") for i in range(150)]
     for start in range(0, 150, 10):
-        bot.webhook.send(*events[start:start + 10])
-        bot.webhook.send(*events[start:start + 5])  # Facebook delivers some twice
-    bot.wait_idle(timeout=30)
-    counts = [o["votes"] for o in json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)["options"]]
+        chat.webhook.send(*events[start:start + 10])
+        chat.webhook.send(*events[start:start + 5])  # Facebook delivers some twice
+    chat.wait_idle(timeout=30)
+    counts = [o["votes"] for o in json.loads(cli(chat, "poll", "results", str(poll_id), "--json").output)["options"]]
     assert counts == [50, 50, 50]
 
 
-def test_only_moderators_run_poll_commands_in_messenger(start_bot):
-    bot = start_bot(moderator_psids=frozenset({"9130"}))
-    poll_id = make_poll(bot)
-    reply = texts(bot.say("9131", f"/poll open {poll_id}"))[0]
+def test_only_moderators_run_poll_commands_in_messenger(start_chat):
+    chat = start_chat(moderator_psids=frozenset({"9130"}))
+    poll_id = make_poll(chat)
+    reply = texts(chat.say("9131", f"/poll open {poll_id}"))[0]
     assert "is open" not in reply
-    assert "draft" in cli(bot, "poll", "list").output
-    assert f"poll {poll_id} is open" in texts(bot.say("9130", f"/poll open {poll_id}"))[0]
-    bot.tap("9131", "1", f"VOTE:{poll_id}:1")
-    assert "AI Doctor: 1 (100%)" in texts(bot.say("9130", f"/poll results {poll_id}"))[0]
-    assert "closed" in texts(bot.say("9130", f"/poll close {poll_id}"))[0]
-    with bot.db() as conn:  # who did what is in the audit log, from the shell and from Messenger alike
+    assert "draft" in cli(chat, "poll", "list").output
+    assert f"poll {poll_id} is open" in texts(chat.say("9130", f"/poll open {poll_id}"))[0]
+    chat.tap("9131", "1", f"VOTE:{poll_id}:1")
+    assert "AI Doctor: 1 (100%)" in texts(chat.say("9130", f"/poll results {poll_id}"))[0]
+    assert "closed" in texts(chat.say("9130", f"/poll close {poll_id}"))[0]
+    with chat.db() as conn:  # who did what is in the audit log, from the shell and from Messenger alike
         actions = [tuple(r) for r in conn.execute("SELECT moderator, action FROM audit_log ORDER BY id")]
     assert actions == [("cli", "poll_create"), ("messenger:9130", "poll_open"), ("messenger:9130", "poll_close")]
 
@@ -106,27 +103,27 @@ def erase(bot, psid):
     assert "ลบข้อมูลของคุณเรียบร้อย" in texts(bot.tap(psid, "🗑️ ลบเลย", "DATA:DELETE:yes"))[0]
 
 
-def test_an_erased_persons_vote_stays_counted_once_and_voting_again_is_still_one_vote(bot):
-    poll_id = make_poll(bot)
-    cli(bot, "poll", "open", str(poll_id))
-    bot.tap("9140", "1", f"VOTE:{poll_id}:1")
+def test_an_erased_persons_vote_stays_counted_once_and_voting_again_is_still_one_vote(chat):
+    poll_id = make_poll(chat)
+    cli(chat, "poll", "open", str(poll_id))
+    chat.tap("9140", "1", f"VOTE:{poll_id}:1")
     for option in (2, 3, 2):  # erase, vote again: round after round (the finding: 1 -> 2 -> 3 -> 4)
-        erase(bot, "9140")
-        assert sum(results(bot, poll_id)) == 1
-        bot.tap("9140", str(option), f"VOTE:{poll_id}:{option}")
-        assert results(bot, poll_id) == [0, 1, 0] if option == 2 else [0, 0, 1]  # changed, never added
-    with bot.db() as conn:
+        erase(chat, "9140")
+        assert sum(results(chat, poll_id)) == 1
+        chat.tap("9140", str(option), f"VOTE:{poll_id}:{option}")
+        assert results(chat, poll_id) == [0, 1, 0] if option == 2 else [0, 0, 1]  # changed, never added
+    with chat.db() as conn:
         voters = [r[0] for r in conn.execute("SELECT voter FROM votes")]
     assert len(voters) == 1 and voters[0].startswith("p1:") and "9140" not in voters[0]  # a key, not the PSID
 
 
-def test_a_poll_that_forbids_changes_keeps_an_erased_persons_first_vote(bot):
-    poll_id = make_poll(bot, "--no-change")
-    cli(bot, "poll", "open", str(poll_id))
-    bot.tap("9141", "1", f"VOTE:{poll_id}:1")
-    erase(bot, "9141")
-    bot.tap("9141", "3", f"VOTE:{poll_id}:3")
-    assert results(bot, poll_id) == [1, 0, 0]
+def test_a_poll_that_forbids_changes_keeps_an_erased_persons_first_vote(chat):
+    poll_id = make_poll(chat, "--no-change")
+    cli(chat, "poll", "open", str(poll_id))
+    chat.tap("9141", "1", f"VOTE:{poll_id}:1")
+    erase(chat, "9141")
+    chat.tap("9141", "3", f"VOTE:{poll_id}:3")
+    assert results(chat, poll_id) == [1, 0, 0]
 
 
 def comment(comment_id, video, commenter, words, verb="add"):
@@ -135,9 +132,9 @@ def comment(comment_id, video, commenter, words, verb="add"):
                                        "from": {"id": commenter, "name": "Viewer"}, "created_time": 1595656800}}
 
 
-def test_comments_on_the_polls_live_video_are_votes_and_edits_and_deletions_count(bot):
-    poll_id = make_poll(bot, "--video-id", "777")
-    cli(bot, "poll", "open", str(poll_id))
+def test_comments_on_the_polls_live_video_are_votes_and_edits_and_deletions_count(chat):
+    poll_id = make_poll(chat, "--video-id", "777")
+    cli(chat, "poll", "open", str(poll_id))
     changes = [
         comment("c1", "777", "u1", "1"), comment("c2", "777", "u2", "#2"), comment("c3", "777", "u3", "ข้อ 2"),
         comment("c4", "777", "u4", "ไลฟ์สนุกมาก!"), comment("c5", "888", "u5", "2"),
@@ -146,25 +143,25 @@ def test_comments_on_the_polls_live_video_are_votes_and_edits_and_deletions_coun
     ]
     for change in changes:
         body = simulator.page_body(changes=[change])
-        bot.webhook.post(body)
-        bot.webhook.post(body)  # redelivered
-    bot.wait_idle()
-    results = json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)
+        chat.webhook.post(body)
+        chat.webhook.post(body)  # redelivered
+    chat.wait_idle()
+    results = json.loads(cli(chat, "poll", "results", str(poll_id), "--json").output)
     assert [o["votes"] for o in results["options"]] == [0, 2, 1]  # u2 "#2", u6 "B"; u1 edited 1 -> 3; u3 removed
-    assert bot.graph.messages() == [] or all("comment:" not in m["recipient"] for m in bot.graph.messages())
+    assert chat.graph.messages() == [] or all("comment:" not in m["recipient"] for m in chat.graph.messages())
 
 
-def test_a_commenter_who_erased_their_data_and_comments_again_still_counts_once(bot):
-    poll_id = make_poll(bot, "--video-id", "777")
-    cli(bot, "poll", "open", str(poll_id))
-    bot.webhook.post(simulator.page_body(changes=[comment("c1", "777", "9150", "1")]))
-    bot.wait_idle()
-    erase(bot, "9150")  # the same person on Messenger
-    with bot.db() as conn:
+def test_a_commenter_who_erased_their_data_and_comments_again_still_counts_once(chat):
+    poll_id = make_poll(chat, "--video-id", "777")
+    cli(chat, "poll", "open", str(poll_id))
+    chat.webhook.post(simulator.page_body(changes=[comment("c1", "777", "9150", "1")]))
+    chat.wait_idle()
+    erase(chat, "9150")  # the same person on Messenger
+    with chat.db() as conn:
         assert conn.execute("SELECT comment_id FROM votes").fetchone()[0] is None  # no link to their comment
-    bot.webhook.post(simulator.page_body(changes=[comment("c2", "777", "9150", "2")]))
-    bot.wait_idle()
-    assert results(bot, poll_id) == [0, 1, 0]
+    chat.webhook.post(simulator.page_body(changes=[comment("c2", "777", "9150", "2")]))
+    chat.wait_idle()
+    assert results(chat, poll_id) == [0, 1, 0]
 
 
 def test_the_results_page_json_csv_and_live_stream(bot):
@@ -191,13 +188,9 @@ def test_the_results_page_json_csv_and_live_stream(bot):
 
 
 def test_a_poll_opened_with_close_after_closes_by_itself(bot):
-    import time
-
     poll_id = make_poll(bot, "--close-after", "0.03")  # about 2 seconds
     cli(bot, "poll", "open", str(poll_id))
     bot.tap("9160", "1", f"VOTE:{poll_id}:1")
-    deadline = time.time() + 10
-    while "closed" not in cli(bot, "poll", "list").output and time.time() < deadline:
-        time.sleep(0.2)
+    eventually(lambda: "closed" in cli(bot, "poll", "list").output, 10, 0.2, "the poll did not close by itself")
     assert f"{poll_id:>4}  closed" in cli(bot, "poll", "list").output
     assert "ปิดโหวตแล้ว" in texts(bot.tap("9161", "2", f"VOTE:{poll_id}:2"))[0]
