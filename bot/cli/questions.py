@@ -9,8 +9,7 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from ..csv_export import csv_document
-from ..domain import audit, question_notices, question_text, questions
+from ..domain import audit, question_export, question_notices, question_text, questions
 from ..numbers import ROW_ID
 from ..web import runtime
 
@@ -18,19 +17,6 @@ from ..web import runtime
 @click.group("qa")
 def qa_command() -> None:
     """Questions for the speakers (audience Q&A)."""
-
-
-def _decide(action: str, detail: str, change) -> questions.Question:
-    """Run `change(conn)` (a domain decision that returns the question) with its audit row, or say why not."""
-    bot = runtime()
-    try:
-        with bot.store.write() as conn:
-            question = change(conn)
-            audit.record(conn, "cli", action, detail)
-    except ValueError as exc:
-        raise click.ClickException(str(exc))
-    bot.wake_sender()
-    return question
 
 
 @qa_command.command("open")
@@ -76,14 +62,6 @@ def list_command(as_json: bool) -> None:
                    f"{r['approved']}, answered {r['answered']}, upvotes {r['upvotes']}")
 
 
-def as_dict(q: questions.Question) -> dict:
-    """A question for operators: the asker only as shown (a name they chose, or none), never their id."""
-    return {"id": q.id, "session": q.session_id, "text": q.text, "original": q.original, "status": q.status,
-            "reason": q.reason, "name": q.shown_name, "channel": q.channel, "flagged": q.flagged,
-            "merged_into": q.merged_into, "upvotes": q.upvotes, "answered": q.answered_at is not None,
-            "answered_in_stream": q.answered_in_stream, "created_at": q.created_at}
-
-
 @qa_command.command("show")
 @click.argument("session_id")
 @click.option("--status", type=click.Choice(questions.STATUSES), default=None, help="Only questions in this state.")
@@ -96,7 +74,7 @@ def show_command(session_id: str, status: str | None, as_json: bool) -> None:
     live = {q.id: q.text for q in listed if q.status in ("pending", "approved")}
     suggestions = [{"question": a, "duplicate_of": b, "similarity": s} for a, b, s in question_text.similar_pairs(live)]
     if as_json:
-        click.echo(json.dumps({"session": session_id, "questions": [as_dict(q) for q in listed],
+        click.echo(json.dumps({"session": session_id, "questions": [question_export.as_dict(q) for q in listed],
                                "duplicates": suggestions}, ensure_ascii=False))
         return
     for q in sorted(listed, key=lambda q: (q.status != "pending", -q.upvotes, q.id)):
@@ -107,13 +85,24 @@ def show_command(session_id: str, status: str | None, as_json: bool) -> None:
                    f"flask --app app qa merge {s['question']} {s['duplicate_of']}")
 
 
+def _decision(action: str, question_id: int, value=None, detail: str = "") -> tuple[questions.Question, int]:
+    """A moderator's decision with its notices and its audit row (bot/domain/question_notices.py), or say why not."""
+    bot = runtime()
+    try:
+        with bot.store.write() as conn:
+            outcome = question_notices.decide(conn, bot.content.texts, action, question_id, value)
+            audit.record(conn, "cli", f"qa_{action}", f"#{question_id} {detail}".strip())
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
+    bot.wake_sender()
+    return outcome
+
+
 @qa_command.command("approve")
 @click.argument("question_id", type=ROW_ID)
 @with_appcontext
 def approve_command(question_id: int) -> None:
-    texts = runtime().content.texts
-    _decide("qa_approve", f"#{question_id}", lambda conn: _then(questions.approve(conn, question_id),
-                                                                 lambda q: question_notices.approved(conn, texts, q)))
+    _decision("approve", question_id)
     click.echo(f"question {question_id} is approved")
 
 
@@ -122,9 +111,7 @@ def approve_command(question_id: int) -> None:
 @click.option("--reason", required=True, help="Why (the asker is told).")
 @with_appcontext
 def dismiss_command(question_id: int, reason: str) -> None:
-    texts = runtime().content.texts
-    _decide("qa_dismiss", f"#{question_id}: {reason[:100]}", lambda conn: _then(
-        questions.dismiss(conn, question_id, reason), lambda q: question_notices.dismissed(conn, texts, q)))
+    _decision("dismiss", question_id, reason, reason[:100])
     click.echo(f"question {question_id} is dismissed")
 
 
@@ -134,7 +121,7 @@ def dismiss_command(question_id: int, reason: str) -> None:
 @with_appcontext
 def edit_command(question_id: int, text: str) -> None:
     """Correct a question's typos (what its asker wrote is kept)."""
-    _decide("qa_edit", f"#{question_id}", lambda conn: questions.edit(conn, question_id, text))
+    _decision("edit", question_id, text)
     click.echo(f"question {question_id} is corrected")
 
 
@@ -143,11 +130,8 @@ def edit_command(question_id: int, text: str) -> None:
 @click.option("--at", "in_stream", default=None, help="Where in the stream it was answered (H:MM:SS or MM:SS).")
 @with_appcontext
 def answer_command(question_id: int, in_stream: str | None) -> None:
-    texts = runtime().content.texts
-    told = []
-    _decide("qa_answer", f"#{question_id} at {in_stream}", lambda conn: _then(
-        questions.answer(conn, question_id, in_stream), lambda q: told.append(question_notices.answered(conn, texts, q))))
-    click.echo(f"question {question_id} is answered; {sum(told)} people told")
+    _, told = _decision("answer", question_id, in_stream, f"at {in_stream}" if in_stream else "")
+    click.echo(f"question {question_id} is answered; {told} people told")
 
 
 @qa_command.command("pin")
@@ -155,11 +139,16 @@ def answer_command(question_id: int, in_stream: str | None) -> None:
 @click.option("--unpin", "session_id", default=None, help="Unpin this session's question instead.")
 @with_appcontext
 def pin_command(question_id: int | None, session_id: str | None) -> None:
-    if question_id is None and session_id is None:
+    if question_id is not None:
+        _decision("pin", question_id)
+        click.echo(f"question {question_id} is pinned")
+        return
+    if session_id is None:
         raise click.ClickException("give a question to pin, or --unpin SESSION")
-    _decide("qa_pin", f"#{question_id}" if question_id else f"unpin {session_id}",
-            lambda conn: questions.pin(conn, question_id, session_id))
-    click.echo(f"question {question_id} is pinned" if question_id else f"nothing pinned in {session_id}")
+    with runtime().store.write() as conn:
+        questions.pin(conn, None, session_id)
+        audit.record(conn, "cli", "qa_unpin", session_id)
+    click.echo(f"nothing pinned in {session_id}")
 
 
 @qa_command.command("merge")
@@ -168,7 +157,7 @@ def pin_command(question_id: int | None, session_id: str | None) -> None:
 @with_appcontext
 def merge_command(duplicate_id: int, into_id: int) -> None:
     """Merge a duplicate into another question (its upvotes move over, each person once)."""
-    target = _decide("qa_merge", f"#{duplicate_id} into #{into_id}", lambda conn: questions.merge(conn, duplicate_id, into_id))
+    target, _ = _decision("merge", duplicate_id, into_id, f"into #{into_id}")
     click.echo(f"question {duplicate_id} is merged into {into_id} ({target.upvotes} upvotes)")
 
 
@@ -179,23 +168,9 @@ def merge_command(duplicate_id: int, into_id: int) -> None:
 @with_appcontext
 def export_command(session_id: str | None, fmt: str, as_json: bool) -> None:
     """Every question (of a session), with pseudonymous asker ids: the same person's questions share one."""
-    click.echo(export(runtime(), session_id, "json" if as_json else fmt), nl=False)
-
-
-def export(bot, session_id: str | None, fmt: str) -> str:
-    conn = bot.store.conn
-    listed = [q for q in questions.every(conn) if session_id is None or q.session_id == session_id]
-    rows = [{**as_dict(q), "asker": bot.privacy.pseudonym("qa-export", q.asker)[3:15] if q.asker else None}
-            for q in listed]
-    if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False) + "\n"
-    fields = list(rows[0]) if rows else ["id"]
-    return csv_document(fields, ([r[f] for f in fields] for r in rows))
-
-
-def _then(question: questions.Question, tell) -> questions.Question:
-    tell(question)
-    return question
+    bot = runtime()
+    click.echo(question_export.export(bot.store.conn, bot.privacy.pseudonym, session_id, "json" if as_json else fmt),
+               nl=False)
 
 
 COMMANDS = (qa_command,)

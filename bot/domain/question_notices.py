@@ -15,6 +15,7 @@ from ..messenger import people
 from ..messenger.outbox import enqueue
 from ..messenger.replies import Outgoing, QuickReply, Text
 from .payloads import QA_LIST
+from . import questions
 from .questions import Question, to_tell
 
 
@@ -53,3 +54,30 @@ def answered(conn: sqlite3.Connection, texts, question: Question) -> int:
         queued += _tell(conn, texts, psid, "qa_answered", f"qa-answered:{question.id}", question=_quote(question),
                         when=when)
     return queued
+
+
+ACTIONS = ("approve", "dismiss", "edit", "answer", "pin", "merge")
+
+
+def decide(conn: sqlite3.Connection, texts, action: str, question_id: int, value: str | int | None = None
+           ) -> tuple[Question, int]:
+    """A moderator's decision (one of ACTIONS; `value`: the dismissal's reason, the corrected text, the time in
+    the stream, the question merged into) and the notices it owes, in the caller's transaction; returns the
+    question (the target, for a merge) and how many messages were queued. Raises ValueError when the decision
+    does not apply (questions.py says why)."""
+    if action == "approve":
+        question = questions.approve(conn, question_id)
+        return question, approved(conn, texts, question)
+    if action == "dismiss":
+        question = questions.dismiss(conn, question_id, str(value or ""))
+        return question, dismissed(conn, texts, question)
+    if action == "edit":
+        return questions.edit(conn, question_id, str(value or "")), 0
+    if action == "answer":
+        question = questions.answer(conn, question_id, str(value) if value else None)
+        return question, answered(conn, texts, question)
+    if action == "pin":
+        return questions.pin(conn, question_id), 0
+    if action == "merge":
+        return questions.merge(conn, question_id, int(value)), 0
+    raise ValueError(f"unknown decision {action!r}")
