@@ -72,7 +72,7 @@ def schema(db) -> None:
             psid TEXT,                        -- to tell them it was answered; NULL once forgotten
             created_at REAL NOT NULL,
             PRIMARY KEY (question_id, voter)
-        ) WITHOUT ROWID""")
+        )""")
     db.execute("CREATE INDEX IF NOT EXISTS question_upvotes_by_psid ON question_upvotes(psid) WHERE psid IS NOT NULL")
 
 
