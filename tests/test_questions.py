@@ -260,3 +260,26 @@ def test_the_export_has_pseudonymous_askers_and_the_figures_per_session(chat):
 def test_asking_through_the_understanding_step(chat):
     ok(chat, "qa", "open", "opening")
     assert "พิมพ์คำถามถึงวิทยากร" in " ".join(texts(chat.say("6095", "ขอถามผู้บรรยายหน่อย")))
+
+
+def test_the_agencys_report_counts_questions_per_session(chat):
+    from datetime import datetime, timedelta
+
+    from bot.domain.reports.gather import gather
+    from bot.domain.reports.model import Period
+
+    ok(chat, "qa", "open", "opening")
+    ask(chat, "6096", "งานนี้มีผู้เข้าร่วมทั้งหมดกี่คน")
+    ask(chat, "6097", "ผลงานจะเผยแพร่ให้ประชาชนดูได้ที่ไหน")
+    first, second = question_ids(chat)
+    ok(chat, "qa", "approve", str(first))
+    ok(chat, "qa", "answer", str(first))
+    chat.tap("6098", "👍", f"QA_UP:{first}")
+    tz = chat.settings.tz
+    today = datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    with chat.db() as conn:
+        report = gather(conn, chat.runtime.content.texts, Period(today, today + timedelta(days=1)),
+                        agenda=chat.runtime.content["agenda"])
+    (row,) = report.questions
+    assert (row.session_id, row.session.en, row.asked, row.approved, row.answered, row.upvotes) == (
+        "opening", chat.runtime.content["agenda"].get("opening").title["en"], 2, 1, 1, 1)

@@ -20,6 +20,7 @@ from pathlib import Path
 from pythainlp.corpus.common import thai_profanity_words
 from pythainlp.tokenize import word_tokenize
 
+MIN_LENGTH, MAX_LENGTH = 10, 300  # characters of a question
 DUPLICATE_SIMILARITY = 0.65  # precision 0.80, recall 0.50 on bench/question_pairs.tsv (bench/questions_duplicates.py)
 ENGLISH_LIST = Path(__file__).resolve().parents[2] / "content" / "rude_words_en.txt"
 HONORIFIC = re.compile(r"(?:คุณ|นาย|นางสาว|นาง|น\.ส\.|ด\.ช\.|ด\.ญ\.|น้อง|(?<![a-z])(?:mr|mrs|ms|miss|dr)\.?\s+[A-Z])",
@@ -33,6 +34,14 @@ def _lists() -> tuple[frozenset[str], frozenset[str]]:
     english = frozenset(line.strip().lower() for line in ENGLISH_LIST.read_text(encoding="utf-8").splitlines()
                         if line.strip() and not line.startswith("#")) if ENGLISH_LIST.exists() else frozenset()
     return frozenset(thai_profanity_words()), english
+
+
+def valid_text(text: str) -> str | None:
+    """The question as kept (spaces tidied), or None when it is not 10 to 300 characters with some letters."""
+    words = " ".join((text or "").split())
+    if not (MIN_LENGTH <= len(words) <= MAX_LENGTH) or sum(ch.isalpha() for ch in words) < 3:
+        return None
+    return words
 
 
 def rude_words(text: str) -> list[str]:

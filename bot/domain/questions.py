@@ -27,7 +27,8 @@ from ..public_screens import changed
 from . import question_text
 
 SCREEN = "qa"  # the public screen of a session's questions (bot/screens/questions.py)
-MIN_LENGTH, MAX_LENGTH = 10, 300  # characters of a question
+MIN_LENGTH, MAX_LENGTH = question_text.MIN_LENGTH, question_text.MAX_LENGTH
+valid_text = question_text.valid_text
 STATUSES = ("pending", "approved", "dismissed", "merged")
 
 
@@ -127,10 +128,6 @@ class Question:
                    row["merged_into"], row["created_at"], row["answered_at"], row["answered_in_stream"],
                    bool(row["reachable"]), row["upvotes"] if "upvotes" in keys else 0)
 
-    @property
-    def public(self) -> bool:
-        return self.status == "approved"
-
 
 # -- sessions ------------------------------------------------------------------------------------------------------
 def open_session(conn: sqlite3.Connection, session_id: str, *, video_id: str | None = None,
@@ -176,26 +173,26 @@ def sessions_for_video(conn: sqlite3.Connection, ids: set[str]) -> list[QaSessio
         f"SELECT * FROM qa_sessions WHERE state = 'open' AND video_id IN ({marks}) ORDER BY opened_at", list(ids))]
 
 
-def counts(conn: sqlite3.Connection, session_id: str) -> dict[str, int]:
-    """{"questions", "pending", "approved", "answered", "dismissed", "merged", "upvotes"} of a session."""
+def counts(conn: sqlite3.Connection, session_id: str, between: tuple[float, float] = (0.0, float("inf"))) -> dict[str, int]:
+    """{"questions", "pending", "approved", "answered", "dismissed", "merged", "upvotes"} of a session's questions
+    (asked `between` [start, end) Unix times: the report's period)."""
+    where = "session_id = ? AND created_at >= ? AND created_at < ?"
     row = conn.execute(
         "SELECT count(*), sum(status = 'pending'), sum(status = 'approved'), sum(answered_at IS NOT NULL), "
-        "sum(status = 'dismissed'), sum(status = 'merged') FROM questions WHERE session_id = ?", (session_id,)).fetchone()
-    upvotes = conn.execute("SELECT count(*) FROM question_upvotes u JOIN questions q ON q.id = u.question_id "
-                           "WHERE q.session_id = ?", (session_id,)).fetchone()[0]
+        f"sum(status = 'dismissed'), sum(status = 'merged') FROM questions WHERE {where}", (session_id, *between)).fetchone()
+    upvotes = conn.execute(f"SELECT count(*) FROM question_upvotes WHERE question_id IN (SELECT id FROM questions "
+                           f"WHERE {where})", (session_id, *between)).fetchone()[0]
     names = ("questions", "pending", "approved", "answered", "dismissed", "merged")
     return {**{name: value or 0 for name, value in zip(names, row)}, "upvotes": upvotes}
 
 
+def asked_between(conn: sqlite3.Connection, start: float, end: float) -> list[str]:
+    """The sessions with questions asked in [start, end), in the order of their first question."""
+    return [r[0] for r in conn.execute("SELECT session_id FROM questions WHERE created_at >= ? AND created_at < ? "
+                                       "GROUP BY session_id ORDER BY min(id)", (start, end))]
+
+
 # -- asking --------------------------------------------------------------------------------------------------------
-def valid_text(text: str) -> str | None:
-    """The question as kept (spaces tidied), or None when it is not 10 to 300 characters with some letters."""
-    words = " ".join((text or "").split())
-    if not (MIN_LENGTH <= len(words) <= MAX_LENGTH) or sum(ch.isalpha() for ch in words) < 3:
-        return None
-    return words
-
-
 def ask(conn: sqlite3.Connection, session: QaSession, text: str, asker: str, *, shown_name: str | None,
         language: str, channel: str = "messenger", comment_id: str | None = None) -> Question | None:
     """Record a question (text already valid); None when its comment already asked it (a redelivery). Pending

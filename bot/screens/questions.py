@@ -30,7 +30,7 @@ def snapshot(conn, session_id: str) -> dict | None:
     pinned = questions.get(conn, session.pinned) if session.pinned else None
     top = [_item(q) for q in approved if q.id != session.pinned][:TOP]
     return {"session": session_id, "state": session.state,
-            "pinned": _item(pinned) if pinned is not None and pinned.public else None, "questions": top}
+            "pinned": _item(pinned) if pinned is not None and pinned.status == "approved" else None, "questions": top}
 
 
 PAGE = Environment(autoescape=True).from_string("""<!doctype html>
