@@ -259,7 +259,7 @@ def test_the_export_has_pseudonymous_askers_and_the_figures_per_session(chat):
 
 def test_asking_through_the_understanding_step(chat):
     ok(chat, "qa", "open", "opening")
-    assert "พิมพ์คำถามถึงวิทยากร" in " ".join(texts(chat.say("6095", "ขอถามผู้บรรยายหน่อย")))
+    assert "พิมพ์คำถามถึงวิทยากร" in " ".join(texts(chat.say("6095", "อยากส่งคำถามถึงคนบนเวทีค่ะ")))
 
 
 def test_the_agencys_report_counts_questions_per_session(chat):
