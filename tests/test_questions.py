@@ -283,3 +283,20 @@ def test_the_agencys_report_counts_questions_per_session(chat):
     (row,) = report.questions
     assert (row.session_id, row.session.en, row.asked, row.approved, row.answered, row.upvotes) == (
         "opening", chat.runtime.content["agenda"].get("opening").title["en"], 2, 1, 1, 1)
+
+
+def test_see_questions_pages_ten_cards_at_a_time_most_upvoted_first(chat):
+    ok(chat, "qa", "open", "opening", "--auto-approve")
+    for n in range(12):
+        ask(chat, f"63{n:02d}", f"คำถามทดสอบหมายเลข {n} เกี่ยวกับการเยียวยา")
+    ids = question_ids(chat)
+    chat.tap("6399", "👍", f"QA_UP:{ids[11]}")
+    first = chat.say("6399", "see questions")
+    assert texts(first)[0].startswith("📋 Questions for the speakers")
+    cards = first[-1]["body"]["message"]["attachment"]["payload"]["elements"]
+    assert len(cards) == 10 and cards[0]["title"].startswith("คำถามทดสอบหมายเลข 11") and cards[0]["subtitle"] == "👍 1"
+    more = simulator.quick_replies_of(first[-1])[0]
+    assert more["payload"] == "QA_LIST:opening:10"
+    second = chat.tap("6399", more["title"], more["payload"])
+    rest = second[-1]["body"]["message"]["attachment"]["payload"]["elements"]
+    assert [c["title"] for c in rest] == ["คำถามทดสอบหมายเลข 9 เกี่ยวกับการเยียวยา", "คำถามทดสอบหมายเลข 10 เกี่ยวกับการเยียวยา"]
