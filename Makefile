@@ -46,6 +46,8 @@ nginx:
 bench: $(STAMP) nginx
 	$(PY) bench/ingest.py
 	$(PY) bench/votes.py
+	$(PY) bench/questions.py
+	$(PY) bench/questions_duplicates.py
 	$(PY) bench/broadcast.py
 	$(PY) bench/faq.py
 	$(PY) bench/faq.py --compare

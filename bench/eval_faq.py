@@ -106,6 +106,8 @@ FEATURES = {
     "language": lambda r: r.says("language_set", "language_offer"),
     "greeting": lambda r: r.says("greeting", "greeting_named"),
     "thanks": lambda r: r.says("thanks"),
+    "ask_speakers": lambda r: r.says("qa_none_open", "qa_ask_question", "qa_ask_session"),
+    "see_questions": lambda r: r.says("qa_none_open", "qa_list_header", "qa_list_empty"),
 }
 
 

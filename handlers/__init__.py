@@ -8,10 +8,10 @@ bot/screens/. The order of MODULES does not decide who answers first: handler pr
 from __future__ import annotations
 
 from . import (broadcast_command, comments, fallback, faq, greeting, handover, language, media, moderator_stats,
-               privacy, registration, reminders, schedule, template_status, understanding, votes)
+               privacy, questions, registration, reminders, schedule, template_status, understanding, votes)
 
 MODULES = (handover, language, greeting, registration, privacy, comments, schedule, reminders, votes,
-           broadcast_command, moderator_stats, media, faq, understanding, fallback, template_status)
+           broadcast_command, moderator_stats, media, faq, understanding, fallback, template_status, questions)
 
 
 def register_all(bot) -> None:

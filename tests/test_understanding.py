@@ -81,10 +81,10 @@ def test_questions_outside_the_event_are_declined_and_logged_with_their_candidat
     assert row["text"] == words and row["outcome"] == "none" and json.loads(row["candidates"])
 
 
-def test_a_feature_still_to_come_is_said_to_be_not_here_yet_rather_than_answered_with_an_entry(chat):
-    answer = chat.say("14010", "อยากถามคำถามวิทยากรค่ะ")
-    assert "ยังไม่เปิดในแชทนี้" in texts(answer)[0]
-    assert "อารีย์พันธ์" not in texts(answer)[0]  # not the speaker entry
+def test_asking_for_a_feature_opens_it_rather_than_answering_with_an_entry(chat):
+    answer = chat.say("14010", "อยากถามคำถามวิทยากรค่ะ")  # questions for the speakers (handlers/questions.py)
+    assert "ยังไม่มีช่วงที่เปิดรับคำถามถึงวิทยากร" in " ".join(texts(answer))
+    assert "อารีย์พันธ์" not in " ".join(texts(answer))  # not the speaker entry
 
 
 def test_thanks_and_goodbye_get_a_kind_word_not_i_dont_know(chat):
@@ -234,7 +234,8 @@ def test_two_moderators_saving_at_once_both_get_their_example(live_content):
 def test_every_feature_intent_has_examples_and_an_intent_ahead_of_its_feature_is_allowed(chat):
     intents = load_intents(ROOT / "content")
     assert set(chat.runtime.dispatcher.intents) <= set(intents)
-    assert {"ask_speakers", "opinion", "see_questions", "standing"} <= set(intents) - set(chat.runtime.dispatcher.intents)
+    assert {"ask_speakers", "see_questions"} <= set(chat.runtime.dispatcher.intents)  # built (handlers/questions.py)
+    assert {"opinion", "standing"} <= set(intents) - set(chat.runtime.dispatcher.intents)
 
 
 def test_a_thin_lead_is_answered_but_flagged_and_a_close_runner_up_is_asked_about():

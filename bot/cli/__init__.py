@@ -6,6 +6,7 @@
     registrations.py  export-registrations, registrations
     agenda.py         agenda, reminders
     polls.py          poll create|open|close|results|list
+    questions.py      qa open|close|list|show|approve|dismiss|edit|answer|pin|merge|export
     broadcasts.py     broadcast, broadcast-status, broadcast-cancel, broadcasts
     handover.py       handover list|release
     faq.py            faq-misses
@@ -17,7 +18,8 @@
 """
 from __future__ import annotations
 
-from . import agenda, broadcasts, chat, faq, handover, moderators, page, polls, privacy, registrations, report, runner
+from . import (agenda, broadcasts, chat, faq, handover, moderators, page, polls, privacy, questions, registrations, report,
+               runner)
 
 
 def register(bot) -> None:
@@ -26,5 +28,5 @@ def register(bot) -> None:
         page.templates_command, *registrations.COMMANDS, agenda.print_agenda, agenda.pending_reminders,
         polls.poll_command, broadcasts.broadcast_command, broadcasts.broadcast_status, broadcasts.broadcast_cancel,
         broadcasts.list_broadcasts, handover.handover_command, faq.faq_misses_command, privacy.purge_command,
-        report.report_command, moderators.add_moderator, moderators.remove_moderator,
+        report.report_command, moderators.add_moderator, moderators.remove_moderator, *questions.COMMANDS,
     ])

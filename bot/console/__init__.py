@@ -32,7 +32,7 @@ from flask import Flask
 
 from ..domain.clock import local_time
 from ..domain.moderators import SESSION_LIFETIME
-from . import auth, broadcasts, dashboard, faq_misses, handover, health, polls  # noqa: F401  (the pages add their views)
+from . import auth, broadcasts, dashboard, faq_misses, handover, health, polls, questions  # noqa: F401  (the pages add their views)
 
 
 def install(app: Flask, secret_key: str, secure_cookies: bool) -> None:

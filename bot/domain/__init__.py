@@ -5,6 +5,8 @@
     reminders.py        when sessions are reminded, what the reminder says, who gets it
     agenda.py           the agenda organisers write (content), the event's topics
     polls.py            polls and votes, opening a poll to those who asked
+    questions.py        qa_sessions, questions, question_upvotes: questions for the speakers, moderated, upvoted
+    question_text.py, question_notices.py   rude words, names, near-duplicates; telling askers and upvoters
     broadcasts.py       broadcasts: drafts, sending in chunks, progress, results
     segments.py         who a broadcast goes to, and how many it can reach
     handover.py         handover: people waiting for a moderator
@@ -25,12 +27,12 @@ engine and the Messenger platform below them, never the other way round.
 """
 from __future__ import annotations
 
-from . import (agenda, audit, broadcasts, comment_invites, faq_misses, handover, moderators, polls, registrations,
-               reports, subscriptions)
+from . import (agenda, audit, broadcasts, comment_invites, faq_misses, handover, moderators, polls, questions,
+               registrations, reports, subscriptions)
 
 # Each owns its tables (their migrations: migrations.py), and says what they keep about people.
 TABLE_OWNERS = (handover, registrations, comment_invites, subscriptions, polls, broadcasts, faq_misses, moderators,
-                audit)
+                audit, questions)
 
 
 def register(bot) -> None:

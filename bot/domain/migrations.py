@@ -14,7 +14,8 @@ from __future__ import annotations
 from .. import forms, inbox, lease, public_screens, store
 from ..messenger import alerts, outbox, people, sender, utility_messages
 from ..store import Migration
-from . import audit, broadcasts, comment_invites, faq_misses, handover, moderators, polls, registrations, subscriptions
+from . import (audit, broadcasts, comment_invites, faq_misses, handover, moderators, polls, questions, registrations,
+               subscriptions)
 
 
 def main(pseudonym_key: str | None) -> list[Migration]:
@@ -43,6 +44,7 @@ def main(pseudonym_key: str | None) -> list[Migration]:
         Migration("021 moderators, their sessions and failed log-ins, the audit log", lambda db: (
             moderators.schema(db), audit.schema(db))),
         Migration("022 audit log: whom an entry is about", audit.subjects),
+        Migration("023 questions for the speakers: Q&A sessions, questions, upvotes", questions.schema),
     ]
 
 

@@ -44,3 +44,10 @@ DELETE_ANSWER = Payload("DATA:DELETE", answer=text)  # yes | no
 
 # -- moderators -------------------------------------------------------------------------------------------------------
 BROADCAST = Payload("BROADCAST", action=text, broadcast=text)  # SEND | DROP, the broadcast's id
+
+# -- questions for the speakers ---------------------------------------------------------------------------------------
+QA_ASK = Payload("QA_ASK")  # ask the speakers (the form)
+QA_LIST = Payload("QA_LIST")  # the approved questions of the open sessions ("see questions")
+QA_PAGE = Payload("QA_LIST", session=text, start=lambda value: small_int(value, 0, 10_000))  # a session's, from start
+QA_UP = Payload("QA_UP", question=row_id)  # 👍 a question
+QA_FOLLOW = Payload("QA_FOLLOW", question=row_id, token=text)  # a commenter follows their question in the chat

@@ -1,6 +1,7 @@
 """What the public opens on the web: one module per screen.
 
     poll_results.py  a poll's live results for the stream and its audience (`/live/<id>`, `.json`, `.csv`, `/events`)
+    questions.py     a session's approved questions for the stream (`/live/qa/<session>`, `.json`, `.csv`, `/events`)
     calendar.py      the agenda as a calendar feed (`/agenda.ics`, `/agenda/<id>.ics`)
 
 A results-like screen is a `Screen` (bot/public_screens.py: its data, its page, who may see it), served to crowds
@@ -9,9 +10,10 @@ blueprint. `register(bot)` adds them to the runtime's registries (`bot.screens`,
 """
 from __future__ import annotations
 
-from . import calendar, poll_results
+from . import calendar, poll_results, questions
 
 
 def register(bot) -> None:
     bot.screens.add(poll_results.RESULTS)
+    bot.screens.add(questions.QUESTIONS)
     bot.blueprints.append(calendar.bp)

@@ -7,8 +7,8 @@ owner module, none here.
 
 What falls in the period: registrations by when they were confirmed; broadcasts by when they started sending
 (or were due); polls by when they were opened, with all their votes; FAQ misses by when they were asked.
-Questions for speakers and opinion rounds are empty until those features exist: each is one function below
-that will read its tables.
+Questions for the speakers by when they were asked. Opinion rounds are empty until that feature exists: one
+function below will read its tables.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from bot.messenger import outbox
 from bot.messenger.utility_messages import NO_APPROVED_TEMPLATE
 
-from .. import broadcasts, faq_misses, polls, registrations
+from .. import broadcasts, faq_misses, polls, questions, registrations
 from ..agenda import TOPICS
 from ..registrations import ROLES
 from ..segments import Segment
@@ -181,11 +181,16 @@ def _moment(ts: float | None, tz) -> datetime | None:
 
 # -- questions for speakers and opinion rounds (features to come) ----------------------------------------------
 def gather_questions(conn, period: Period, labels: Labels, agenda=None) -> tuple[SessionQuestions, ...]:
-    """Questions for the speakers, one row per session: asked, approved, answered, upvotes.
-
-    Audience Q&A does not exist yet, so there is nothing to read. When its tables do, count them here per
-    session (asked in the period), label each session with `agenda.get(id).title`, and the writers show it."""
-    return ()
+    """Questions for the speakers, one row per session with questions asked in the period: asked, approved
+    (answered ones included), answered, upvotes (bot/domain/questions.py)."""
+    rows = []
+    for session_id in questions.asked_between(conn, *period.bounds):
+        figures = questions.counts(conn, session_id, period.bounds)
+        session = agenda.get(session_id) if agenda is not None else None
+        title = Label(session.title["th"], session.title["en"]) if session else Label(session_id, session_id)
+        rows.append(SessionQuestions(session_id, title, figures["questions"], figures["approved"], figures["answered"],
+                                     figures["upvotes"]))
+    return tuple(rows)
 
 
 def gather_opinions(conn, period: Period, labels: Labels) -> tuple[OpinionRound, ...]:
