@@ -51,7 +51,8 @@ def broadcast_create():
                 event_update=form.get("event_update") == "1", link_url=form.get("link_url", ""),
                 link_title_th=form.get("link_title_th", ""), link_title_en=form.get("link_title_en", ""),
                 created_by=f"console:{session['moderator']}", templates=bot().content["message_templates"])
-            audit(session["moderator"], "broadcast_draft", f"#{broadcast_id} {segment}", conn=conn)
+            audit(session["moderator"], "broadcast_draft", f"#{broadcast_id} {words.say('segment', str(segment))}",
+                  conn=conn)
     except BroadcastError as exc:
         return _list_and_compose(form, error=str(exc)), 400
     return redirect(url_for("console.broadcast_page", broadcast_id=broadcast_id))
