@@ -156,7 +156,8 @@ def test_the_hand_over_reads_like_a_chat_with_the_reply_box_in_reach(bot, browse
     assert moderator.count() == 1 and "somsri" in moderator.inner_text()
     assert moderator.locator(".bubble").evaluate("e => getComputedStyle(e).backgroundColor") != bot_colour
     reply = tab.locator("textarea[name=text]").bounding_box()
-    assert reply["y"] + reply["height"] <= 844  # reachable without scrolling past the whole history
+    assert 0 <= reply["y"] and reply["y"] + reply["height"] <= 844  # in view when the page opens
+    assert tab.evaluate("document.documentElement.scrollHeight") <= 2 * 844  # not at the foot of a 2,500 px page
     assert "ข้อความที่ 24" in tab.locator("#history .msg").last.inner_text()  # the newest in view
     shoot(tab, "handover_chat", "390")
     tab.context.close()

@@ -35,8 +35,8 @@ def label(kind: str, value) -> tuple[str, str]:
     if key not in texts.entries:
         plain = value.replace("_", " ") or "-"
         return plain, plain
-    if kind == "topic":
-        return f"{value}) {texts.get(key, 'th')}", f"{value}) {texts.get(key, 'en')}"
+    if kind == "topic":  # "3) การเรียนการสอน / Learning": the number once
+        return f"{value}) {texts.get(key, 'th')}", texts.get(key, "en")
     return texts.get(key, "th"), texts.get(key, "en")
 
 
