@@ -2,17 +2,13 @@
 "how_to_join (0.36)") become the labels organisers wrote in content/texts.toml, in Thai and English.
 
 Templates call `say(kind, value)` ("role", "topic", "status", "broadcast_state", "poll_state", "segment",
-"faq_outcome", "audit") and `count_people(n)`; dates in Thai text go through `when` (bot/domain/agenda.py's Thai
-dates, Buddhist era). A value the content has no label for is shown as the organisers' id with its underscores
+"faq_outcome", "audit"). A value the content has no label for is shown as the organisers' id with its underscores
 as spaces, never as a crash: the content is edited while the bot runs.
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Flask
 
-from ..domain.agenda import when
 from ..domain.reports.labels import Labels
 from ..web import runtime as bot
 
@@ -60,19 +56,5 @@ def say(kind: str, value) -> str:
     return both(*label(kind, value))
 
 
-def count_people(n: int) -> str:
-    """"ส่งถึง 1 คน / sent to 1 person" (English counts one person, then people)."""
-    return f"{n} คน / {n} {'person' if n == 1 else 'people'}"
-
-
-def thai_when(ts: float | None, lang: str = "th") -> str:
-    """A moment for a sentence in `lang` ("30 พ.ย. 2569 เวลา 08:04 น."), in TIMEZONE; "-" for none."""
-    if not ts:
-        return "-"
-    return when(datetime.fromtimestamp(ts, bot().settings.tz), lang)
-
-
 def install(app: Flask) -> None:
     app.add_template_global(say, "say")
-    app.add_template_global(count_people, "count_people")
-    app.add_template_filter(thai_when, "when")
