@@ -38,6 +38,7 @@ class LocalChat:
         self.lock = threading.Lock()  # the watcher and the prompt print and number choices one at a time
         self.last_shown = 0.0  # monotonic time of the last message printed
         self.waiting = False  # True while `say` waits for an answer (the watcher then prints no prompt)
+        self.asked_at = 0.0
         self.stopped = threading.Event()
         self.watcher: threading.Thread | None = None
 
@@ -84,7 +85,15 @@ class LocalChat:
             raise click.ClickException(f"the bot refused the message: HTTP {response.status_code} {response.text[:200]}")
 
     def say(self, line: str) -> bool:
-        """Send what the person typed (a choice number, a /command or text). False to quit."""
+        """Send what the person typed (a choice number, a /command or text) and show the answer. False to quit."""
+        with self.lock:  # from now on the watcher prints no prompt of its own, and an answer counts as one
+            self.asked_at, self.waiting = time.monotonic(), True
+        try:
+            return self._say(line)
+        finally:
+            self.waiting = False
+
+    def _say(self, line: str) -> bool:
         line, psid = line.strip(), self.psid
         if not line:
             return True
@@ -117,17 +126,13 @@ class LocalChat:
             return True
         else:
             self.post(simulator.text(psid, line))
-        self.waiting = True
-        try:
-            self.show_replies()
-        finally:
-            self.waiting = False
+        self.show_replies()
         return True
 
-    def show_replies(self, first_wait: float = 8.0, quiet: float = 0.8) -> None:
+    def show_replies(self, first_wait: float = 15.0, quiet: float = 0.8) -> None:
         """Wait for the answer to what was just sent (the watcher prints it), until the bot has been quiet for a
         moment, so that the next line's number picks from this answer's choices."""
-        sent_at = time.monotonic()
+        sent_at = self.asked_at
         while time.monotonic() - sent_at < first_wait and self.last_shown < sent_at:
             if self.watcher is None:  # no watcher (not started): fetch here
                 self.show(self.graph.messages(self.psid, after=self.last_id, wait=0.5))
