@@ -373,3 +373,10 @@ def declare(privacy) -> None:
     privacy.personal("incoming", database="staging",
                      why="the webhook's events for a second, until the lease holder moves them into the inbox and "
                          "deletes them (zeroed by secure_delete; erasure's scrub truncates this WAL too)")
+
+
+def received_times(conn: sqlite3.Connection, since: float, limit: int = 50_000) -> list[float]:
+    """When each of the last `limit` events received since `since` arrived: the dashboard's messages per minute.
+    Read backwards from the newest id, so the cost is bounded whatever the inbox holds."""
+    return [r[0] for r in conn.execute("SELECT received_at FROM (SELECT received_at FROM inbox ORDER BY id DESC LIMIT ?) "
+                                       "WHERE received_at >= ?", (limit, since))]

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from bot.dispatcher import Context, MenuItem, PayloadHandler, Priority, TextHandler
 from bot.domain import registrations
+from bot.domain.agenda import when
 from bot.domain.payloads import DELETE_ANSWER, DELETE_DATA, MY_DATA
 from bot.domain.contact import parse_contact
 from bot.logs import event as log_event
@@ -26,10 +27,11 @@ DELETE_DATA_WORDS = r"ลบข้อมูล|ลบข้อมูลของ
 
 
 def _when(stamp: float | None, ctx: Context) -> str:
-    """A moment in the event's time zone (TIMEZONE), as people there read it."""
+    """A moment in the event's time zone (TIMEZONE), as readers of the person's language write it: a Thai date
+    (Buddhist era) inside Thai text, never an ISO date ("30 พ.ย. 2569 เวลา 08:04 น.", "30 Nov 2026, 08:04")."""
     if not stamp:
         return "-"
-    return datetime.fromtimestamp(stamp, ctx.settings.tz).strftime("%Y-%m-%d %H:%M")
+    return when(datetime.fromtimestamp(stamp, ctx.settings.tz), ctx.lang)
 
 
 def show(ctx: Context) -> Text:

@@ -19,6 +19,8 @@ def subscribe(ctx: Context):
     agenda = ctx.content["agenda"]
     if kind == "SESSION" and agenda.get(target) is None or kind not in ("SESSION", "TOPIC", "ALL", "POLLS"):
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
+    if kind == "SESSION" and agenda.get(target).end.timestamp() <= ctx.now:  # an old card's button: nothing to remind
+        return Text(ctx.t("remind_session_over", title=agenda.get(target).title[ctx.lang]), quick_replies=ctx.menu())
     subscriptions.subscribe(ctx.conn, ctx.user.psid, kind.lower(), target or "*", ctx.now)
     if kind == "SESSION":
         session = agenda.get(target)

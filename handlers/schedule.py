@@ -38,13 +38,20 @@ def pick_day(ctx: Context) -> Text:
     return Text(text, quick_replies=navigation(ctx, agenda))
 
 
+def is_over(ctx: Context, session: Session) -> bool:
+    """The session has ended (by the event's clock): nothing left to remind anyone of."""
+    return session.end.timestamp() <= ctx.now
+
+
 def card(ctx: Context, session: Session) -> Card:
     topic = ctx.t(f"topic_{session.topic}")
-    buttons = [PostbackButton(ctx.t("remind_button"), REMIND.build(what="SESSION", target=session.id))]
+    buttons = [] if is_over(ctx, session) else [PostbackButton(ctx.t("remind_button"),
+                                                               REMIND.build(what="SESSION", target=session.id))]
     if session.live:
         buttons.append(UrlButton(ctx.t("schedule_watch"), session.live))
     buttons.append(UrlButton(ctx.t("schedule_calendar"), f"{ctx.settings.base_url}/agenda/{session.id}.ics"))
-    return Card(session.title[ctx.lang], f"{span(session, ctx.lang)} · {topic}", buttons=buttons)
+    over = f" · {ctx.t('schedule_over')}" if is_over(ctx, session) else ""
+    return Card(session.title[ctx.lang], f"{span(session, ctx.lang)} · {topic}{over}", buttons=buttons)
 
 
 def show_day(ctx: Context):

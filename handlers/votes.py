@@ -38,12 +38,14 @@ def cast(ctx: Context) -> Text:
     if poll is None or not (1 <= option <= len(poll.options)) or poll.state == "draft":
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
     if poll.state == "closed":
-        return Text(ctx.t("vote_closed", results=polls.results_text(poll, polls.tally(ctx.conn, poll), ctx.lang)))
+        return Text(ctx.t("vote_closed", results=polls.results_text(poll, polls.tally(ctx.conn, poll), ctx.lang)),
+                    quick_replies=ctx.menu())
     voter = ctx.pseudonym(polls.voter_scope(poll.id))
     outcome = polls.vote(ctx.conn, poll, "messenger", voter, option)
     current = polls.choice(ctx.conn, poll, "messenger", voter)
     key = {"counted": "vote_counted", "changed": "vote_changed", "unchanged": "vote_unchanged"}[outcome]
-    return Text(ctx.t(key, option=poll.options[current - 1][ctx.lang]))
+    # The menu after a vote: the chat goes on (a vote was a dead end, issue 18).
+    return Text(ctx.t(key, option=poll.options[current - 1][ctx.lang]), quick_replies=ctx.menu())
 
 
 def moderator_command(ctx: Context) -> Text:
@@ -59,7 +61,7 @@ def moderator_command(ctx: Context) -> Text:
         except ValueError as exc:
             return Text(str(exc))
         audit.record(ctx.conn, who, "poll_open", f"#{poll_id}, sent to {queued}")
-        return Text(f"poll {poll_id} is open; sent to {queued} people")
+        return Text(f"poll {poll_id} is open; sent to {queued} {'person' if queued == 1 else 'people'}")
     if action == "close":
         if not polls.set_state(ctx.conn, poll_id, "closed"):
             return Text(f"poll {poll_id} is not open")

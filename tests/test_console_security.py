@@ -135,7 +135,7 @@ def test_a_flood_of_refused_log_ins_writes_a_bounded_audit_with_a_summary(start_
     assert "from 1 address;" in summary[0]["detail"] and summary[0]["address"] == "203.0.113.11"
     post_form(bot, http, "/console/polls", "/console/polls", question_th="ทดสอบ", options="ก\nข")
     audit_page = http.get(f"{bot.url}/console/audit").text
-    assert "poll_create" in audit_page and "login_failed_summary" in audit_page  # actions stay in sight
+    assert "สร้างโหวต / Poll created" in audit_page and "Log-ins refused (summary)" in audit_page  # actions in sight
 
 
 # -- headers --------------------------------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def broken_faq(tmp_path: Path, old: str, new: str) -> Path:
 
 @pytest.mark.parametrize("old,new,entry,reason", [
     ('id = "dates"', 'id = "about"', "about", "duplicate id"),
-    ('answer.en = """The hackathon ran', 'answer.fr = """The hackathon ran', "dates", "answer.en is missing"),
+    ('answer.en = """The hackathon is on', 'answer.fr = """The hackathon is on', "dates", "answer.en is missing"),
     ('related = ["where", "length"]', 'related = ["where", "parking"]', "dates", "'parking' does not exist"),
     ('questions.en = [\n  "When is the hackathon?"', 'questions.en = [\n  42, "When is the hackathon?"', "dates", "questions.en"),
     ('id = "dates"', 'id = "Dates!"', "#2", "lower-case"),

@@ -131,14 +131,16 @@ def test_a_moved_session_tells_its_subscribers_and_a_removed_one_is_not_reminded
     assert len(reminders_for(bot, "9020")) == 1  # only the move notice: "soon" is gone, nobody follows "another"
 
 
-def test_my_reminders_lists_them_with_stop_buttons_and_stop_reminders_stops_all(chat):
-    chat.tap("9030", "🔔 เตือนฉัน", "REMIND:SESSION:opening")
-    chat.tap("9030", "🔔 หัวข้อนี้", "REMIND:TOPIC:3")
-    answer = chat.say("9030", "การแจ้งเตือนของฉัน")
-    assert "เปิดงาน MY BETTER COUNTRY HACKATHON #4" in texts(answer)[0] and "การเรียนการสอน" in texts(answer)[0]
+def test_my_reminders_lists_them_with_stop_buttons_and_stop_reminders_stops_all(start_bot, content):
+    write_agenda(content, soon(3600), session_id="opening")  # a session still to come
+    bot = start_bot(content_dir=content)
+    bot.tap("9030", "🔔 เตือนฉัน", "REMIND:SESSION:opening")
+    bot.tap("9030", "🔔 หัวข้อนี้", "REMIND:TOPIC:3")
+    answer = bot.say("9030", "การแจ้งเตือนของฉัน")
+    assert "ช่วงทดสอบ" in texts(answer)[0] and "การเรียนการสอน" in texts(answer)[0]
     stops = {q["payload"] for q in simulator.quick_replies_of(answer[-1])}
     assert {"UNREMIND:session:opening", "UNREMIND:topic:3", "UNREMIND:ALL"} <= stops
-    chat.tap("9030", "🔕", "UNREMIND:session:opening")
-    assert "เปิดงาน" not in texts(chat.say("9030", "my reminders"))[0]
-    assert "หยุดการแจ้งเตือน" in texts(chat.say("9030", "หยุดแจ้งเตือน"))[0]
-    assert "ยังไม่มีการแจ้งเตือน" in texts(chat.say("9030", "การแจ้งเตือนของฉัน"))[0]
+    bot.tap("9030", "🔕", "UNREMIND:session:opening")
+    assert "ช่วงทดสอบ" not in texts(bot.say("9030", "my reminders"))[0]
+    assert "หยุดการแจ้งเตือน" in texts(bot.say("9030", "หยุดแจ้งเตือน"))[0]
+    assert "ยังไม่มีการแจ้งเตือน" in texts(bot.say("9030", "การแจ้งเตือนของฉัน"))[0]

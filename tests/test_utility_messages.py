@@ -117,7 +117,7 @@ def test_without_an_approved_template_nothing_goes_and_the_reason_is_recorded_ev
     results = http.get(f"{bot.url}/console/broadcasts/{broadcast_id}.csv").text
     assert "11001" in results and "no approved template" in results
     dashboard = http.get(f"{bot.url}/console/").text
-    assert "NOT_CREATED" in dashboard and 'id="no-template">1<' in dashboard
+    assert "Not created at Meta" in dashboard and 'id="no-template">1<' in dashboard
 
 
 def test_a_template_meta_disables_without_telling_is_refused_once_then_not_used_and_the_operators_are_alerted(start_bot):

@@ -2,9 +2,13 @@
 
 Your lines go to `/webhook` as Messenger events; the bot's replies are read back from the fake Graph API and
 printed, their buttons and quick replies numbered (a number picks one). With no bot running at HOST:PORT, the
-command starts one itself.
+command starts one itself. A watcher thread prints what the bot sends on its own (a broadcast, a newly opened
+poll, a reminder) as it arrives, without waiting for the person to type.
 """
 from __future__ import annotations
+
+import threading
+import time
 
 import click
 import requests
@@ -31,6 +35,49 @@ class LocalChat:
         self.graph = simulator.FakeGraph(graph_url)
         self.choices: list[dict] = []
         self.last_id = max((m["id"] for m in self.graph.messages()), default=0)
+        self.lock = threading.Lock()  # the watcher and the prompt print and number choices one at a time
+        self.last_shown = 0.0  # monotonic time of the last message printed
+        self.waiting = False  # True while `say` waits for an answer (the watcher then prints no prompt)
+        self.asked_at = 0.0
+        self.stopped = threading.Event()
+        self.watcher: threading.Thread | None = None
+
+    def watch(self) -> "LocalChat":
+        """Start printing every message the bot sends this person, as it arrives (long polls of the fake)."""
+        self.watcher = threading.Thread(target=self._watch, name="chat-watcher", daemon=True)
+        self.watcher.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.watcher is not None:
+            self.watcher.join(timeout=5)
+
+    def _watch(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                batch = self.graph.messages(self.psid, after=self.last_id, wait=1.0)
+            except requests.RequestException:
+                self.stopped.wait(1.0)
+                continue
+            if batch:
+                self.show(batch)
+
+    def show(self, batch: list[dict], quiet: float = 0.8) -> None:
+        """Print a batch of the bot's messages; a new answer's choices replace the old numbering, as on a phone."""
+        with self.lock:
+            if time.monotonic() - self.last_shown > quiet:
+                self.choices = []
+                if not self.waiting:
+                    click.echo("")  # off the "you> " prompt the person is looking at
+            for message in batch:
+                if message["id"] <= self.last_id:
+                    continue
+                self.last_id = message["id"]
+                self.render(message["body"], message.get("rendered"))
+            self.last_shown = time.monotonic()
+            if not self.waiting:
+                click.echo("you> ", nl=False)
 
     def post(self, event: dict) -> None:
         response = self.webhook.post(simulator.page_body([event]))
@@ -38,7 +85,15 @@ class LocalChat:
             raise click.ClickException(f"the bot refused the message: HTTP {response.status_code} {response.text[:200]}")
 
     def say(self, line: str) -> bool:
-        """Send what the person typed (a choice number, a /command or text). False to quit."""
+        """Send what the person typed (a choice number, a /command or text) and show the answer. False to quit."""
+        with self.lock:  # from now on the watcher prints no prompt of its own, and an answer counts as one
+            self.asked_at, self.waiting = time.monotonic(), True
+        try:
+            return self._say(line)
+        finally:
+            self.waiting = False
+
+    def _say(self, line: str) -> bool:
         line, psid = line.strip(), self.psid
         if not line:
             return True
@@ -74,23 +129,22 @@ class LocalChat:
         self.show_replies()
         return True
 
-    def show_replies(self, first_wait: float = 8.0, quiet: float = 0.8) -> list[dict]:
-        """Print the bot's messages as they arrive, until it has been quiet for a moment."""
-        received, wait = [], first_wait
-        while True:
-            batch = self.graph.messages(self.psid, after=self.last_id, wait=wait)
-            if not batch:
-                break
-            if not received:  # a new answer: its choices replace the old numbering, as on a phone
-                self.choices = []
-            for message in batch:
-                self.last_id = max(self.last_id, message["id"])
-                received.append(message)
-                self.render(message["body"], message.get("rendered"))
-            wait = quiet
-        if not received:
+    def show_replies(self, first_wait: float = 15.0, quiet: float = 0.8) -> None:
+        """Wait for the answer to what was just sent (the watcher prints it), until the bot has been quiet for a
+        moment, so that the next line's number picks from this answer's choices."""
+        sent_at = self.asked_at
+        while time.monotonic() - sent_at < first_wait and self.last_shown < sent_at:
+            if self.watcher is None:  # no watcher (not started): fetch here
+                self.show(self.graph.messages(self.psid, after=self.last_id, wait=0.5))
+            else:
+                time.sleep(0.05)
+        if self.last_shown < sent_at:
             click.echo("bot> (no answer)")
-        return received
+        while time.monotonic() - self.last_shown < quiet:
+            if self.watcher is None:
+                self.show(self.graph.messages(self.psid, after=self.last_id, wait=0.2))
+            else:
+                time.sleep(0.05)
 
     def render(self, body: dict, rendered: str | None = None) -> None:
         """Print one Send API body; its buttons and quick replies become numbered choices. A utility message
@@ -148,8 +202,10 @@ def chat(psid: str, url: str | None) -> None:
             bot.fake_graph.state.webhook = {"url": f"{url}/webhook", "app_secret": bot.settings.app_secret}
         bot.start()
         click.echo(f"(no bot at the configured address: started one here on {url})")
-    session = LocalChat(url, graph_url, bot.settings.app_secret, psid)
-    click.echo(f"Chatting as {psid}. A number picks a choice; /start, /help, /quit.")
+    session = LocalChat(url, graph_url, bot.settings.app_secret, psid).watch()
+    # The bot's own fake Graph API, the one its replies really go to (not one this command's app made).
+    click.echo(f"Chatting as {psid} with the bot at {url} (its fake Graph API: {graph_url}). "
+               "A number picks a choice; /start, /help, /quit.")
     try:
         while True:
             try:
@@ -159,6 +215,7 @@ def chat(psid: str, url: str | None) -> None:
             if not session.say(line):
                 break
     finally:
+        session.stop()
         if server is not None:
             server.stop()
             bot.stop()

@@ -33,6 +33,7 @@ from flask import Flask
 from ..domain.clock import local_time
 from ..domain.moderators import SESSION_LIFETIME
 from . import auth, broadcasts, dashboard, faq_misses, handover, health, polls, questions  # noqa: F401  (the pages add their views)
+from . import words
 
 
 def install(app: Flask, secret_key: str, secure_cookies: bool) -> None:
@@ -51,3 +52,4 @@ def install(app: Flask, secret_key: str, secure_cookies: bool) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)
     app.add_template_filter(local_time, "localtime")
+    words.install(app)

@@ -15,7 +15,7 @@ from ..domain import moderators
 from ..domain.moderators import SESSION_LIFETIME
 from ..web import runtime as bot
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static")
 ACTIVITY_RESOLUTION = 60.0  # a session's last click is written at most once a minute
 CSP = ("default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -84,7 +84,7 @@ def login():
         address, now = request.remote_addr, time.time()
         with store.write() as conn:
             if moderators.locked_out(conn, name, address, now):
-                error, status = "too many failed log-ins: wait 15 minutes", 429
+                error, status = "เข้าสู่ระบบผิดหลายครั้งเกินไป กรุณารอ 15 นาที / Too many failed log-ins: wait 15 minutes", 429
                 moderators.refused(conn, name, address, error, now, tz)
             else:  # counted as a failure until the password checks out
                 moderators.attempt(conn, name, address, now)
@@ -95,7 +95,7 @@ def login():
                     token = moderators.logged_in(conn, name, address, now)
                     audit(name, "login", conn=conn)
                 else:
-                    error, status = "wrong name or password", 401
+                    error, status = "ชื่อหรือรหัสผ่านไม่ถูกต้อง / Wrong name or password", 401
                     moderators.refused(conn, name, address, error, now, tz)
         if error is None:
             session.clear()

@@ -10,6 +10,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from ..domain import broadcasts
 from ..domain.agenda import TOPICS
 from ..domain.segments import BroadcastError, Segment, estimate
+from . import words
 from .auth import audit, bot, bp, login_required
 
 
@@ -50,7 +51,8 @@ def broadcast_create():
                 event_update=form.get("event_update") == "1", link_url=form.get("link_url", ""),
                 link_title_th=form.get("link_title_th", ""), link_title_en=form.get("link_title_en", ""),
                 created_by=f"console:{session['moderator']}", templates=bot().content["message_templates"])
-            audit(session["moderator"], "broadcast_draft", f"#{broadcast_id} {segment}", conn=conn)
+            audit(session["moderator"], "broadcast_draft", f"#{broadcast_id} {words.say('segment', str(segment))}",
+                  conn=conn)
     except BroadcastError as exc:
         return _list_and_compose(form, error=str(exc)), 400
     return redirect(url_for("console.broadcast_page", broadcast_id=broadcast_id))
@@ -65,9 +67,9 @@ def broadcast_page(broadcast_id: int):
         abort(404)
     reach = estimate(conn, b.segment, b.event_update, bot().content["agenda"],
                      templates=bot().content["message_templates"])
-    labels = dict(segment_choices())
-    return render_template("console/broadcast.html", b=b, p=broadcasts.progress(conn, b.id), e=reach,
-                           segment_label=labels.get(str(b.segment), str(b.segment)), tz=bot().settings.tz,
+    states = {s: words.say("broadcast_state", s) for s in ("scheduled", "sending", "done", "cancelled", "missed")}
+    return render_template("console/broadcast.html", b=b, p=broadcasts.progress(conn, b.id), e=reach, states=states,
+                           tz=bot().settings.tz,
                            now=time.time(), reasons=broadcasts.skipped_reasons(conn, b.id))
 
 
@@ -113,7 +115,8 @@ def broadcast_send(broadcast_id: int):
     except BroadcastError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"ตั้งเวลาส่งแล้ว / Scheduled for {when_text}" if at else "กำลังส่ง / Sending", "ok")
+        if at:  # sent now: the page's own state and bar say so, and say when it is done (a notice would not)
+            flash(f"ตั้งเวลาส่งแล้ว / Scheduled for {when_text}", "ok")
     return redirect(url_for("console.broadcast_page", broadcast_id=broadcast_id))
 
 

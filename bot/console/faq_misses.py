@@ -25,7 +25,8 @@ from .auth import audit, bot, bp, login_required
 def faq_misses_page():
     rows = faq_misses.listing(bot().store.conn, days=7, limit=100)
     targets = content_edit.targets(bot().content["understanding"])
-    return render_template("console/faq_misses.html", rows=rows, targets=targets, moderator=session["moderator"])
+    return render_template("console/faq_misses.html", rows=rows, targets=targets, names=dict(targets),
+                           moderator=session["moderator"])
 
 
 def _reload() -> None:

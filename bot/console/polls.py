@@ -52,7 +52,7 @@ def poll_open(poll_id: int):
         flash(str(exc), "error")
     else:
         bot().wake_sender()
-        flash(f"เปิดโหวต #{poll_id} แล้ว ส่งถึง {queued} คน / Poll #{poll_id} open, sent to {queued} people", "ok")
+        flash(f"เปิดโหวต #{poll_id} แล้ว ส่งถึง {queued} คน / Poll #{poll_id} open, sent to {queued} {'person' if queued == 1 else 'people'}", "ok")
     return redirect(url_for("console.polls"))
 
 

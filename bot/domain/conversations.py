@@ -49,11 +49,14 @@ def _outgoing_text(request_json: str) -> str:
 
 
 def history(conn, psid: str, limit: int = 100) -> list[dict]:
-    """The conversation as the person saw it, oldest first: {at, mine, text} (+ status, by_person for the Page's)."""
+    """The conversation as the person saw it, oldest first: {at, mine, text} (+ status, by_person and by, the
+    moderator's name, for the Page's)."""
     items = [{"at": row["received_at"], "mine": False, "text": incoming_text(row["kind"], json.loads(row["event"]))}
              for row in inbox.history(conn, psid, limit)]
     items += [{"at": row["created_at"], "mine": True, "text": _outgoing_text(row["request"]), "status": row["status"],
-               "by_person": (row["batch"] or "").startswith("console:")} for row in outbox.history(conn, psid, limit)]
+               "by_person": (row["batch"] or "").startswith("console:"),
+               "by": (row["batch"] or "").removeprefix("console:") if (row["batch"] or "").startswith("console:") else None}
+              for row in outbox.history(conn, psid, limit)]
     return sorted(items, key=lambda item: item["at"])[-limit:]
 
 

@@ -79,3 +79,8 @@ def listing(conn: sqlite3.Connection, days: int = 7, limit: int = 100) -> list[d
     return [{**dict(row), "candidates": json.loads(row["candidates"]) if row["candidates"] else [],
              "language": textnorm.message_language(row["example"]) or row["language"] or "th"}
             for row in frequent(conn, days=days, limit=limit)]
+
+
+def times(conn: sqlite3.Connection, since: float) -> list[float]:
+    """When each miss since `since` happened (Unix times, in order): the dashboard's misses over time."""
+    return [r[0] for r in conn.execute("SELECT at FROM faq_misses WHERE at >= ? ORDER BY at", (since,))]

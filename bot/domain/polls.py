@@ -289,3 +289,8 @@ def forget_voters(conn: sqlite3.Connection, cutoff: float, limit: int | None) ->
         "UPDATE votes SET voter = NULL, comment_id = NULL WHERE id IN (SELECT v.id FROM votes v JOIN polls p "
         "ON p.id = v.poll_id WHERE p.state = 'closed' AND p.closed_at < ? AND (v.voter IS NOT NULL OR "
         "v.comment_id IS NOT NULL) LIMIT ?)", (cutoff, -1 if limit is None else limit)).rowcount
+
+
+def vote_times(conn: sqlite3.Connection, since: float) -> list[float]:
+    """When each vote counted now was first cast, since `since` (Unix times): the dashboard's votes per minute."""
+    return [r[0] for r in conn.execute("SELECT created_at FROM votes WHERE created_at >= ? ORDER BY created_at", (since,))]

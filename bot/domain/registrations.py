@@ -117,3 +117,8 @@ def registered() -> Who:
 def of_topic(topic_param: str) -> str:
     """The people who chose the topic `topic_param` (an SQL parameter) when registering, as a PSID subquery."""
     return f"SELECT psid FROM registrations WHERE topic = {topic_param}"
+
+
+def created_times(conn: sqlite3.Connection) -> list[tuple[float, str]]:
+    """(when, topic) of every registration, in order: the dashboard's registrations by day and topic."""
+    return [(r[0], r[1]) for r in conn.execute("SELECT created_at, topic FROM registrations ORDER BY created_at")]

@@ -3,6 +3,7 @@
     poll_results.py  a poll's live results for the stream and its audience (`/live/<id>`, `.json`, `.csv`, `/events`)
     questions.py     a session's approved questions for the stream (`/live/qa/<session>`, `.json`, `.csv`, `/events`)
     calendar.py      the agenda as a calendar feed (`/agenda.ics`, `/agenda/<id>.ics`)
+    overlay.py       the bars layout of results-like screens: a phone page and OBS overlays (full frame, lower third)
 
 A results-like screen is a `Screen` (bot/public_screens.py: its data, its page, who may see it), served to crowds
 by bot/public_server.py; the domain says when its data changed (`public_screens.changed`). A plain page is a
