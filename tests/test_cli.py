@@ -75,7 +75,7 @@ def test_without_a_page_token_it_runs_in_local_mode_and_says_so_first(tmp_path):
             except requests.ConnectionError:
                 return None
 
-        info = eventually(local_info, 15, 0.05, "the local bot did not answer")
+        info = eventually(local_info, 60, 0.05, "the local bot did not answer")  # slow to start on a loaded machine
         graph = simulator.FakeGraph(info["graph_api_url"])
         # The local bot answers a signed message (local mode's default app secret) through its own fake.
         simulator.Webhook(url, "local-app-secret").send(simulator.text("4001", "สวัสดี"))
