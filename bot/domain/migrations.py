@@ -15,6 +15,7 @@ from .. import forms, inbox, lease, public_screens, store
 from ..messenger import alerts, outbox, people, sender, utility_messages
 from ..store import Migration
 from . import audit, broadcasts, comment_invites, faq_misses, handover, moderators, polls, registrations, subscriptions
+from . import opinion_results, opinions
 
 
 def main(pseudonym_key: str | None) -> list[Migration]:
@@ -43,6 +44,8 @@ def main(pseudonym_key: str | None) -> list[Migration]:
         Migration("021 moderators, their sessions and failed log-ins, the audit log", lambda db: (
             moderators.schema(db), audit.schema(db))),
         Migration("022 audit log: whom an entry is about", audit.subjects),
+        Migration("023 opinion rounds, their statements and votes", opinions.schema),
+        Migration("024 opinion maps as last computed", opinion_results.schema),
     ]
 
 

@@ -44,3 +44,11 @@ DELETE_ANSWER = Payload("DATA:DELETE", answer=text)  # yes | no
 
 # -- moderators -------------------------------------------------------------------------------------------------------
 BROADCAST = Payload("BROADCAST", action=text, broadcast=text)  # SEND | DROP, the broadcast's id
+
+# -- opinion rounds (handlers/opinions.py) ----------------------------------------------------------------------------
+OPINIONS = Payload("OPINION")  # "share your view": the open rounds (or the one open)
+OPINION_ROUND = Payload("OPINION:ROUND", round=row_id)  # a round's next statement
+OPINION_VOTE = Payload("OPINION:VOTE", statement=row_id, vote=lambda value: small_int(value, -1, 1))  # +1 | -1 | 0
+OPINION_WRITE = Payload("OPINION:WRITE", round=row_id)  # write my own statement
+OPINION_STOP = Payload("OPINION:STOP", round=row_id)
+OPINION_STANDING = Payload("OPINION:STANDING")  # where do I stand?
