@@ -4,8 +4,16 @@ I stand?", erasure, and the operators' commands. In process (tests/in_process.py
 from __future__ import annotations
 
 import json
+import re
+import sys
+from pathlib import Path
+
+from sklearn.metrics import adjusted_rand_score
 
 from bot.messenger import simulator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from opinion_synth import planted_round  # noqa: E402
 
 TEXT = simulator.texts_of
 
@@ -133,3 +141,105 @@ def test_a_written_statement_is_moderated_flagged_and_its_author_told_when_it_go
     assert answered.count(near["statement"]) == 2 and answered.count(rude_one["statement"]) == 1  # the author's
     with chat.db() as conn:
         assert conn.execute("SELECT count(*) FROM opinion_statements WHERE author_psid IS NOT NULL").fetchone()[0] == 0
+
+
+def drive_planted_round(bot, planted, round_id: int, batch: int = 100) -> dict[str, str]:
+    """Every planted vote as a tapped quick reply, in batches as Facebook delivers them; {psid: participant}."""
+    ids = statement_ids(bot, round_id)
+    psid_of = {key: f"8{n:05d}" for n, key in enumerate(sorted(planted.group_of))}
+    events = [simulator.quick_reply(psid_of[key], "x", f"OPINION:VOTE:{ids[sid - 1]}:{vote}")
+              for key, sid, vote in planted.votes]
+    for start in range(0, len(events), batch):
+        bot.webhook.send(*events[start:start + batch])
+    bot.wait_idle(timeout=60)
+    return {psid: key for key, psid in psid_of.items()}
+
+
+def test_a_planted_round_voted_through_the_chat_gives_the_planted_groups_and_consensus(chat):
+    planted = planted_round(participants=150, groups=3, statements=20, consensus=3, seen=(9, 20), seed=2)
+    round_id = open_round(chat, "--title", "ทดสอบกลุ่ม | Planted", *[a for i in planted.statement_ids for a in
+                                                                 ("--statement", f"ข้อความที่ปลูกไว้ {i} | Planted statement {i}")])
+    participant_of = drive_planted_round(chat, planted, round_id)
+    assert len(chat.graph.messages()) >= len(planted.votes)  # every vote was answered
+
+    report = json.loads(cli(chat, "opinions", "report", str(round_id), "--json").output)
+    assert report["status"] == "ready" and len(report["groups"]) == 3
+    ids = statement_ids(chat, round_id)
+    assert {c["statement"] for c in report["consensus"]} == {ids[i - 1] for i in planted.consensus_ids}
+    assert all(c["direction"] == "agree" for c in report["consensus"])
+    # Each found group is one planted group: ask every counted participant where they stand.
+    found, truth = [], []
+    for psid, key in list(participant_of.items())[:60]:
+        answer = TEXT(chat.say(psid, "ฉันอยู่กลุ่มไหน"))[0]
+        if placed := re.search(r"คุณอยู่กลุ่ม ([A-Z]) ", answer):
+            found.append(placed[1])
+            truth.append(planted.group_of[key])
+    assert len(found) >= 50 and adjusted_rand_score(truth, found) >= 0.9
+    assert "ทุกกลุ่มเห็นตรงกันว่า" in answer
+    text = cli(chat, "opinions", "report", str(round_id), "--stored").output
+    assert "กลุ่ม A:" in text and "ทุกกลุ่มเห็นตรงกัน:" in text and "Every group agrees:" in text
+
+
+def test_groups_keep_their_letters_when_the_map_is_recomputed(chat):
+    planted = planted_round(participants=120, groups=2, statements=12, consensus=2, seen=(8, 12), seed=5,
+                            shares=(0.7, 0.3))
+    round_id = open_round(chat, "--title", "ทดสอบ | Test", *[a for i in planted.statement_ids for a in
+                                                         ("--statement", f"ข้อความที่ปลูกไว้ {i} | Planted statement {i}")])
+    participant_of = drive_planted_round(chat, planted, round_id)
+    before = json.loads(cli(chat, "opinions", "report", str(round_id), "--json").output)
+    assert [g["label"] for g in before["groups"]] == ["A", "B"]  # the larger first
+
+    def letters() -> dict[int, str]:
+        """Planted group -> the letter its members are told ("where do I stand?"), for a few of each."""
+        told = {}
+        for psid, key in participant_of.items():
+            if planted.group_of[key] not in told and (placed := re.search(r"group ([A-Z]) ", TEXT(chat.say(psid, "where do I stand"))[0])):
+                told[planted.group_of[key]] = placed[1]
+        return told
+
+    first = letters()
+    # New people join with the views of the smaller group (the same seed plants the same stances), until it is
+    # the larger: a map numbered by size would swap the letters; the people in each group keep theirs.
+    more = planted_round(participants=100, groups=2, statements=12, consensus=2, seen=(8, 12), seed=5, shares=(0.0, 1.0))
+    ids = statement_ids(chat, round_id)
+    chat.webhook.send(*[simulator.quick_reply(f"9{key}", "x", f"OPINION:VOTE:{ids[sid - 1]}:{vote}")
+                        for key, sid, vote in more.votes])
+    after = json.loads(cli(chat, "opinions", "report", str(round_id), "--json").output)
+    assert [g["label"] for g in after["groups"]] == ["B", "A"]  # B is now the larger
+    assert letters() == first
+
+
+def test_where_do_i_stand_before_enough_votes_asks_for_more(chat):
+    assert "ยังไม่ได้ร่วมแสดงความเห็น" in TEXT(chat.say("7050", "ฉันอยู่กลุ่มไหน"))[0]
+    round_id = small_round(chat, 9)
+    chat.tap("7050", "x", f"OPINION:VOTE:{statement_ids(chat, round_id)[0]}:1")
+    assert "ตอบอีก 6 ข้อ" in TEXT(chat.say("7050", "ฉันอยู่กลุ่มไหน"))[0]
+
+
+def test_erasure_removes_the_person_from_votes_statements_and_maps(chat):
+    planted = planted_round(participants=60, groups=2, statements=10, consensus=2, seen=(8, 10), seed=9)
+    round_id = open_round(chat, "--title", "ทดสอบ | Test", *[a for i in planted.statement_ids for a in
+                                                         ("--statement", f"ข้อความที่ปลูกไว้ {i} | Planted statement {i}")])
+    participant_of = drive_planted_round(chat, planted, round_id)
+    psid = next(iter(participant_of))
+    chat.tap(psid, "✍️", f"OPINION:WRITE:{round_id}")
+    summary = chat.say(psid, "ข้อเสนอของคนที่จะขอลบข้อมูลตัวเอง")[-1]
+    chat.tap(psid, "✅", quick(summary)["✅ ส่งเลย"])
+    cli(chat, "opinions", "report", str(round_id))
+    key = chat.runtime.privacy.pseudonym(f"opinion:{round_id}", psid)
+    votes_before = cli(chat, "opinions", "votes", str(round_id)).output
+    assert key in votes_before
+    with chat.db() as conn:
+        assert conn.execute("SELECT count(*) FROM opinion_maps WHERE result LIKE ?", (f"%{key}%",)).fetchone()[0] == 1
+
+    chat.say(psid, "ลบข้อมูล")
+    assert "ลบข้อมูลของคุณเรียบร้อย" in TEXT(chat.tap(psid, "🗑️ ลบเลย", "DATA:DELETE:yes"))[0]
+    votes_after = cli(chat, "opinions", "votes", str(round_id)).output
+    assert key not in votes_after and len(votes_after.splitlines()) == len(votes_before.splitlines()) - 1  # their
+    # statement's own vote went with it; every other vote still counts, under a key that names nobody
+    with chat.db() as conn:
+        for table in ("opinion_votes", "opinion_statements", "opinion_maps"):
+            rows = conn.execute(f"SELECT * FROM {table}").fetchall()
+            assert not any(key in str(v) or psid == str(v) for r in rows for v in tuple(r)), table
+        assert conn.execute("SELECT count(*) FROM opinion_statements WHERE text_th LIKE '%ขอลบข้อมูล%'").fetchone()[0] == 0
+    assert json.loads(cli(chat, "opinions", "report", str(round_id), "--json").output)["voters"] == 60
