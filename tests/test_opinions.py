@@ -243,3 +243,37 @@ def test_erasure_removes_the_person_from_votes_statements_and_maps(chat):
             assert not any(key in str(v) or psid == str(v) for r in rows for v in tuple(r)), table
         assert conn.execute("SELECT count(*) FROM opinion_statements WHERE text_th LIKE '%ขอลบข้อมูล%'").fetchone()[0] == 0
     assert json.loads(cli(chat, "opinions", "report", str(round_id), "--json").output)["voters"] == 60
+
+
+def test_through_the_signed_webhook_votes_become_a_map_on_the_job_queue_and_the_public_screen(bot):
+    """End to end: real HTTP, signed webhook, the runner's job queue computing the map, the public screen."""
+    import requests
+
+    from conftest import eventually
+
+    planted = planted_round(participants=40, groups=2, statements=10, consensus=2, seen=(8, 10), seed=2, drive_by=0)
+    made = cli(bot, "opinions", "create", "--title", "ทดสอบ | Test", *[a for i in planted.statement_ids for a in
+                                                                   ("--statement", f"ข้อความที่ปลูกไว้ {i} | Planted statement {i}")])
+    round_id = int(made.output)
+    assert requests.get(f"{bot.url}/live/opinions/{round_id}.json", timeout=10).status_code == 404  # a draft
+    cli(bot, "opinions", "open", str(round_id))
+    first = bot.say("8000", "ร่วมแสดงความเห็น")
+    assert "ข้อ 1 จาก 10" in TEXT(first)[-1]
+    ids = statement_ids(bot, round_id)
+    events = [simulator.quick_reply(f"8{key}", "x", f"OPINION:VOTE:{ids[sid - 1]}:{vote}") for key, sid, vote in planted.votes]
+    for start in range(0, len(events), 50):
+        assert bot.webhook.post(simulator.page_body(events[start:start + 50])).status_code == 200
+    bot.wait_idle(timeout=60)
+
+    def public() -> dict | None:
+        response = requests.get(f"{bot.url}/live/opinions/{round_id}.json", timeout=10)
+        snap = response.json() if response.status_code == 200 else None
+        return snap if snap and snap["status"] == "ready" and snap["counted"] == 40 else None
+
+    snap = eventually(public, timeout=60, message="the job queue did not compute the map")
+    assert {c["statement"] for c in snap["consensus"]} == {ids[0], ids[1]} and len(snap["groups"]) == 2
+    page = requests.get(f"{bot.url}/live/opinions/{round_id}?overlay=1", timeout=10).text
+    assert "ทุกกลุ่มเห็นตรงกันว่า" in page and "ข้อความที่ปลูกไว้ 1" in page and "transparent" in page
+    assert "Every group agrees" in requests.get(f"{bot.url}/live/opinions/{round_id}?lang=en", timeout=10).text
+    standing = TEXT(bot.say(f"8{sorted(planted.group_of)[0]}", "ฉันอยู่กลุ่มไหน"))[0]
+    assert re.search(r"คุณอยู่กลุ่ม [AB] \(\d+ คน\) จาก 2 กลุ่มความเห็น \(40 คน\)", standing)
