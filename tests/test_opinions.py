@@ -277,3 +277,45 @@ def test_through_the_signed_webhook_votes_become_a_map_on_the_job_queue_and_the_
     assert "Every group agrees" in requests.get(f"{bot.url}/live/opinions/{round_id}?lang=en", timeout=10).text
     standing = TEXT(bot.say(f"8{sorted(planted.group_of)[0]}", "ฉันอยู่กลุ่มไหน"))[0]
     assert re.search(r"คุณอยู่กลุ่ม [AB] \(\d+ คน\) จาก 2 กลุ่มความเห็น \(40 คน\)", standing)
+
+
+def test_moderators_run_a_round_from_the_console_and_read_its_groups_in_plain_words(bot):
+    from test_console import logged_in, post_form
+
+    http = logged_in(bot)
+    made = post_form(bot, http, "/console/opinions", "/console/opinions", topic="4", title="", statements="")
+    assert "ยังไม่เปิด" in made.text and "มาตรการควบคุมการระบาด ควรเป็นอย่างไร" in made.text
+    round_id = int(re.search(r"/console/opinions/(\d+)/open", made.text)[1])
+    post_form(bot, http, f"/console/opinions/{round_id}", f"/console/opinions/{round_id}/open")
+    assert "ข้อ 1 จาก 20" in TEXT(bot.say("8300", "ร่วมแสดงความเห็น"))[-1]
+    bot.tap("8300", "✍️", f"OPINION:WRITE:{round_id}")
+    summary = bot.say("8300", "ควรบังคับให้ทุกคนใส่หน้ากากเวลาออกนอกบ้าน")[-1]
+    bot.tap("8300", "✅", quick(summary)["✅ ส่งเลย"])
+
+    queue = http.get(f"{bot.url}/console/opinions").text
+    statement_id = int(re.search(r'id="statement-(\d+)"', queue)[1])
+    assert "ควรบังคับให้ทุกคนใส่หน้ากาก" in queue and "คล้ายกับ / close to" in queue and "การสวมหน้ากากในที่สาธารณะ" in queue
+    approved = post_form(bot, http, "/console/opinions", f"/console/opinions/statements/{statement_id}/approve",
+                         th="ควรบังคับให้ทุกคนใส่หน้ากากเวลาออกนอกบ้าน", en="Everyone should have to wear a mask outdoors.")
+    assert "เผยแพร่แล้ว / approved" in approved.text
+    assert "ความเห็นของคุณเผยแพร่แล้ว" in TEXT(bot.graph.wait_for(1, "8300", after=summary["id"]))[-1]
+
+    planted = planted_round(participants=40, groups=2, statements=21, consensus=3, seen=(10, 21), seed=2, drive_by=0)
+    ids = statement_ids(bot, round_id)
+    events = [simulator.quick_reply(f"8{key}", "x", f"OPINION:VOTE:{ids[sid - 1]}:{vote}") for key, sid, vote in planted.votes]
+    for start in range(0, len(events), 50):
+        bot.webhook.send(*events[start:start + 50])
+    bot.wait_idle(timeout=60)
+    post_form(bot, http, f"/console/opinions/{round_id}", f"/console/opinions/{round_id}/recompute")
+    from conftest import eventually
+
+    def mapped() -> str | None:
+        page = http.get(f"{bot.url}/console/opinions/{round_id}").text
+        return page if 'id="map"' in page and "· 40 คนตอบ 7 ข้อขึ้นไป" in page else None  # every vote in
+
+    page = eventually(mapped, timeout=60, message="the job queue did not compute the map")
+    assert page.count("<circle") == 40 and "กลุ่ม / Group A" in page and "กลุ่ม / Group B" in page
+    assert "ทุกกลุ่มเห็นตรงกัน / What every group agrees on" in page and "ประชาชนควรรู้ล่วงหน้า" in page
+    votes = http.get(f"{bot.url}/console/opinions/{round_id}/votes.csv")
+    assert votes.text.startswith("\ufeffvoter,statement,vote") and "8300" not in votes.text
+    assert http.get(f"{bot.url}/console/opinions/{round_id}.json").json()["counted"] == 40

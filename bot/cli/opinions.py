@@ -12,9 +12,7 @@
 """
 from __future__ import annotations
 
-import csv
 import json
-import sys
 
 import click
 from flask.cli import with_appcontext
@@ -179,6 +177,4 @@ def votes_command(round_id: int) -> None:
     """Every vote of the round as CSV (voter, statement, vote): voters by their one-way key of this round."""
     conn = runtime().store.conn
     _round(conn, round_id)
-    out = csv.writer(sys.stdout)
-    out.writerow(["voter", "statement", "vote"])
-    out.writerows(opinions.round_votes(conn, round_id))
+    click.echo(opinions.votes_csv(conn, round_id).lstrip("\ufeff"), nl=False)

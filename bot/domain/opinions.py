@@ -24,6 +24,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
+from ..csv_export import csv_document
 from ..messenger import people
 from ..messenger.outbox import enqueue
 from ..messenger.replies import Outgoing, Text
@@ -277,10 +278,21 @@ def progress(conn: sqlite3.Connection, round_id: int, voter: str) -> tuple[int, 
         "AND v.voter = ? WHERE s.round_id = ? AND s.status = 'approved'", (voter, round_id)).fetchone()
 
 
+def progress_of_round(conn: sqlite3.Connection, round_id: int) -> tuple[int, int]:
+    """(people who voted, votes) in a round."""
+    return tuple(conn.execute("SELECT count(DISTINCT voter), count(*) FROM opinion_votes WHERE round_id = ?",
+                              (round_id,)).fetchone())
+
+
 def round_votes(conn: sqlite3.Connection, round_id: int) -> list[tuple[str, int, int]]:
     """(voter, statement id, vote) of a round, in the order they were last cast (the analysis's input)."""
     return [tuple(r) for r in conn.execute(
         "SELECT voter, statement_id, vote FROM opinion_votes WHERE round_id = ? ORDER BY updated_at, id", (round_id,))]
+
+
+def votes_csv(conn: sqlite3.Connection, round_id: int) -> str:
+    """Every vote of the round as CSV (voter, statement, vote): voters by their one-way key of this round only."""
+    return csv_document(["voter", "statement", "vote"], round_votes(conn, round_id))
 
 
 def last_vote_at(conn: sqlite3.Connection, round_id: int) -> float | None:
