@@ -321,3 +321,10 @@ def test_moderators_run_a_round_from_the_console_and_read_its_groups_in_plain_wo
     votes = http.get(f"{bot.url}/console/opinions/{round_id}/votes.csv")
     assert votes.text.startswith("\ufeffvoter,statement,vote") and "8300" not in votes.text
     assert http.get(f"{bot.url}/console/opinions/{round_id}.json").json()["counted"] == 40
+
+
+def test_asking_in_other_words_opens_the_round_and_where_i_stand(chat):
+    small_round(chat, 3)
+    assert "ข้อ 1 จาก 3" in TEXT(chat.say("7060", "อยากมีส่วนร่วมออกความคิดเห็นเรื่องนี้ค่ะ"))[-1]
+    assert "Statement 1 of 3" in TEXT(chat.say("7061", "I'd like to have my say on the proposals"))[-1]
+    assert "ยังไม่ได้ร่วมแสดงความเห็น" in TEXT(chat.say("7062", "อยากรู้ว่าความเห็นเราเหมือนกลุ่มไหน"))[-1]
