@@ -328,3 +328,19 @@ def test_asking_in_other_words_opens_the_round_and_where_i_stand(chat):
     assert "ข้อ 1 จาก 3" in TEXT(chat.say("7060", "อยากมีส่วนร่วมออกความคิดเห็นเรื่องนี้ค่ะ"))[-1]
     assert "Statement 1 of 3" in TEXT(chat.say("7061", "I'd like to have my say on the proposals"))[-1]
     assert "ยังไม่ได้ร่วมแสดงความเห็น" in TEXT(chat.say("7062", "อยากรู้ว่าความเห็นเราเหมือนกลุ่มไหน"))[-1]
+
+
+def test_the_agencies_report_lists_each_round_with_its_people_groups_and_consensus(chat, tmp_path):
+    import openpyxl
+    from test_reports import data_rows
+
+    planted = planted_round(participants=40, groups=2, statements=10, consensus=2, seen=(8, 10), seed=2, drive_by=0)
+    round_id = open_round(chat, "--title", "ทดสอบรายงาน | Report test", *[a for i in planted.statement_ids for a in
+                                                                     ("--statement", f"ข้อความที่ปลูกไว้ {i} | Planted statement {i}")])
+    drive_planted_round(chat, planted, round_id)
+    cli(chat, "opinions", "report", str(round_id))
+    path = tmp_path / "report.xlsx"
+    assert cli(chat, "report", "--format", "xlsx", "--output", str(path)).exit_code == 0
+    [row] = data_rows(openpyxl.load_workbook(path)["ความเห็น Opinions"])
+    assert row[:6] == (round_id, "ทดสอบรายงาน", "Report test", 40, 10, 2)
+    assert sorted(row[6].split("\n")) == ["ข้อความที่ปลูกไว้ 1", "ข้อความที่ปลูกไว้ 2"]

@@ -162,6 +162,12 @@ def open_rounds(conn: sqlite3.Connection) -> list[Round]:
     return [Round.from_row(r) for r in conn.execute("SELECT * FROM opinion_rounds WHERE state = 'open' ORDER BY id")]
 
 
+def opened_between(conn: sqlite3.Connection, start: float, end: float) -> list[Round]:
+    """Rounds opened from `start` (included) to `end` (excluded), in that order (the agencies' report)."""
+    return [Round.from_row(r) for r in conn.execute(
+        "SELECT * FROM opinion_rounds WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at, id", (start, end))]
+
+
 def set_state(conn: sqlite3.Connection, round_id: int, state: str) -> bool:
     """draft -> open -> closed; False when the round is not in the state before."""
     before = {"open": "draft", "closed": "open"}[state]
