@@ -344,3 +344,25 @@ def test_the_agencies_report_lists_each_round_with_its_people_groups_and_consens
     [row] = data_rows(openpyxl.load_workbook(path)["ความเห็น Opinions"])
     assert row[:6] == (round_id, "ทดสอบรายงาน", "Report test", 40, 10, 2)
     assert sorted(row[6].split("\n")) == ["ข้อความที่ปลูกไว้ 1", "ข้อความที่ปลูกไว้ 2"]
+
+
+def test_past_the_retention_a_closed_rounds_voters_keys_become_random_and_its_map_stays(chat):
+    import time
+
+    planted = planted_round(participants=40, groups=2, statements=10, consensus=2, seen=(8, 10), seed=2, drive_by=0)
+    round_id = open_round(chat, "--title", "ทดสอบ | Test", *[a for i in planted.statement_ids for a in
+                                                         ("--statement", f"ข้อความที่ปลูกไว้ {i} | Planted statement {i}")])
+    drive_planted_round(chat, planted, round_id)
+    chat.tap("800000", "✍️", f"OPINION:WRITE:{round_id}")  # a statement left waiting, its author kept until decided
+    chat.tap("800000", "✅", quick(chat.say("800000", "ข้อเสนอที่ยังไม่มีใครตรวจเลย")[-1])["✅ ส่งเลย"])
+    cli(chat, "opinions", "close", str(round_id))
+    before = json.loads(cli(chat, "opinions", "report", str(round_id), "--json").output)
+    time.sleep(0.01)
+    assert cli(chat, "purge", "--days", "0").exit_code == 0
+    with chat.db() as conn:
+        keys = [r[0] for r in conn.execute("SELECT DISTINCT voter FROM opinion_votes")]
+        assert len(keys) == 40 and all(k.startswith("x1:") for k in keys)
+        assert conn.execute("SELECT count(*) FROM opinion_statements WHERE author_psid IS NOT NULL").fetchone()[0] == 0
+    after = json.loads(cli(chat, "opinions", "report", str(round_id), "--json").output)
+    assert [g["size"] for g in after["groups"]] == [g["size"] for g in before["groups"]]
+    assert after["consensus"] == before["consensus"]

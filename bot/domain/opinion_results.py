@@ -191,7 +191,7 @@ def _overall(item: dict) -> tuple[int, int]:
 def placement(conn: sqlite3.Connection, round_id: int, key: str) -> str | None:
     """The letter of the group `key` (a voter's pseudonym in the round) is in, as last computed, or None."""
     result = stored(conn, round_id)
-    if not result or key not in json.dumps(result["participants"]):
+    if not result:
         return None
     labels = result.get("labels") or []
     return next((labels[p["group"]] for p in result["participants"] if p["key"] == key), None)
