@@ -143,6 +143,12 @@ def test_a_written_statement_is_moderated_flagged_and_its_author_told_when_it_go
         assert conn.execute("SELECT count(*) FROM opinion_statements WHERE author_psid IS NOT NULL").fetchone()[0] == 0
 
 
+def planted_open_round(bot, planted, title: str) -> int:
+    """An open round of the planted statements, in their order ("ข้อความที่ปลูกไว้ 1" is planted statement 1)."""
+    return open_round(bot, "--title", title, *[a for i in planted.statement_ids for a in
+                                               ("--statement", f"ข้อความที่ปลูกไว้ {i} | Planted statement {i}")])
+
+
 def drive_planted_round(bot, planted, round_id: int, batch: int = 100) -> dict[str, str]:
     """Every planted vote as a tapped quick reply, in batches as Facebook delivers them; {psid: participant}."""
     ids = statement_ids(bot, round_id)
@@ -157,8 +163,7 @@ def drive_planted_round(bot, planted, round_id: int, batch: int = 100) -> dict[s
 
 def test_a_planted_round_voted_through_the_chat_gives_the_planted_groups_and_consensus(chat):
     planted = planted_round(participants=150, groups=3, statements=20, consensus=3, seen=(9, 20), seed=2)
-    round_id = open_round(chat, "--title", "ทดสอบกลุ่ม | Planted", *[a for i in planted.statement_ids for a in
-                                                                 ("--statement", f"ข้อความที่ปลูกไว้ {i} | Planted statement {i}")])
+    round_id = planted_open_round(chat, planted, "ทดสอบกลุ่ม | Planted")
     participant_of = drive_planted_round(chat, planted, round_id)
     assert len(chat.graph.messages()) >= len(planted.votes)  # every vote was answered
 
@@ -183,8 +188,7 @@ def test_a_planted_round_voted_through_the_chat_gives_the_planted_groups_and_con
 def test_groups_keep_their_letters_when_the_map_is_recomputed(chat):
     planted = planted_round(participants=120, groups=2, statements=12, consensus=2, seen=(8, 12), seed=5,
                             shares=(0.7, 0.3))
-    round_id = open_round(chat, "--title", "ทดสอบ | Test", *[a for i in planted.statement_ids for a in
-                                                         ("--statement", f"ข้อความที่ปลูกไว้ {i} | Planted statement {i}")])
+    round_id = planted_open_round(chat, planted, "ทดสอบ | Test")
     participant_of = drive_planted_round(chat, planted, round_id)
     before = json.loads(cli(chat, "opinions", "report", str(round_id), "--json").output)
     assert [g["label"] for g in before["groups"]] == ["A", "B"]  # the larger first
@@ -218,8 +222,7 @@ def test_where_do_i_stand_before_enough_votes_asks_for_more(chat):
 
 def test_erasure_removes_the_person_from_votes_statements_and_maps(chat):
     planted = planted_round(participants=60, groups=2, statements=10, consensus=2, seen=(8, 10), seed=9)
-    round_id = open_round(chat, "--title", "ทดสอบ | Test", *[a for i in planted.statement_ids for a in
-                                                         ("--statement", f"ข้อความที่ปลูกไว้ {i} | Planted statement {i}")])
+    round_id = planted_open_round(chat, planted, "ทดสอบ | Test")
     participant_of = drive_planted_round(chat, planted, round_id)
     psid = next(iter(participant_of))
     chat.tap(psid, "✍️", f"OPINION:WRITE:{round_id}")
@@ -335,8 +338,7 @@ def test_the_agencies_report_lists_each_round_with_its_people_groups_and_consens
     from test_reports import data_rows
 
     planted = planted_round(participants=40, groups=2, statements=10, consensus=2, seen=(8, 10), seed=2, drive_by=0)
-    round_id = open_round(chat, "--title", "ทดสอบรายงาน | Report test", *[a for i in planted.statement_ids for a in
-                                                                     ("--statement", f"ข้อความที่ปลูกไว้ {i} | Planted statement {i}")])
+    round_id = planted_open_round(chat, planted, "ทดสอบรายงาน | Report test")
     drive_planted_round(chat, planted, round_id)
     cli(chat, "opinions", "report", str(round_id))
     path = tmp_path / "report.xlsx"
@@ -350,8 +352,7 @@ def test_past_the_retention_a_closed_rounds_voters_keys_become_random_and_its_ma
     import time
 
     planted = planted_round(participants=40, groups=2, statements=10, consensus=2, seen=(8, 10), seed=2, drive_by=0)
-    round_id = open_round(chat, "--title", "ทดสอบ | Test", *[a for i in planted.statement_ids for a in
-                                                         ("--statement", f"ข้อความที่ปลูกไว้ {i} | Planted statement {i}")])
+    round_id = planted_open_round(chat, planted, "ทดสอบ | Test")
     drive_planted_round(chat, planted, round_id)
     chat.tap("800000", "✍️", f"OPINION:WRITE:{round_id}")  # a statement left waiting, its author kept until decided
     chat.tap("800000", "✅", quick(chat.say("800000", "ข้อเสนอที่ยังไม่มีใครตรวจเลย")[-1])["✅ ส่งเลย"])
