@@ -278,6 +278,8 @@ def test_through_the_signed_webhook_votes_become_a_map_on_the_job_queue_and_the_
     page = requests.get(f"{bot.url}/live/opinions/{round_id}?overlay=1", timeout=10).text
     assert "ทุกกลุ่มเห็นตรงกันว่า" in page and "ข้อความที่ปลูกไว้ 1" in page and "transparent" in page
     assert "Every group agrees" in requests.get(f"{bot.url}/live/opinions/{round_id}?lang=en", timeout=10).text
+    rows = requests.get(f"{bot.url}/live/opinions/{round_id}.csv", timeout=10).text.splitlines()
+    assert rows[0].lstrip("\ufeff").startswith("kind,group,statement") and sum(r.startswith("consensus,") for r in rows) == 2
     standing = TEXT(bot.say(f"8{sorted(planted.group_of)[0]}", "ฉันอยู่กลุ่มไหน"))[0]
     assert re.search(r"คุณอยู่กลุ่ม [AB] \(\d+ คน\) จาก 2 กลุ่มความเห็น \(40 คน\)", standing)
 
@@ -367,3 +369,12 @@ def test_past_the_retention_a_closed_rounds_voters_keys_become_random_and_its_ma
     after = json.loads(cli(chat, "opinions", "report", str(round_id), "--json").output)
     assert [g["size"] for g in after["groups"]] == [g["size"] for g in before["groups"]]
     assert after["consensus"] == before["consensus"]
+
+
+def test_rude_words_are_found_as_whole_words_in_thai_and_english_and_innocent_words_are_not():
+    from bot.domain.rude_words import find_rude_words
+
+    assert find_rude_words("รัฐบาลเหี้ยมาก") == ["เหี้ย"]
+    assert find_rude_words("This policy is SHIIIT, f*** it, sh1t") == ["shiiit", "sh1t"]
+    assert find_rude_words("ใส่หีบห่อให้ดี ตีนตุ๊กแกติดผนัง") == []  # "หีบ" is a box, "ตีนตุ๊กแก" a gecko's foot
+    assert find_rude_words("Scunthorpe and Essex should get relief") == []
