@@ -140,18 +140,19 @@ def write(ctx: Context) -> Text:
 def standing(ctx: Context) -> Text:
     keys = {r.id: ctx.pseudonym(opinions.voter_scope(r.id)) for r in opinions.rounds(ctx.conn)}
     voted_in = opinions.rounds_voted_in(ctx.conn, keys)
-    share = QuickReply(ctx.t("opinion_continue_button"), OPINIONS.build())
     if not voted_in:
-        return Text(ctx.t("opinion_standing_none"), quick_replies=[share] + ctx.menu())
+        return Text(ctx.t("opinion_standing_none"), quick_replies=ctx.menu())  # the menu offers "share your view"
     round_id = max(voted_in)  # the newest round they voted in
     report = opinion_results.report(ctx.conn, round_id)
+    more_of_it = [QuickReply(ctx.t("opinion_continue_button"), OPINION_ROUND.build(round=round_id))] \
+        if report["state"] == "open" else []
     title = report["title"][ctx.lang]
     label = opinion_results.placement(ctx.conn, round_id, keys[round_id])
     if label is None:
         voted, _ = opinions.progress(ctx.conn, round_id, keys[round_id])
         more = opinion_results.MIN_VOTES - voted
         key = "opinion_standing_more" if more > 0 else "opinion_standing_wait"
-        return Text(ctx.t(key, title=title, more=more), quick_replies=[share] + ctx.menu())
+        return Text(ctx.t(key, title=title, more=more), quick_replies=more_of_it + ctx.menu())
     group = next(g for g in report["groups"] if g["label"] == label)
 
     def lines(items) -> str:
@@ -160,7 +161,7 @@ def standing(ctx: Context) -> Text:
 
     return Text(ctx.t("opinion_standing", title=title, group=label, size=group["size"], groups=len(report["groups"]),
                       counted=report["counted"], distinctive=lines(group["distinctive"]),
-                      consensus=lines(report["consensus"])), quick_replies=[share] + ctx.menu())
+                      consensus=lines(report["consensus"])), quick_replies=more_of_it + ctx.menu())
 
 
 def register(bot) -> None:
