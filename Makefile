@@ -52,6 +52,7 @@ bench: $(STAMP) nginx
 	$(PY) bench/faq.py
 	$(PY) bench/faq.py --compare
 	$(PY) bench/opinions.py
+	$(PY) bench/opinions.py --route webhook
 	$(PY) bench/live_viewers.py
 
 # FAQ accuracy through the real webhook on the shared development questions (or FAQ_QUESTIONS=file.tsv).

@@ -12,6 +12,8 @@ from . import (broadcast_command, comments, fallback, faq, greeting, handover, l
 
 MODULES = (handover, language, greeting, registration, privacy, comments, schedule, reminders, votes,
            broadcast_command, moderator_stats, media, faq, understanding, fallback, template_status, questions)
+from . import opinions  # noqa: E402  (opinion rounds)
+MODULES += (opinions,)
 
 
 def register_all(bot) -> None:

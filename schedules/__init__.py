@@ -5,6 +5,7 @@
     poll_closer.py  polls that close by themselves
     retention.py    personal data past RETENTION_DAYS, every hour
     templates.py    utility templates' statuses while Meta decides (and, in local mode, created at start)
+    opinion_maps.py opinion rounds' maps, recomputed while they take votes and when a moderator asks
 
 Each exposes `register(bot)`, which adds its service to `bot.services`; what a job does to the data is the
 domain's (bot/domain/).
@@ -14,6 +15,8 @@ from __future__ import annotations
 from . import broadcasts, poll_closer, reminders, retention, templates
 
 MODULES = (reminders, poll_closer, broadcasts, templates, retention)
+from . import opinion_maps  # noqa: E402  (opinion rounds)
+MODULES += (opinion_maps,)
 
 
 def register_all(bot) -> None:

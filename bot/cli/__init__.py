@@ -13,6 +13,7 @@
     privacy.py        purge
     report.py         report
     moderators.py     add-moderator, remove-moderator
+    opinions.py       opinions create|open|close|list|statements|approve|report|votes
 
 `register(bot)` puts them on the runtime's registry (`bot.commands`); create_app adds that registry to `app.cli`.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from . import (agenda, broadcasts, chat, faq, handover, moderators, page, polls, privacy, questions, registrations, report,
                runner)
+from . import opinions
 
 
 def register(bot) -> None:
@@ -30,3 +32,4 @@ def register(bot) -> None:
         broadcasts.list_broadcasts, handover.handover_command, faq.faq_misses_command, privacy.purge_command,
         report.report_command, moderators.add_moderator, moderators.remove_moderator, *questions.COMMANDS,
     ])
+    bot.commands.append(opinions.opinions_command)

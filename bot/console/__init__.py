@@ -33,6 +33,7 @@ from flask import Flask
 from ..domain.clock import local_time
 from ..domain.moderators import SESSION_LIFETIME
 from . import auth, broadcasts, dashboard, faq_misses, handover, health, polls, questions  # noqa: F401  (the pages add their views)
+from . import opinions  # noqa: F401
 from . import words
 
 

@@ -21,6 +21,10 @@
     contact.py, clock.py   e-mail and phone numbers as people type them; moments as moderators read them
     reports/            the event's summary for agencies (Excel, PDF)
     opinion_map.py      the analysis of opinion rounds
+    opinions.py         opinion_rounds, opinion_statements, opinion_votes: rounds, the moderation queue, votes
+    opinion_results.py  opinion_maps: each round's map as last computed, stable group names, the report
+    opinion_seeds.py    seed statements per topic (content/opinions.toml)
+    rude_words.py       rude words in what people write (flagged for moderators)
 
 Handlers, scheduled jobs, the console, the public screens and the operators' commands use these; these use the
 engine and the Messenger platform below them, never the other way round.
@@ -29,10 +33,11 @@ from __future__ import annotations
 
 from . import (agenda, audit, broadcasts, comment_invites, faq_misses, handover, moderators, polls, questions,
                registrations, reports, subscriptions)
+from . import opinion_results, opinion_seeds, opinions
 
 # Each owns its tables (their migrations: migrations.py), and says what they keep about people.
 TABLE_OWNERS = (handover, registrations, comment_invites, subscriptions, polls, broadcasts, faq_misses, moderators,
-                audit, questions)
+                audit, questions, opinions, opinion_results)
 
 
 def register(bot) -> None:
@@ -41,3 +46,4 @@ def register(bot) -> None:
         owner.declare(bot.privacy)
     bot.content.add_loader("agenda", lambda directory: agenda.Agenda.load(directory, bot.settings.tz))
     bot.content.require_texts(*reports.REQUIRED)
+    bot.content.add_loader("opinion_seeds", opinion_seeds.load)

@@ -16,6 +16,7 @@ from ..messenger import alerts, outbox, people, sender, utility_messages
 from ..store import Migration
 from . import (audit, broadcasts, comment_invites, faq_misses, handover, moderators, polls, questions, registrations,
                subscriptions)
+from . import opinion_results, opinions
 
 
 def main(pseudonym_key: str | None) -> list[Migration]:
@@ -45,6 +46,8 @@ def main(pseudonym_key: str | None) -> list[Migration]:
             moderators.schema(db), audit.schema(db))),
         Migration("022 audit log: whom an entry is about", audit.subjects),
         Migration("023 questions for the speakers: Q&A sessions, questions, upvotes", questions.schema),
+        Migration("024 opinion rounds, their statements and votes", opinions.schema),
+        Migration("025 opinion maps as last computed", opinion_results.schema),
     ]
 
 

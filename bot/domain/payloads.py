@@ -51,3 +51,11 @@ QA_LIST = Payload("QA_LIST")  # the approved questions of the open sessions ("se
 QA_PAGE = Payload("QA_LIST", session=text, start=lambda value: small_int(value, 0, 10_000))  # a session's, from start
 QA_UP = Payload("QA_UP", question=row_id)  # 👍 a question
 QA_FOLLOW = Payload("QA_FOLLOW", question=row_id, token=text)  # a commenter follows their question in the chat
+
+# -- opinion rounds (handlers/opinions.py) ----------------------------------------------------------------------------
+OPINIONS = Payload("OPINION")  # "share your view": the open rounds (or the one open)
+OPINION_ROUND = Payload("OPINION:ROUND", round=row_id)  # a round's next statement
+OPINION_VOTE = Payload("OPINION:VOTE", statement=row_id, vote=lambda value: small_int(value, -1, 1))  # +1 | -1 | 0
+OPINION_WRITE = Payload("OPINION:WRITE", round=row_id)  # write my own statement
+OPINION_STOP = Payload("OPINION:STOP", round=row_id)
+OPINION_STANDING = Payload("OPINION:STANDING")  # where do I stand?

@@ -4,6 +4,7 @@
     questions.py     a session's approved questions for the stream (`/live/qa/<session>`, `.json`, `.csv`, `/events`)
     calendar.py      the agenda as a calendar feed (`/agenda.ics`, `/agenda/<id>.ics`)
     overlay.py       the bars layout of results-like screens: a phone page and OBS overlays (full frame, lower third)
+    opinion_consensus.py  an opinion round's consensus and groups (`/live/opinions/<round>`, `.json`, `.csv`, `/events`)
 
 A results-like screen is a `Screen` (bot/public_screens.py: its data, its page, who may see it), served to crowds
 by bot/public_server.py; the domain says when its data changed (`public_screens.changed`). A plain page is a
@@ -12,9 +13,11 @@ blueprint. `register(bot)` adds them to the runtime's registries (`bot.screens`,
 from __future__ import annotations
 
 from . import calendar, poll_results, questions
+from . import opinion_consensus
 
 
 def register(bot) -> None:
     bot.screens.add(poll_results.RESULTS)
     bot.screens.add(questions.QUESTIONS)
     bot.blueprints.append(calendar.bp)
+    bot.screens.add(opinion_consensus.CONSENSUS)

@@ -6,9 +6,9 @@ bot's writers). Each part has one function here; where a table's owner module al
 owner module, none here.
 
 What falls in the period: registrations by when they were confirmed; broadcasts by when they started sending
-(or were due); polls by when they were opened, with all their votes; FAQ misses by when they were asked.
-Questions for the speakers by when they were asked. Opinion rounds are empty until that feature exists: one
-function below will read its tables.
+(or were due); polls by when they were opened, with all their votes; opinion rounds by when they were opened,
+with their map as last computed; questions for the speakers by when they were asked; FAQ misses by when they were
+asked.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from bot.messenger import outbox
 from bot.messenger.utility_messages import NO_APPROVED_TEMPLATE
 
 from .. import broadcasts, faq_misses, polls, questions, registrations
+from .. import opinion_results, opinions
 from ..agenda import TOPICS
 from ..registrations import ROLES
 from ..segments import Segment
@@ -194,11 +195,16 @@ def gather_questions(conn, period: Period, labels: Labels, agenda=None) -> tuple
 
 
 def gather_opinions(conn, period: Period, labels: Labels) -> tuple[OpinionRound, ...]:
-    """Opinion rounds: participants, statements, opinion groups and consensus statements.
-
-    Opinion rounds do not exist yet, so there is nothing to read. When their tables do, read each round that
-    was open in the period here; the writers show it."""
-    return ()
+    """Opinion rounds opened in the period: people who voted, live statements, opinion groups and the consensus
+    statements (Thai, as published) of the map as last computed (bot/domain/opinion_results.py)."""
+    out = []
+    for found in opinions.opened_between(conn, *period.bounds):
+        report = opinion_results.report(conn, found.id)
+        voters, _ = opinions.progress_of_round(conn, found.id)
+        out.append(OpinionRound(id=found.id, title=Label(found.title["th"], found.title["en"]), participants=voters,
+                                statements=len(opinions.statements(conn, found.id, "approved")),
+                                groups=len(report["groups"]), consensus=tuple(c["text"]["th"] for c in report["consensus"])))
+    return tuple(out)
 
 
 # -- FAQ misses ------------------------------------------------------------------------------------------------
