@@ -43,7 +43,7 @@ def clean_env(tmp_path, **extra) -> dict:
 ])
 def test_a_bad_setting_stops_the_start_with_one_line_naming_it(tmp_path, env, named):
     for command in ([sys.executable, str(ROOT / "app.py")], FLASK + ["setup-profile"]):
-        run = subprocess.run(command, env=clean_env(tmp_path, **env), cwd=tmp_path, capture_output=True, text=True, timeout=30)
+        run = subprocess.run(command, env=clean_env(tmp_path, **env), cwd=tmp_path, capture_output=True, text=True, timeout=180)
         assert run.returncode == 2
         lines = run.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and named in lines[0], run.stderr
@@ -55,7 +55,7 @@ def test_a_broken_content_file_stops_the_start_naming_file_and_entry(tmp_path):
     texts = (content / "texts.toml").read_text()
     (content / "texts.toml").write_text(texts.replace('[fallback]\nth = "ขออภัยค่ะ', '[fallback]\nthx = "ขออภัยค่ะ'))
     run = subprocess.run([sys.executable, str(ROOT / "app.py")], env=clean_env(tmp_path, CONTENT_DIR=str(content)),
-                         cwd=tmp_path, capture_output=True, text=True, timeout=30)
+                         cwd=tmp_path, capture_output=True, text=True, timeout=180)
     assert run.returncode == 2
     assert "texts.toml" in run.stderr and "'fallback'" in run.stderr and "th is missing" in run.stderr
 
@@ -87,7 +87,7 @@ def test_without_a_page_token_it_runs_in_local_mode_and_says_so_first(tmp_path):
 
 def test_setup_profile_sets_the_page_profile_once(tmp_path, fake_graph):
     env = clean_env(tmp_path, PAGE_ACCESS_TOKEN=TOKEN, APP_SECRET=SECRET, VERIFY_TOKEN="v", GRAPH_API_URL=fake_graph.url)
-    first = subprocess.run(FLASK + ["setup-profile"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    first = subprocess.run(FLASK + ["setup-profile"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180)
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("updated: ")
     profile = fake_graph.state.messenger_profile
@@ -96,14 +96,14 @@ def test_setup_profile_sets_the_page_profile_once(tmp_path, fake_graph):
     assert all(len(g["text"]) <= 160 for g in profile["greeting"])
     menus = {m["locale"]: m for m in profile["persistent_menu"]}
     assert "LANG:switch" in [a["payload"] for a in menus["default"]["call_to_actions"]]
-    second = subprocess.run(FLASK + ["setup-profile"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    second = subprocess.run(FLASK + ["setup-profile"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180)
     assert second.stdout.startswith("unchanged")
     assert fake_graph.state.profile_posts == 1
 
 
 def test_setup_profile_reports_facebooks_refusal(tmp_path, fake_graph):
     env = clean_env(tmp_path, PAGE_ACCESS_TOKEN="expired", APP_SECRET=SECRET, VERIFY_TOKEN="v", GRAPH_API_URL=fake_graph.url)
-    run = subprocess.run(FLASK + ["setup-profile"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    run = subprocess.run(FLASK + ["setup-profile"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180)
     assert run.returncode != 0
     assert "code 190" in run.stderr and "expired" not in run.stderr + run.stdout
 
