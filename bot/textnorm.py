@@ -76,18 +76,28 @@ _STEMMER = snowballstemmer.stemmer("english")
 
 
 @lru_cache(maxsize=4096)
-def tokens(text: str) -> tuple[str, ...]:
-    """Word tokens of `text` without particles; cached, as the same questions come again and again.
-
-    English words are reduced to their stem (Snowball): "streamed" finds "stream", "retirees" "retire"."""
+def surface_tokens(text: str) -> tuple[str, ...]:
+    """Word tokens of `text` as written (normalised), without particles; cached, as the same questions come again
+    and again."""
     words = []
     text = plain(text)
     chunks = " ".join(_TRAILING_PARTICLES.sub("", chunk) for chunk in text.split())
     for token in word_tokenize(chunks, engine="newmm", keep_whitespace=False):
         token = token.strip()
         if token and token not in PARTICLES and token not in ENGLISH_FUNCTION_WORDS:
-            words.append(_STEMMER.stemWord(token) if _ENGLISH_WORD.fullmatch(token) else token)
+            words.append(token)
     return tuple(words)
+
+
+def stem(token: str) -> str:
+    """An English word's stem (Snowball): "streamed" finds "stream", "retirees" "retire"; other words unchanged."""
+    return _STEMMER.stemWord(token) if _ENGLISH_WORD.fullmatch(token) else token
+
+
+@lru_cache(maxsize=4096)
+def tokens(text: str) -> tuple[str, ...]:
+    """`surface_tokens` with English words reduced to their stem."""
+    return tuple(stem(token) for token in surface_tokens(text))
 
 
 def language_of(text: str) -> str | None:
