@@ -318,6 +318,10 @@ class FaqIndex:
         stems = tuple(self._english_typo(w) for w in textnorm.surface_tokens(text))
         return tuple(w for word in self._glue(self._canonical(stems)) for w in self._correct(word))
 
+    def information(self, words: tuple[str, ...]) -> float:
+        """How much the known words of a message say: their rarity summed (0 when it has none)."""
+        return sum(self.idf[w] for w in set(words) if w in self.idf)
+
     def search(self, text: str) -> tuple[list[Match], float, float, float]:
         """Entries best first; the share of the question's weight the FAQ knows; how informative that part is;
         and the share the event's own entries know (not counting words only out-of-scope examples have)."""
