@@ -280,9 +280,10 @@ class FaqIndex:
         found = process.extractOne(token, self._english_words, scorer=fuzz.ratio, score_cutoff=ENGLISH_TYPO_CUTOFF)
         return self._english[found[0]] if found else stemmed
 
-    def _glue(self, words: tuple[str, ...]) -> tuple[str, ...]:
+    def _glue(self, words: tuple[str, ...], known=None) -> tuple[str, ...]:
         """A mistyped Thai word is cut by segmentation into pieces ("ลงทะเบีนย" -> "ลง", "ทะ", "เบีนย"): two to
         four neighbours, one of them unknown, glued back when they spell a known word nearly the same."""
+        known = self.idf if known is None else known
         out: list[str] = []
         i = 0
         while i < len(words):
@@ -292,14 +293,14 @@ class FaqIndex:
                     window = words[i:i + size]
                     if len(window) < size or not all(textnorm.language_of(w) == "th" for w in window):
                         continue
-                    if all(w in self.idf for w in window):
+                    if all(w in known for w in window):
                         continue
                     glued = "".join(window)
                     found = process.extractOne(glued, self._thai_words, scorer=fuzz.ratio,
                                                score_cutoff=THAI_MERGE_CUTOFF)
                     # By sound only when every piece is unknown or one is a stray letter ("ส" + "มัก" sounds like
                     # "สมัคร"); "ตาราง" + "กิจ" sounds like "ตารางวา".
-                    pieces = all(w not in self.idf for w in window) or any(len(w) == 1 for w in window)
+                    pieces = all(w not in known for w in window) or any(len(w) == 1 for w in window)
                     sounds_like = self._sounds_like(glued) if pieces and not found else None
                     if sounds_like:
                         found = (sounds_like, THAI_MERGE_CUTOFF)
@@ -312,6 +313,23 @@ class FaqIndex:
                 out.append(words[i])
                 i += 1
         return tuple(out)
+
+    def corrected(self, text: str) -> str:
+        """The message as written, its typos corrected like `words` does (English against the examples' words,
+        Thai pieces glued back or matched by sound), for what reads whole sentences (the sentence embedding, the
+        character n-grams): "sechdule pls" -> "schedule pls", "ลงทะเบีนยยังไง" -> "ลงทะเบียน ยังไง"."""
+        out = []
+        for token in textnorm.surface_tokens(text):
+            if (_ENGLISH.fullmatch(token) and len(token) >= TYPO_MIN_LENGTH and textnorm.stem(token) not in self.idf
+                    and token not in self._synonyms):
+                found = process.extractOne(token, self._english_words, scorer=fuzz.ratio,
+                                           score_cutoff=ENGLISH_TYPO_CUTOFF)
+                token = found[0] if found else token
+            out.append(token)
+        known = self.idf.keys() | self._synonyms.keys()
+        glued = self._glue(tuple(out), known)
+        return " ".join(w if w in known or textnorm.language_of(w) != "th" else (self._sounds_like(w) or w)
+                        for w in glued)
 
     def words(self, text: str) -> tuple[str, ...]:
         """The question's words as the index knows them (synonyms applied, compounds split, typos corrected)."""

@@ -2,7 +2,8 @@
 
 The labels are the FAQ entries, the feature intents ("@register", ...) and out of scope (content/faq.toml's
 [out_of_scope] examples, a class of its own). Each message becomes three views, side by side in one sparse vector:
-- meaning: its sentence embedding (bot/embedding.py; paraphrases, slang, English in Thai word order);
+- meaning: its sentence embedding (bot/embedding.py; paraphrases, slang, English in Thai word order), averaged with
+  the embedding of the message with its typos corrected (bot/faq.py `FaqIndex.corrected`);
 - characters: TF-IDF of character 2- to 5-grams within words of the normalised text, robust to typos and to Thai
   written without spaces ("ตารางงนา" still shares "ตาราง" with "ตารางงาน");
 - words: TF-IDF of the words as the lexical index reads them (particles dropped, synonyms, typos corrected, English
@@ -44,13 +45,14 @@ class Settings:
     """How the classifier is built (chosen by measurement: bench/faq.py --classifiers)."""
 
     c: float = 1.0  # LinearSVC's regularisation: higher fits the examples more closely
-    meaning_weight: float = 1.0  # the embedding's share of the vector, against the two TF-IDF views (each 1)
+    meaning_weight: float = 2.0  # the embedding's share of the vector, against the two TF-IDF views (each 1)
     char_ngrams: tuple[int, int] = (2, 5)
+    chars_weight: float = 1.0
     words_weight: float = 1.0
     temperature: float = 4.0  # softmax(temperature x score): calibrated on paraphrases
 
 
-def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     z = scores * temperature
     z -= z.max(axis=-1, keepdims=True)
     e = np.exp(z)
@@ -64,11 +66,14 @@ class IntentClassifier:
     encoder (rows L2-normalised)."""
 
     def __init__(self, examples: Sequence[tuple[str, str]], words: Callable[[str], tuple[str, ...]],
-                 embed: Callable[[list[str]], np.ndarray], out_of_scope: str, settings: Settings = Settings()):
+                 embed: Callable[[list[str]], np.ndarray], out_of_scope: str, settings: Settings = Settings(),
+                 corrected: Callable[[str], str] | None = None):
         self.settings, self.out_of_scope = settings, out_of_scope
         self._words, self._embed = words, embed
+        self._corrected = corrected or _plain
         labels = [label for label, _ in examples]
         texts = [text for _, text in examples]
+        meaning = self._meaning(texts)
         tokens = [words(t) for t in texts]
         # A word no other example has counts as unknown in its example (see the module's doc).
         seen = Counter(w for ws in tokens for w in set(ws))
@@ -78,8 +83,8 @@ class IntentClassifier:
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(lo, hi), sublinear_tf=True, dtype=np.float32)
         self._wordvec = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, dtype=np.float32)
         x = sparse.hstack([
-            sparse.csr_matrix(self._embed([_plain(t) for t in texts]) * settings.meaning_weight),
-            self._chars.fit_transform([_plain(t) for t in texts]),
+            sparse.csr_matrix(meaning * settings.meaning_weight),
+            self._chars.fit_transform([_plain(t) for t in texts]) * settings.chars_weight,
             self._wordvec.fit_transform(word_docs) * settings.words_weight,
         ]).tocsr()
         self._model = LinearSVC(C=settings.c, class_weight="balanced").fit(x, labels)
@@ -99,12 +104,17 @@ class IntentClassifier:
                 out.append(UNKNOWN_WORD)
         return " ".join(out)
 
+    def _meaning(self, texts: list[str]) -> np.ndarray:
+        """The embedding of each text as written and of its typos corrected ("sechdule pls" is junk to the
+        model, "schedule" is not), averaged; the same as the first for a text without typos."""
+        both = self._embed([_plain(t) for t in texts]) + self._embed([self._corrected(t) or _plain(t) for t in texts])
+        return both / np.maximum(np.linalg.norm(both, axis=1, keepdims=True), 1e-9)
+
     def _vector(self, text: str):
-        plain = _plain(text)
         words = self._word_doc(self._words(text))
         return sparse.hstack([
-            sparse.csr_matrix(self._embed([plain]) * self.settings.meaning_weight),
-            self._chars.transform([plain]),
+            sparse.csr_matrix(self._meaning([text]) * self.settings.meaning_weight),
+            self._chars.transform([_plain(text)]) * self.settings.chars_weight,
             self._wordvec.transform([words]) * self.settings.words_weight,
         ]).tocsr()
 
@@ -116,7 +126,7 @@ class IntentClassifier:
         return scores
 
     def probabilities(self, text: str) -> dict[str, float]:
-        return dict(zip(self.labels, _softmax(self.scores(text), self.settings.temperature).tolist()))
+        return dict(zip(self.labels, softmax(self.scores(text), self.settings.temperature).tolist()))
 
 
 def _plain(text: str) -> str:
