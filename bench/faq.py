@@ -337,11 +337,11 @@ def calibrate_classifier(c: Classified, settings: Settings, indices=None) -> tup
     best = (None, -1e9)
     base = PARAMS["hybrid"]
     for temperature in (2.0, 3.0, 4.0, 6.0):
-        for answer_at, margin, unsure_at, vague_information, sure_at in itertools.product(
+        for answer_at, margin, unsure_at, oos_within, vague_information, sure_at in itertools.product(
                 (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7), (0.0, 0.1, 0.2), (0.1, 0.15, 0.2),
-                (0.0, 2.0), (0.8, 0.9)):
+                (0.0, 0.05, 0.1, 0.15), (0.0, 2.0), (0.8, 0.9)):
             params = replace(base, answer_at=answer_at, margin=margin, unsure_at=min(unsure_at, answer_at),
-                             vague_information=vague_information, sure_at=sure_at,
+                             oos_within=oos_within, vague_information=vague_information, sure_at=sure_at,
                              classifier=replace(settings, temperature=temperature))
             v = value(c, replay_classified(c, params, indices), indices)
             if v > best[1]:

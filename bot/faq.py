@@ -320,8 +320,10 @@ class FaqIndex:
         character n-grams): "sechdule pls" -> "schedule pls", "ลงทะเบีนยยังไง" -> "ลงทะเบียน ยังไง"."""
         out = []
         for token in textnorm.surface_tokens(text):
-            if (_ENGLISH.fullmatch(token) and len(token) >= TYPO_MIN_LENGTH and textnorm.stem(token) not in self.idf
-                    and token not in self._synonyms):
+            if token in self._synonyms:  # a chat spelling of the content's ("wen" -> "when", "ตัง" -> "เงิน")
+                out.extend(self._synonyms[token])
+                continue
+            if _ENGLISH.fullmatch(token) and len(token) >= TYPO_MIN_LENGTH and textnorm.stem(token) not in self.idf:
                 found = process.extractOne(token, self._english_words, scorer=fuzz.ratio,
                                            score_cutoff=ENGLISH_TYPO_CUTOFF)
                 token = found[0] if found else token

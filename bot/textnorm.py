@@ -42,11 +42,12 @@ ENGLISH_FUNCTION_WORDS = frozenset("""
 a an the is are am was were be been being do does did i you we they he she it its this that these those to of
 in on for at by with and or me my our your us there here can could would should will shall may might must
 just please so if s t
+u r ur tho
 """.split())
 
 PARTICLES = frozenset("""
 ครับ ครับผม คับ ค่ะ คะ ค่า คร่า จ้า จ้ะ จ๊ะ จ๋า นะ นะคะ นะครับ น้า น่ะ ฮะ ฮับ งับ อ่ะ อะ เหรอ หรอ เนี่ย
-นั่น ล่ะ ละ สิ ซิ จ๊ะ แอดมิน แอด admin ad bot บอท please pls plz hi hello
+นั่น ล่ะ ละ สิ ซิ จิ จ๊ะ แอดมิน แอด admin ad bot บอท please pls plz hi hello
 """.split())
 
 

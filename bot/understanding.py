@@ -74,6 +74,7 @@ class ClassifierParams:
     margin: float  # ... and its lead over the runner-up
     unsure_at: float  # at least this (and no answer): "did you mean"
     choice_at: float  # a label is offered among the choices from this probability
+    oos_within: float = 0.0  # declined when out of scope comes within this of the best label's probability
     about_now_at: float = 1.0  # a question about today/tomorrow gets an FAQ fact only at this probability
     # A message of known words that say this little ("hackathon", "งาน", "ใคร": the rarity of its words summed)
     # is asked about, not answered, unless the model is at least `sure_at` sure.
@@ -109,8 +110,8 @@ class Params:
 # most right answers less 3 per wrong one, 6 per answer to a question outside the event, plus half a point per
 # "did you mean" that offers the right choice).
 PARAMS = {
-    "hybrid": ClassifierParams(answer_at=0.3, margin=0.0, unsure_at=0.1, choice_at=0.1, about_now_at=0.7,
-                               vague_information=2.0, sure_at=0.8,
+    "hybrid": ClassifierParams(answer_at=0.3, margin=0.0, unsure_at=0.1, choice_at=0.1, oos_within=0.15,
+                               about_now_at=0.7, vague_information=2.0, sure_at=0.8,
                                classifier=intent_classifier.Settings(temperature=2.0)),
     # unsure_at and oos_floor are set lower than calibrated (0.57, 0): the calibration scores a polite decline and
     # a "did you mean" alike for a question it cannot answer, but a person who mistyped "สมัคยังไงอ่ะ" is better
@@ -307,7 +308,7 @@ def decide_classified(probabilities: dict[str, float], exact: str | None, vague:
     shown = tuple(labels[:3])
     best = labels[0]
     margin = best.score - (labels[1].score if len(labels) > 1 else 0.0)
-    if probabilities.get(OUT_OF_SCOPE, 0.0) >= best.score:
+    if probabilities.get(OUT_OF_SCOPE, 0.0) >= best.score - p.oos_within:
         return Reading("none", shown, "out of scope", margin)
     if about_now and not best.is_intent and best.score < p.about_now_at:
         return Reading("none", shown, "about now", margin)
