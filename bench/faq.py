@@ -290,7 +290,7 @@ class Classified:
 
 def classify_all(u: Understanding, questions: list[Question]) -> Classified:
     u.prepare()
-    model = u._classifier
+    model = u.model
     rows, words, exact, information, about_now = [], [], [], [], []
     for q in questions:
         has_words = textnorm.message_language(q.text) is not None
@@ -372,7 +372,7 @@ def calibrate(folds: int = 2, seed: int = 14) -> ClassifierParams:
 def knn_scores(u: Understanding, questions: list[Question], k: int = 5, sharpness: float = 10.0) -> np.ndarray:
     """A nearest-neighbour vote (the lever measured against the classifier): the `k` examples closest in meaning,
     each voting exp(sharpness x cosine) for its label; as log-probabilities, in the classifier's label order."""
-    labels = u._classifier.labels
+    labels = u.model.labels
     sentences = u._labelled_sentences
     vectors = u.encoder.encode([textnorm.plain(t) or t for _, t in sentences])
     owner = np.array([labels.index(label) for label, _ in sentences])

@@ -88,7 +88,7 @@ class IntentClassifier:
             self._wordvec.fit_transform(word_docs) * settings.words_weight,
         ]).tocsr()
         self._model = LinearSVC(C=settings.c, class_weight="balanced").fit(x, labels)
-        self.labels: list[str] = list(self._model.classes_)
+        self.labels: list[str] = [str(label) for label in self._model.classes_]
 
     def _word_doc(self, words: tuple[str, ...]) -> str:
         """The words view: known words as they are, any other as the unknown-word token, except numbers (one

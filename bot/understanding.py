@@ -271,6 +271,11 @@ class Understanding:
                       params=self.params)
 
 
+    @property
+    def model(self) -> intent_classifier.IntentClassifier | None:
+        """The trained classifier (None before `prepare()`, and for the other methods)."""
+        return self._classifier
+
     def probabilities(self, text: str) -> dict[str, float]:
         """Each label's probability (the classifier), out_of_scope included."""
         self.prepare()
