@@ -16,15 +16,17 @@ from typing import Mapping
 from flask import Flask
 
 import handlers
-from bot import cli, console, logs, ops, public_screens, public_server, web_simulator, webhook
+import schedules
+from bot import cli, console, domain, logs, public_server, screens, web
 from bot.config import ConfigError, Settings
+from bot.domain import migrations
 from bot.content import Content, ContentError
 from bot.dispatcher import Dispatcher
-from bot.fake_graph import FakeGraphServer
-from bot.graph import GraphClient
 from bot.http_server import AsgiServer
-from bot.inbox import staging_schema
 from bot.keyfile import kept_secret
+from bot.messenger import web_simulator, webhook
+from bot.messenger.fake_graph import FakeGraphServer
+from bot.messenger.graph import GraphClient
 from bot.numbers import BoundedIntConverter
 from bot.runtime import BotRuntime
 from bot.store import Store
@@ -32,7 +34,9 @@ from bot.store import Store
 log = logging.getLogger("bot")
 
 
-def create_app(settings: Settings | Mapping[str, str] | None = None) -> Flask:
+def create_app(settings: Settings | Mapping[str, str] | None = None, graph: GraphClient | None = None) -> Flask:
+    """`graph`: the Graph API client to use instead of one for GRAPH_API_URL (the in-process test fixture passes
+    the fake Graph API's own, answered without a socket)."""
     if settings is None:
         # Settings from the environment: this is a real start (python app.py, gunicorn, flask CLI), so a bad
         # setting or content file stops it with one line naming it, not a traceback.
@@ -43,10 +47,10 @@ def create_app(settings: Settings | Mapping[str, str] | None = None) -> Flask:
             raise SystemExit(2)
     if not isinstance(settings, Settings):
         settings = Settings.from_mapping(settings)
-    return _create_app(settings)
+    return _create_app(settings, graph)
 
 
-def _create_app(settings: Settings) -> Flask:
+def _create_app(settings: Settings, graph: GraphClient | None = None) -> Flask:
     if not settings.pseudonym_key:  # resolved before the logs are set up, so that they scrub it too
         settings = settings.with_overrides(pseudonym_key=kept_secret(settings.database_path.parent / "pseudonym.key"))
     logs.configure(settings.log_level, settings.secrets())
@@ -63,18 +67,20 @@ def _create_app(settings: Settings) -> Flask:
     store = Store(settings.database_path)
     # The webhook's own staging database beside the main one (see bot/inbox.py).
     path = settings.database_path
-    staging = Store(path.with_name(f"{path.stem}.ingest{path.suffix or '.sqlite3'}"), schema=staging_schema)
+    staging = Store(path.with_name(f"{path.stem}.ingest{path.suffix or '.sqlite3'}"))
     content = Content(settings.content_dir)
-    client = GraphClient(settings.graph_api_url, settings.page_access_token or "local-token",
-                         timeout=settings.graph_timeout_seconds, pool_size=settings.effective_send_concurrency)
+    client = graph or GraphClient(settings.graph_api_url, settings.page_access_token or "local-token",
+                                  timeout=settings.graph_timeout_seconds, pool_size=settings.effective_send_concurrency)
     bot = BotRuntime(settings, store, staging, content, Dispatcher(), client)
     bot.fake_graph = fake
     try:
-        handlers.register_all(bot)
-        store.add_migration(console.schema)
-        store.add_migration(public_screens.schema)
-        store.migrate()
-        staging.migrate()
+        domain.register(bot)  # the event's tables and content
+        handlers.register_all(bot)  # conversation features
+        schedules.register_all(bot)  # scheduled jobs
+        screens.register(bot)  # public pages
+        cli.register(bot)  # operators' commands
+        store.migrate(migrations.main(settings.pseudonym_key))
+        staging.migrate(migrations.STAGING)
         content.load()
     except BaseException:
         if fake is not None:
@@ -90,11 +96,11 @@ def _create_app(settings: Settings) -> Flask:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.config["MAX_CONTENT_LENGTH"] = webhook.MAX_BODY
-    app.extensions["bot"] = bot
+    web.attach(app, bot)
     app.register_blueprint(webhook.bp)
-    app.register_blueprint(ops.bp)
-    cli.register(app)
-    console.install(app, bot)
+    console.install(app, settings.console_secret_key or kept_secret(settings.database_path.parent / "console.key"),
+                    secure_cookies=settings.base_url.startswith("https://"))
+    app.extensions["csrf"].exempt(webhook.bp)  # Facebook signs its posts; it cannot send our token
     for command in bot.commands:
         app.cli.add_command(command)
     for blueprint in bot.blueprints:
@@ -119,7 +125,7 @@ def main() -> None:
     """Serve everything on HOST:PORT from one process: the public screens on an event loop (a results page's
     viewers hold no thread), every other path in the Flask app on a pool of threads."""
     app = create_app()
-    bot = app.extensions["bot"]
+    bot = web.of(app)
     settings = bot.settings
     bot.start()
     screens = public_server.with_bot(bot, app)

@@ -11,13 +11,12 @@ answering, with less headroom). Set BOT_RUNNER=0 to let the web workers run the 
 It also starts the **public-screens server** (`flask --app app public-screens`, bot/public_server.py) on
 HOST:PUBLIC_PORT, at a lower CPU priority still: results pages and their live streams for the audience, on an
 event loop, so no viewer ever holds one of these workers' threads. nginx sends `/live/` there
-(deploy/nginx/opengov-bot.conf). It is started again if it dies (not when stopped with SIGTERM). Set
+(deploy/nginx/opengov-bot.conf). It is started again whenever it ends while gunicorn runs. Set
 PUBLIC_SCREENS=0 to run it yourself.
 Settings come from the environment / .env like the bot's own.
 """
 import gc
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -31,6 +30,10 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 75  # Facebook keeps connections open between deliveries
 accesslog = None  # the bot logs its own structured events; an access log line per webhook is noise
+# gunicorn 25.1+ opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl), shared by every
+# gunicorn of that user, and stops and restarts its thread around every fork() the master makes, ours included.
+# We do not use `gunicornc`; two bots on one machine (or a test beside a running bot) would fight over it.
+control_socket_disable = True
 
 RUNNER = os.environ.get("BOT_RUNNER", "1") != "0"
 RUNNER_NICE = int(os.environ.get("BOT_RUNNER_NICE", "5"))
@@ -42,11 +45,26 @@ APP_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "app.py")
 _runner = None
 _public = None
 _stopping = threading.Event()
+# The public screens are restarted from a thread while the master forks web workers from its main thread. A worker
+# forked while Popen waits for its child's exec() inherits Popen's pipe, and Popen then waits as long as that
+# worker lives (seen: the public screens never came back). So no fork() runs while we start a child.
+_spawning = threading.Lock()
+os.register_at_fork(before=_spawning.acquire, after_in_parent=_spawning.release, after_in_child=_spawning.release)
 
 
 def _flask(command, nice, env=None):
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", APP_FILE, command],
-                            env=env, preexec_fn=lambda: os.nice(nice))
+    """Start `flask --app app COMMAND` at CPU priority `nice`.
+
+    The priority is set after the start, not in a `preexec_fn`: Python documents preexec_fn as unsafe when the
+    process has threads (the public screens are restarted from one), and it makes the child a full fork() that
+    runs every at-fork hook of the master."""
+    with _spawning:  # (Popen without preexec_fn uses vfork and runs no at-fork hook: no deadlock with ours)
+        child = subprocess.Popen([sys.executable, "-m", "flask", "--app", APP_FILE, command], env=env)
+    try:
+        os.setpriority(os.PRIO_PROCESS, child.pid, os.getpriority(os.PRIO_PROCESS, 0) + nice)
+    except OSError:  # it ended already; whoever waits for it will see that
+        pass
+    return child
 
 
 def _keep_public_screens(server):
@@ -58,8 +76,9 @@ def _keep_public_screens(server):
         _public = _flask("public-screens", PUBLIC_SCREENS_NICE, env)
         server.log.info("public screens started on port %s (pid %s, nice %s)", PUBLIC_PORT, _public.pid,
                         PUBLIC_SCREENS_NICE)
+        # (gunicorn's master reaps every child with waitpid(-1), so the status may read 0 whatever the cause.)
         status = _public.wait()
-        if _stopping.is_set() or status in (-signal.SIGTERM, -signal.SIGINT):  # stopped on purpose
+        if _stopping.is_set():
             return
         server.log.error("public screens stopped (status %s); starting them again", status)
         _stopping.wait(max(0.0, 5.0 - (time.monotonic() - started)))

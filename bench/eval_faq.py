@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
-from bot import simulator  # noqa: E402
+from bot.messenger import simulator  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.fake_graph import FakeGraphServer  # noqa: E402
+from bot.messenger.fake_graph import FakeGraphServer  # noqa: E402
 from bot.http_server import BackgroundServer  # noqa: E402
 
 SECRET = "eval-secret"

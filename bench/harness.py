@@ -25,8 +25,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import simulator  # noqa: E402
-from bot.webhook import sign  # noqa: E402
+from bot.messenger import simulator
+from bot.messenger.webhook import sign
 
 SECRET = "bench-app-secret"
 TOKEN = "bench-page-token"
@@ -69,7 +69,7 @@ class Process:
 def fake_graph(latency: float = 0.0, threads: int = 64) -> tuple[Process, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    args = [sys.executable, "-m", "bot.fake_graph", "--port", str(port), "--latency", str(latency),
+    args = [sys.executable, "-m", "bot.messenger.fake_graph", "--port", str(port), "--latency", str(latency),
             "--threads", str(threads)]
     return Process(args, ready_url=f"{url}/_fake/stats"), url
 

@@ -40,8 +40,8 @@ import requests
 from harness import (ROOT, SECRET, bot_env, fake_graph, free_port, gunicorn, open_loop, percentile, report,
                      wait_http)
 import reverse_proxy
-from bot import simulator
-from bot.webhook import sign
+from bot.messenger import simulator
+from bot.messenger.webhook import sign
 from votes import flask
 
 CLIENT_NICE = 10

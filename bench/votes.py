@@ -20,8 +20,8 @@ from pathlib import Path
 import requests
 
 from harness import ROOT, bot_env, closed_loop, fake_graph, free_port, gunicorn, report, wait_http
-from bot import simulator
-from bot.webhook import sign
+from bot.messenger import simulator
+from bot.messenger.webhook import sign
 
 OPTIONS = 4
 

@@ -5,13 +5,19 @@ a reload that fails keeps the content that was already live.
 """
 from __future__ import annotations
 
+import logging
 import string
 import threading
+import time
 import tomllib
 from pathlib import Path
 from typing import Any, Callable
 
+from .logs import event as log_event
+
 LANGUAGES = ("th", "en")
+VERSION_KEY = "content_version"  # runtime_state: the content version every answering process should load
+log = logging.getLogger(__name__)
 
 
 class ContentError(ValueError):
@@ -155,6 +161,32 @@ class Content:
             new[name] = loader(self.directory)
         with self._lock:
             self._current = new
+
+    # -- reloading in every process ----------------------------------------------------------------------------
+    @staticmethod
+    def publish(store) -> str:
+        """Announce that the files changed (after checking them here): the processes that answer load them within
+        a second (`refresh`). Returns the new version."""
+        version = f"{time.time():.6f}"
+        store.set_state(VERSION_KEY, version)
+        return version
+
+    @staticmethod
+    def announced(store) -> str | None:
+        return store.get_state(VERSION_KEY)
+
+    def refresh(self, store) -> None:
+        """Load the content when a new version was announced (the inbox's fetcher asks every second); a broken
+        file keeps what was live and says why once."""
+        wanted = self.announced(store)
+        if wanted == self.version:
+            return
+        try:
+            self.load()
+            log_event(log, "content.reloaded", version=wanted)
+        except Exception as exc:  # keep serving what was live; say why once
+            log_event(log, "content.reload_failed", logging.ERROR, version=wanted, error=str(exc))
+        self.version = wanted
 
     def loaded(self) -> dict[str, Any]:
         return dict(self._current)

@@ -1,10 +1,13 @@
 """The dispatcher: routes each typed event to the first handler that takes it.
 
-In the spirit of python-telegram-bot: feature modules in `handlers/` each expose `register(dispatcher)` and
-add small handler objects that say which events they take. Handlers are tried by group (lower first), then in
-the order added; the first whose `check` passes handles the event. A handler returns replies (or nothing);
-it may also write to the database through `ctx.conn`, inside the same transaction that marks the event done
-and queues the replies, so either all of it happens or none of it does.
+In the spirit of python-telegram-bot: feature modules in `handlers/` each expose `register(bot)` and add small
+handler objects that say which events they take. Handlers are tried by priority (`Priority`: what answers first
+when several could), then in the order added. A handler's `check(ctx)` returns what it matched (the regular
+expression's match, a payload's parsed fields, a form in progress) or None; the first that matches handles the
+event, and its callback finds the match in `ctx.match` (python-telegram-bot's check_update -> handle_update), so
+nothing is matched twice. A handler returns replies (or nothing); it may also write to the database through
+`ctx.conn`, inside the same transaction that marks the event done and queues the replies, so either all of it
+happens or none of it does.
 """
 from __future__ import annotations
 
@@ -16,48 +19,32 @@ import regex
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
+from enum import IntEnum
+
 from . import textnorm
 from .config import Settings
 from .content import Content
-from .events import Event
+from .messenger import people
+from .messenger.events import Event
+from .messenger.payloads import Payload
+from .messenger.people import User
+from .messenger.replies import Outgoing, QuickReply, Reply
 from .privacy import PERSON, pseudonym
-from .replies import Outgoing, QuickReply, Reply
 
 Result = Reply | Outgoing | Sequence[Reply | Outgoing] | None
-
-# Handler groups with a meaning shared by features (lower runs first):
-GUARDS = -100  # a person with a moderator: nothing else answers
-COMMANDS = -60  # typed commands that work anywhere, even in the middle of a form ("English", "my data")
-FORMS = -50  # a multi-step form in progress takes what the person types
-UNDERSTOOD = 30  # free text the understanding step reads as a feature request (after exact words and payloads)
 Callback = Callable[["Context"], Result]
 
 
-@dataclass(frozen=True)
-class User:
-    psid: str
-    language: str = "th"
-    language_source: str | None = None  # profile (Facebook's locale) | user (the person chose it)
-    first_name: str | None = None
-    last_name: str | None = None
-    locale: str | None = None
-    first_seen: float = 0.0
-    last_interaction_at: float | None = None
+class Priority(IntEnum):
+    """Which handler takes an event when several could: the lower first; within one priority, the order added."""
 
-    @classmethod
-    def from_row(cls, row: sqlite3.Row | None, psid: str) -> "User":
-        if row is None:
-            return cls(psid=psid)
-        return cls(
-            psid=row["psid"],
-            language=row["language"] or "th",
-            language_source=row["language_source"],
-            first_name=row["first_name"],
-            last_name=row["last_name"],
-            locale=row["locale"],
-            first_seen=row["first_seen"],
-            last_interaction_at=row["last_interaction_at"],
-        )
+    GUARD = 10  # a person with a moderator: nothing else answers
+    COMMAND = 20  # typed commands that work anywhere, even in the middle of a form ("English", "my data", /poll)
+    FORM = 30  # a multi-step form in progress takes what the person types (bot/forms.py)
+    EXACT = 40  # the bot's own buttons, a feature's exact words, a link or comment meant for one feature
+    GENERAL = 50  # what any event of its kind gets when nothing exact took it: greetings, invitations, stickers
+    UNDERSTOOD = 60  # typed text the understanding step reads as a feature request (features join with add_intent)
+    FREE_TEXT = 70  # typed text nothing else took: the FAQ answers, asks or declines
 
 
 @dataclass(frozen=True)
@@ -92,6 +79,8 @@ class Context:
     # The language of this reply when it is not the person's: a message written in English is answered in
     # English even when their profile says Thai (set by the dispatcher from the message's words).
     language: str | None = None
+    # What the handler's check matched (a regular expression's match, a payload's fields, a form in progress).
+    match: Any = None
     _reading: Any = field(default=None, repr=False)
 
     @property
@@ -100,7 +89,7 @@ class Context:
 
     @property
     def reading(self):
-        """What the typed message asks for (bot/understanding.py `Reading`), read once per event."""
+        """What the typed message asks for (bot/understanding/, `Reading`), read once per event."""
         if self._reading is None:
             self._reading = self.content["understanding"].read(self.event.text)
         return self._reading
@@ -114,9 +103,7 @@ class Context:
         return self.content.texts.get(key, self.lang, **values)
 
     def set_language(self, lang: str) -> None:
-        self.conn.execute(
-            "UPDATE users SET language = ?, language_source = 'user' WHERE psid = ?", (lang, self.user.psid)
-        )
+        people.set_language(self.conn, self.user.psid, lang)
         self.user = User(**{**self.user.__dict__, "language": lang, "language_source": "user"})
         self.language = None
 
@@ -134,7 +121,7 @@ class Context:
 
 
 class Handler:
-    """Base: takes events of `kinds` for which `check(ctx)` is true."""
+    """Base: takes events of `kinds`; `check` returns what it matched (None: not this handler's)."""
 
     kinds: frozenset[str] = frozenset()
 
@@ -142,44 +129,45 @@ class Handler:
         self.callback = callback
         self.name = name or getattr(callback, "__qualname__", type(self).__name__)
 
-    def check(self, ctx: Context) -> bool:
-        return ctx.event.kind in self.kinds
+    def check(self, ctx: Context) -> Any:
+        return True if ctx.event.kind in self.kinds else None
+
+    def handle(self, ctx: Context, match: Any) -> Result:
+        ctx.match = match
+        return self.callback(ctx)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
 
 
 class PayloadHandler(Handler):
-    """Quick-reply or postback payloads: exact matches, or `PREFIX:` matches for parameterised payloads."""
+    """A tapped quick reply or postback button of one or more payload kinds (bot/messenger/payloads.py); the match
+    is the payload's parsed fields."""
 
     kinds = frozenset({"message", "postback"})
 
-    def __init__(self, payloads: str | Iterable[str], callback: Callback, name: str | None = None):
+    def __init__(self, payloads: Payload | Iterable[Payload], callback: Callback, name: str | None = None):
         super().__init__(callback, name)
-        items = {payloads} if isinstance(payloads, str) else set(payloads)
-        self.exact = {p for p in items if not p.endswith(":")}
-        self.prefixes = tuple(p for p in items if p.endswith(":"))
+        self.payloads = (payloads,) if isinstance(payloads, Payload) else tuple(payloads)
 
-    def check(self, ctx: Context) -> bool:
+    def check(self, ctx: Context) -> Any:
         payload = ctx.event.payload
-        return bool(payload) and ctx.event.kind in self.kinds and (
-            payload in self.exact or payload.startswith(self.prefixes)
-        )
+        if not payload or ctx.event.kind not in self.kinds:
+            return None
+        return next((fields for kind in self.payloads if (fields := kind.parse(payload)) is not None), None)
 
 
 class TextHandler(Handler):
-    """Typed text for which `predicate(normalised_text, ctx)` is true.
-
-    `patterns` is a shortcut: regexes matched against the whole message, case-insensitive, after surrounding
-    punctuation, emoji and polite particles are stripped.
-    """
+    """Typed text: `patterns`, regexes matched against the whole message (case-insensitive, after surrounding
+    punctuation, emoji and polite particles are stripped: `simplify`), the match being the regex's; or
+    `predicate(simplified_text, ctx)`, the match being whatever truthy value it returns."""
 
     kinds = frozenset({"message"})
 
     def __init__(
         self,
         callback: Callback,
-        predicate: Callable[[str, Context], bool] | None = None,
+        predicate: Callable[[str, Context], Any] | None = None,
         patterns: Sequence[str] = (),
         name: str | None = None,
     ):
@@ -187,27 +175,30 @@ class TextHandler(Handler):
         self.predicate = predicate
         self.regex = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
 
-    def check(self, ctx: Context) -> bool:
+    def check(self, ctx: Context) -> Any:
         # A tapped quick reply is a choice, not typed text: payload handlers (or the fallback) take it.
         if ctx.event.kind != "message" or not ctx.event.has_text or ctx.event.payload:
-            return False
+            return None
         text = simplify(ctx.event.text)
-        if self.regex is not None and self.regex.fullmatch(text):
-            return True
-        return self.predicate is not None and self.predicate(text, ctx)
+        if self.regex is not None and (match := self.regex.fullmatch(text)):
+            return match
+        return (self.predicate(text, ctx) or None) if self.predicate is not None else None
 
 
 class EventHandler(Handler):
-    """Any event of the given kinds (optionally filtered), such as stickers, referrals or comments."""
+    """Any event of the given kinds (optionally filtered), such as stickers, referrals or comments; the match is
+    the predicate's truthy value (True without one)."""
 
-    def __init__(self, kinds: Iterable[str], callback: Callback, predicate: Callable[[Context], bool] | None = None,
+    def __init__(self, kinds: Iterable[str], callback: Callback, predicate: Callable[[Context], Any] | None = None,
                  name: str | None = None):
         super().__init__(callback, name)
         self.kinds = frozenset(kinds)
         self.predicate = predicate
 
-    def check(self, ctx: Context) -> bool:
-        return ctx.event.kind in self.kinds and (self.predicate is None or self.predicate(ctx))
+    def check(self, ctx: Context) -> Any:
+        if ctx.event.kind not in self.kinds:
+            return None
+        return True if self.predicate is None else (self.predicate(ctx) or None)
 
 
 _PARTICLES = re.compile(
@@ -248,15 +239,21 @@ class IntentRoute:
 
 class Dispatcher:
     def __init__(self):
-        self._groups: dict[int, list[Handler]] = {}
+        self._priorities: dict[int, list[Handler]] = {}
+        self._before: list[Callable[[Context], None]] = []
         self.fallback: Callback | None = None
         self._menu: dict[str, MenuItem] = {}
         self._ice_breakers: dict[str, IceBreaker] = {}
         self.intents: dict[str, IntentRoute] = {}
 
-    def add(self, handler: Handler, group: int = 0) -> Handler:
-        self._groups.setdefault(group, []).append(handler)
+    def add(self, handler: Handler, priority: Priority = Priority.EXACT) -> Handler:
+        self._priorities.setdefault(int(priority), []).append(handler)
         return handler
+
+    def before(self, prepare: Callable[[Context], None]) -> None:
+        """Run `prepare(ctx)` before any handler looks at an event, in its transaction (the forms mechanism drops
+        a form left idle too long there, so that no check has to write)."""
+        self._before.append(prepare)
 
     def add_intent(self, intent: str, callback: Callback, undo: Callable[["Context"], None] | None = None) -> None:
         """Open this feature when the understanding step reads a message as asking for `intent` (its examples
@@ -265,7 +262,7 @@ class Dispatcher:
 
     @property
     def handlers(self) -> list[Handler]:
-        return [h for g in sorted(self._groups) for h in self._groups[g]]
+        return [h for p in sorted(self._priorities) for h in self._priorities[p]]
 
     def add_menu_item(self, item: MenuItem) -> None:
         self._menu[item.payload] = item
@@ -291,15 +288,18 @@ class Dispatcher:
         the one their Facebook locale suggests; a message without words (a link, emoji, numbers), a /command, a
         tapped button (its title may name a team or the other language) and a form in progress (it keeps its own
         language) get the person's language."""
+        for prepare in self._before:
+            prepare(ctx)
         written = None
         if ctx.event.kind == "message" and ctx.event.has_text and not ctx.event.payload \
                 and ctx.user.language_source != "user" and not ctx.event.text.lstrip().startswith("/"):
             written = textnorm.message_language(ctx.event.text)
-        for group in sorted(self._groups):
-            for handler in self._groups[group]:
-                if handler.check(ctx):
-                    ctx.language = written if group not in (GUARDS, FORMS) else None
-                    return as_list(handler.callback(ctx))
+        for priority in sorted(self._priorities):
+            for handler in self._priorities[priority]:
+                match = handler.check(ctx)
+                if match is not None:
+                    ctx.language = written if priority not in (Priority.GUARD, Priority.FORM) else None
+                    return as_list(handler.handle(ctx, match))
         if self.fallback is not None and ctx.event.kind in ("message", "postback"):
             ctx.language = written
             return as_list(self.fallback(ctx))

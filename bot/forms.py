@@ -1,23 +1,110 @@
-"""Multi-step forms in a chat (like python-telegram-bot's ConversationHandler): where each person is, durably.
+"""Multi-step forms in a chat, declared: a step is one record, and the mechanism does everything a form does.
 
-The state is a row per person, written in the same transaction as the event that moved the form on, so a
-redelivered or replayed event cannot skip or repeat a step, and a person who leaves and comes back days later
-finds the form where they left it, unless it sat idle for longer than `IDLE_SECONDS` (then it is gone).
+In the spirit of python-telegram-bot's ConversationHandler and aiogram's StatesGroup. A feature declares its form
+once and adds it to the runtime's registry (`bot.forms.add(FORM)`); it starts it from its own handlers
+(`FORM.start(ctx)`) and gets the answers when the person confirms (`done`). The mechanism owns the rest:
+
+- each step asks its question (`prompt`), with its choices as quick replies, Messenger's e-mail and phone quick
+  replies (`contact`), "skip" for an optional step (`skip`), and "cancel"; the answer, typed or tapped, goes
+  through the step's `parse` (a value, None: not an answer, the `error` is said above the question again, or
+  `Exit(text)`: the form ends there and keeps nothing, as a declined consent does);
+- after the last step, a summary (`summary`) with "confirm", an "edit" button for each step that has an `edit`
+  title (the answer is asked again, then the summary comes back), and "cancel";
+- "cancel" (tapped, or typed: CANCEL_WORDS) ends it at any step and keeps nothing; a sticker or a photo gets the
+  question asked again kindly (`texts.media`); the form's own start words typed in the middle of it, or a start
+  from its menu entry, resume it where it was (`texts.resume`);
+- a question about the event typed in the middle of it (QUESTION_HINT) is answered by whoever answers questions
+  (`bot.forms.answer_questions_with`, the FAQ), in the question's language, then the step is asked again; a step
+  with `questions=False` (consent) takes everything as its answer;
+- the form goes on in the language it started in; typed commands that work anywhere ("English", "my data") come
+  first (Priority.COMMAND), and other buttons go their own way: the form waits;
+- where each person is lives in the database (`form_state`, owned here), written in the transaction of the event
+  that moved the form on, so a redelivered event cannot move it twice; a form left for IDLE_SECONDS is dropped
+  before the person's next event is looked at (`Dispatcher.before`), and by the retention purge.
+
+Its payloads are one kind per form, `<key>:<action>[:<value>]`: "REG:ROLE:student" (a step's choice),
+"REG:TEAM:skip", "REG:EDIT:name", "REG:CONFIRM", "REG:CANCEL".
+
+The coming features' forms, for example:
+
+    ASK_SPEAKERS = Form(name="question", key="ASK", texts=FormTexts(resume="ask_resume", ...),
+        steps=(Step("session", "ask_which_session", parse=a_session_now_or_next, choices=sessions_now_and_next,
+                    error="ask_bad_session", edit="ask_edit_session"),
+               Step("question", "ask_your_question", parse=a_question_of_10_to_280_characters,
+                    error="ask_bad_question", edit="ask_edit_question", questions=False),
+               Step("name", "ask_name_shown", parse=a_display_name, skip="ask_anonymous", edit="ask_edit_name")),
+        summary=question_as_the_speakers_will_see_it, done=queue_for_moderation)
+
+    OWN_STATEMENT = Form(name="statement", key="STMT", texts=FormTexts(...),
+        steps=(Step("statement", "opinion_write_yours", parse=one_statement_of_at_most_140_characters,
+                    error="opinion_bad_statement", edit="opinion_edit_statement", questions=False),),
+        summary=statement_as_others_will_vote_on_it, done=submit_for_moderation)
+
+handlers/registration.py is the first: consent, name, contact, role, topic, team, summary.
 """
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
 
+from . import textnorm
+from .dispatcher import Context, Handler, Priority, Result, simplify
+from .messenger.payloads import Payload, text
+from .messenger.replies import ContactQuickReply, QuickReply, Reply, Text
 from .store import ensure_table
 
 IDLE_SECONDS = 24 * 3600
+SUMMARY = "summary"  # the step after the last: the answers, confirm, edit, cancel
+CANCEL_WORDS = re.compile(r"^(?:ยกเลิก|ไม่เอาแล้ว|พอแล้ว|หยุด|cancel|stop|quit)$", re.IGNORECASE)
+SKIP_WORDS = re.compile(r"^(?:ข้าม|ไม่มี|ยังไม่มี|skip|none|no team|-)$", re.IGNORECASE)
+QUESTION_HINT = re.compile(r"\?|ไหน|อะไร|ไหม|มั้ย|เท่าไหร่|เท่าไร|กี่|อย่างไร|ยังไง|ใคร|เมื่อไหร่|ทำไม|"
+                           r"\b(?:when|what|who|where|how|why|which)\b", re.IGNORECASE)
 
 
-def schema(db) -> None:
-    ensure_table(db, "form_state", {"psid": str, "form": str, "step": str, "data": str, "started_at": float,
-                                    "updated_at": float}, pk="psid", not_null={"form", "step", "data"})
+@dataclass(frozen=True)
+class Exit:
+    """What a step's `parse` returns to end the form at once, keeping nothing: `text` (a text key) is said."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of a form."""
+
+    name: str  # the step's name: in its payloads ("ROLE") and in form_state.step
+    prompt: str  # the text key of the question
+    # The answer (typed text, a tapped choice's value, or the address a contact quick reply sends) -> the value
+    # kept, None (not an answer: `error` is said and the question asked again) or Exit.
+    parse: Callable[[str, Context], Any]
+    error: str | None = None  # the text key said above the question again when `parse` gives None
+    choices: Callable[[Context], Sequence[tuple[str, str]]] | None = None  # (title, value) quick replies
+    contact: tuple[str, ...] = ()  # Messenger's quick replies that send the person's e-mail or phone
+    skip: str | None = None  # the "skip" button's text key: the step is optional (its value is None)
+    edit: str | None = None  # the summary's "edit this" button's text key (None: not editable there)
+    questions: bool = True  # a question typed here is answered (False: everything typed is the answer)
+    cancel: bool = True  # offers "cancel" (a consent step offers agree / disagree instead)
+    keep: Callable[[dict, Any], None] | None = None  # how the value goes into the answers (default: under `name`)
+
+    def store(self, data: dict, value: Any) -> None:
+        if self.keep is not None:
+            self.keep(data, value)
+        else:
+            data[self.name] = value
+
+
+@dataclass(frozen=True)
+class FormTexts:
+    """The text keys the mechanism says for a form."""
+
+    resume: str  # "let's go on where we were" (above the question)
+    cancelled: str  # the form was cancelled, nothing kept
+    media: str  # a sticker or a photo where an answer was expected (above the question)
+    cancel: str  # the "cancel" button
+    confirm: str  # the summary's "confirm" button
 
 
 @dataclass
@@ -25,18 +112,25 @@ class FormState:
     psid: str
     form: str
     step: str
-    data: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)  # the answers so far; "lang": the form's language
     started_at: float = 0.0
 
 
+# -- where each person is (the one owner of `form_state`) --------------------------------------------------------
+def schema(db) -> None:
+    ensure_table(db, "form_state", {"psid": str, "form": str, "step": str, "data": str, "started_at": float,
+                                    "updated_at": float}, pk="psid", not_null={"form", "step", "data"})
+
+
+def declare(privacy) -> None:
+    # A form idle for a day is gone for the person; what they typed into it goes too.
+    privacy.personal("form_state", person="psid", kept_from="updated_at", max_age_days=IDLE_SECONDS / 86400)
+
+
 def load(conn: sqlite3.Connection, psid: str, now: float) -> FormState | None:
-    row = conn.execute("SELECT * FROM form_state WHERE psid = ?", (psid,)).fetchone()
-    if row is None:
-        return None
-    if now - row["updated_at"] > IDLE_SECONDS:
-        conn.execute("DELETE FROM form_state WHERE psid = ?", (psid,))
-        return None
-    return FormState(psid, row["form"], row["step"], json.loads(row["data"]), row["started_at"])
+    """The person's form in progress, or None (none, or left idle too long): reads only."""
+    row = conn.execute("SELECT * FROM form_state WHERE psid = ? AND updated_at >= ?", (psid, now - IDLE_SECONDS)).fetchone()
+    return None if row is None else FormState(psid, row["form"], row["step"], json.loads(row["data"]), row["started_at"])
 
 
 def save(conn: sqlite3.Connection, state: FormState, now: float) -> None:
@@ -50,3 +144,199 @@ def save(conn: sqlite3.Connection, state: FormState, now: float) -> None:
 
 def clear(conn: sqlite3.Connection, psid: str) -> None:
     conn.execute("DELETE FROM form_state WHERE psid = ?", (psid,))
+
+
+def drop_expired(ctx: Context) -> None:
+    """Before anything looks at the person's event: a form they left for longer than IDLE_SECONDS is gone."""
+    ctx.conn.execute("DELETE FROM form_state WHERE psid = ? AND updated_at < ?", (ctx.user.psid, ctx.now - IDLE_SECONDS))
+
+
+# -- a form ---------------------------------------------------------------------------------------------------------
+class Form:
+    def __init__(self, name: str, key: str, steps: Sequence[Step], texts: FormTexts,
+                 summary: Callable[[Context, dict], str], done: Callable[[Context, dict], Result], *,
+                 start_words: str | None = None, confirm_words: re.Pattern | None = None):
+        self.name, self.texts, self.steps = name, texts, tuple(steps)
+        self.payload = Payload(key, action=text, value=text)
+        self.summary, self.done = summary, done
+        self.start_words, self.confirm_words = start_words, confirm_words
+        self.forms: Forms | None = None  # the registry it was added to
+
+    def step(self, name: str) -> Step | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+    # -- starting --------------------------------------------------------------------------------------------
+    def start(self, ctx: Context, data: dict | None = None, at: str | None = None, lead: str | None = None) -> Reply:
+        """Start the form for the person (over any other), at its first step or `at` (SUMMARY: answers given in
+        `data` to review and change), with `lead` above the question."""
+        data = {"lang": ctx.lang, **(data or {})}
+        state = FormState(ctx.user.psid, self.name, at or self.steps[0].name, data)
+        if state.step == SUMMARY:
+            data["_reviewed"] = True
+        save(ctx.conn, state, ctx.now)
+        return self.prompt(ctx, state, lead)
+
+    def resume(self, ctx: Context) -> Reply | None:
+        """Where the person is in this form, asked again ("let's go on"), or None when they are not in it."""
+        state = load(ctx.conn, ctx.user.psid, ctx.now)
+        if state is None or state.form != self.name:
+            return None
+        return self.prompt(ctx, state, lead=ctx.t(self.texts.resume))
+
+    def undo_start(self, ctx: Context) -> None:
+        """The person said the bot misunderstood them: close the form if nothing is in it yet."""
+        state = load(ctx.conn, ctx.user.psid, ctx.now)
+        if state is not None and state.form == self.name and state.step == self.steps[0].name:
+            clear(ctx.conn, ctx.user.psid)
+
+    # -- asking ----------------------------------------------------------------------------------------------
+    def prompt(self, ctx: Context, state: FormState, lead: str | None = None) -> Text:
+        """The current step's question (after `lead`), or the summary."""
+        step = self.step(state.step)
+        if step is None:
+            return self.summary_message(ctx, state, lead)
+        action = step.name.upper()
+        quick = [QuickReply(title, self.payload.build(action=action, value=value))
+                 for title, value in (step.choices(ctx) if step.choices else ())]
+        quick += [ContactQuickReply(kind) for kind in step.contact]
+        if step.skip:
+            quick.append(QuickReply(ctx.t(step.skip), self.payload.build(action=action, value="skip")))
+        if step.cancel:
+            quick.append(QuickReply(ctx.t(self.texts.cancel), self.payload.build(action="CANCEL")))
+        return Text(_after(lead, ctx.t(step.prompt)), quick)
+
+    def summary_message(self, ctx: Context, state: FormState, lead: str | None = None) -> Text:
+        choices = [QuickReply(ctx.t(self.texts.confirm), self.payload.build(action="CONFIRM"))]
+        choices += [QuickReply(ctx.t(s.edit), self.payload.build(action="EDIT", value=s.name)) for s in self.steps if s.edit]
+        choices.append(QuickReply(ctx.t(self.texts.cancel), self.payload.build(action="CANCEL")))
+        return Text(_after(lead, self.summary(ctx, state.data)), choices)
+
+    # -- answering -------------------------------------------------------------------------------------------
+    def takes(self, ctx: Context, state: FormState) -> bool:
+        """Whether this event is for the form in progress: typed text or media, its own buttons, and the address a
+        contact quick reply of the current step sends (other buttons go their own way; the form waits)."""
+        payload = ctx.event.payload
+        if not payload:
+            return ctx.event.kind == "message"
+        if self.payload.matches(payload):
+            return True
+        step = self.step(state.step)
+        if not (step and step.contact and ctx.event.kind == "message"):
+            return False
+        value = step.parse(payload, ctx)
+        return value is not None and not isinstance(value, Exit)
+
+    def handle(self, ctx: Context, state: FormState) -> Result:
+        ctx.language = state.data.get("lang")  # the form goes on in the language it started in
+        event = ctx.event
+        tapped = self.payload.parse(event.payload) if event.payload else None
+        typed = event.text.strip() if event.has_text and tapped is None else ""
+        if (tapped and tapped.action == "CANCEL") or (typed and CANCEL_WORDS.match(simplify(typed))):
+            clear(ctx.conn, ctx.user.psid)
+            return Text(ctx.t(self.texts.cancelled), quick_replies=ctx.menu())
+        if not typed and not event.payload:  # a sticker, a photo, a like
+            return self.prompt(ctx, state, lead=ctx.t(self.texts.media))
+        if typed and self.start_words and re.fullmatch(self.start_words, simplify(typed), re.IGNORECASE):
+            return self.prompt(ctx, state, lead=ctx.t(self.texts.resume))
+        step = self.step(state.step)
+        if typed and (step is None or step.questions) and QUESTION_HINT.search(typed):
+            answered = self.forms.answer(ctx, typed) if self.forms else None
+            if answered is not None:  # a question about the event: answer it, then ask the step again
+                return [answered, self.prompt(ctx, state)]
+        if step is None:
+            return self._on_summary(ctx, state, tapped, typed)
+        return self._on_step(ctx, state, step, tapped, typed)
+
+    def _on_step(self, ctx: Context, state: FormState, step: Step, tapped, typed: str) -> Result:
+        action = step.name.upper()
+        answer = (tapped.value if tapped.action == action else "") if tapped else (typed or ctx.event.payload)
+        if step.skip and ((tapped and answer == "skip") or (typed and SKIP_WORDS.match(simplify(typed)))):
+            value = None
+        else:
+            value = step.parse(answer, ctx) if answer else None
+            if isinstance(value, Exit):
+                clear(ctx.conn, ctx.user.psid)  # nothing kept
+                return Text(ctx.t(value.text), quick_replies=ctx.menu())
+            if value is None:
+                return self.prompt(ctx, state, lead=ctx.t(step.error) if step.error else None)
+        step.store(state.data, value)
+        later = [s.name for s in self.steps[self.steps.index(step) + 1:]]
+        if state.data.get("_reviewed") or not later:  # once the summary was shown, every change returns to it
+            state.step, state.data["_reviewed"] = SUMMARY, True
+        else:
+            state.step = later[0]
+        save(ctx.conn, state, ctx.now)
+        return self.prompt(ctx, state)
+
+    def _on_summary(self, ctx: Context, state: FormState, tapped, typed: str) -> Result:
+        if tapped and tapped.action == "EDIT" and (step := self.step(tapped.value)) is not None and step.edit:
+            state.step = step.name
+            save(ctx.conn, state, ctx.now)
+            return self.prompt(ctx, state)
+        confirmed = typed and self.confirm_words is not None and self.confirm_words.match(simplify(typed))
+        if (tapped and tapped.action == "CONFIRM") or confirmed:
+            clear(ctx.conn, ctx.user.psid)
+            return self.done(ctx, state.data)
+        return self.summary_message(ctx, state)
+
+
+def _after(lead: str | None, text: str) -> str:
+    return f"{lead}\n\n{text}" if lead else text
+
+
+# -- the registry on the runtime --------------------------------------------------------------------------------------
+class FormHandler(Handler):
+    """The one handler of every form: its check finds the person's form in progress (once per event) and whether
+    the event is for it; the match is the form's state."""
+
+    kinds = frozenset({"message", "postback"})
+
+    def __init__(self, forms: "Forms"):
+        super().__init__(lambda ctx: forms.handle(ctx), name="forms")
+        self.forms = forms
+
+    def check(self, ctx: Context) -> FormState | None:
+        if ctx.event.kind not in self.kinds:
+            return None
+        state = load(ctx.conn, ctx.user.psid, ctx.now)
+        form = self.forms.get(state.form) if state else None
+        return state if form is not None and form.takes(ctx, state) else None
+
+
+class Forms:
+    """The forms of the running bot (`bot.forms`): features add theirs; one handler, at Priority.FORM, serves all."""
+
+    def __init__(self, dispatcher):
+        self._forms: dict[str, Form] = {}
+        self._answer: Callable[[Context, str], Reply | None] | None = None
+        dispatcher.add(FormHandler(self), Priority.FORM)
+        dispatcher.before(drop_expired)
+
+    def add(self, form: Form) -> Form:
+        if form.name in self._forms:
+            raise ValueError(f"form {form.name} is added twice")
+        form.forms = self
+        self._forms[form.name] = form
+        return form
+
+    def get(self, name: str) -> Form | None:
+        return self._forms.get(name)
+
+    def handle(self, ctx: Context) -> Result:
+        state: FormState = ctx.match
+        return self._forms[state.form].handle(ctx, state)
+
+    def answer_questions_with(self, answer: Callable[[Context, str], Reply | None]) -> None:
+        """Who answers a question asked in the middle of a form: `answer(ctx, text)` gives a confident answer, or None
+        (then the text is taken as the step's answer)."""
+        self._answer = answer
+
+    def answer(self, ctx: Context, question: str) -> Reply | None:
+        """A confident answer to `question`, in the question's language (the form keeps its own), or None."""
+        if self._answer is None:
+            return None
+        form_language, ctx.language = ctx.language, textnorm.message_language(question) or ctx.lang
+        try:
+            return self._answer(ctx, question)
+        finally:
+            ctx.language = form_language

@@ -16,33 +16,59 @@ handled again from scratch and its replies are queued once.
 """
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import sqlite3
 import threading
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from . import outbox
 from .config import Settings
 from .content import Content
-from .dispatcher import Context, Dispatcher, User
-from .events import INTERACTION_KINDS, SILENT_KINDS, Event, InboxRow
-from .graph import GraphClient, GraphError
-from .logs import event as log_event
-from .replies import Text
+from .dispatcher import Context, Dispatcher
+from .messenger import outbox, people
+from .messenger.events import INTERACTION_KINDS, SILENT_KINDS, Event, InboxRow
+from .messenger.graph import GraphClient
+from .messenger.people import User
+from .messenger.replies import Text
+from .privacy import ERASED
 from .store import Store, ensure_table
 
 log = logging.getLogger(__name__)
 
 BATCH = 64
-CONTENT_VERSION_KEY = "content_version"
 TRANSACTION_BUDGET = 0.002  # seconds of handler work per write transaction
-PROFILE_TIMEOUT = 2.0
-PROFILE_RETRY_AFTER = 3600.0
 MESSAGING_KINDS = INTERACTION_KINDS | {"echo", "delivery", "read", "reaction", "account_linking"}
+
+
+def schema(db) -> None:
+    """The main database's `inbox`: every event ever delivered (until the retention), and what became of it."""
+    ensure_table(
+        db, "inbox",
+        {
+            "id": int,
+            "dedup_key": str,
+            "psid": str,
+            "kind": str,
+            "event": str,  # the event's JSON exactly as Facebook sent it (re-serialised compactly)
+            "occurred_at": float,
+            "received_at": float,
+            "status": str,  # pending | done | failed | ignored (for another Page, or the Page's own action)
+            "deliveries": int,  # how often Facebook delivered it (redeliveries are counted, not stored again)
+            "handled_at": float,
+            "error": str,  # why it failed, or why it was ignored
+            "page_id": str,  # the Page it was for (the webhook entry's id)
+        },
+        pk="id",
+        not_null={"dedup_key", "psid", "kind", "event", "received_at", "status"},
+        defaults={"status": "pending", "deliveries": 1},
+    )
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS inbox_dedup ON inbox(dedup_key)")
+    db.execute("CREATE INDEX IF NOT EXISTS inbox_pending ON inbox(id) WHERE status = 'pending'")
+    db.execute("CREATE INDEX IF NOT EXISTS inbox_psid ON inbox(psid, id)")
 
 
 def staging_schema(db) -> None:
@@ -125,13 +151,20 @@ class Inbox:
             conn.execute("DELETE FROM incoming WHERE id <= ? AND deliveries <= 0", (rows[-1]["id"],))
         return len(rows)
 
+    def handle_now(self) -> int:
+        """Move what the webhook staged and handle every pending event in this thread, in order, as the workers
+        would (the in-process conversation fixture; no worker thread runs). Returns how many were handled."""
+        self.move_staged()
+        ids = [r[0] for r in self.store.conn.execute("SELECT id FROM inbox WHERE status = 'pending' ORDER BY id")]
+        return self.handle_batch(ids) if ids else 0
+
     def staged_count(self) -> int:
         return self.staging.conn.execute("SELECT count(*) FROM incoming").fetchone()[0]
 
     # -- lifecycle (the leader process) -----------------------------------------------------------------
     def start(self) -> None:
         self._stop.clear()
-        self.content.version = self.store.get_state(CONTENT_VERSION_KEY)
+        self.content.version = self.content.announced(self.store)
         self._queues = [queue.Queue() for _ in range(self.workers)]
         self._assigned = set()
         self._profiles = ThreadPoolExecutor(max_workers=16, thread_name_prefix="profile")
@@ -159,25 +192,13 @@ class Inbox:
         return bool(self._threads) and all(t.is_alive() for t in self._threads)
 
     # -- fetcher ----------------------------------------------------------------------------------------
-    def refresh_content(self) -> None:
-        """Reload the content when `flask reload-content` has announced a new version (checked each second)."""
-        wanted = self.store.get_state(CONTENT_VERSION_KEY)
-        if wanted == self.content.version:
-            return
-        try:
-            self.content.load()
-            log_event(log, "content.reloaded", version=wanted)
-        except Exception as exc:  # keep serving what was live; say why once
-            log_event(log, "content.reload_failed", logging.ERROR, version=wanted, error=str(exc))
-        self.content.version = wanted
-
     def _fetch_loop(self) -> None:
         checked_content = 0.0
         while not self._stop.is_set():
             if time.time() - checked_content > 1.0:
                 checked_content = time.time()
                 try:
-                    self.refresh_content()
+                    self.content.refresh(self.store)
                 except sqlite3.Error:
                     log.exception("content.version_unreadable")
             try:
@@ -241,7 +262,9 @@ class Inbox:
         ).fetchall()
         if not rows:
             return 0
-        self._fetch_profiles({r["psid"] for r in rows if r["kind"] in INTERACTION_KINDS and not self._not_ours(r)})
+        people.fetch_profiles(self.store, self.client, {r["psid"] for r in rows
+                                                        if r["kind"] in INTERACTION_KINDS and not self._not_ours(r)},
+                              self._profiles)
         handled = queued = 0
         while handled < len(rows):
             # Short transactions: the webhook waits for the same write lock, and Facebook waits for the webhook.
@@ -278,15 +301,7 @@ class Inbox:
                                row["page_id"])
         if event.kind in MESSAGING_KINDS:
             interaction = min(event.timestamp, now) if event.kind in INTERACTION_KINDS else None
-            conn.execute(
-                "INSERT INTO users (psid, first_seen, last_seen, last_interaction_at, language) "
-                "VALUES (?, ?, ?, ?, 'th') ON CONFLICT(psid) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen), "
-                "last_interaction_at = CASE WHEN excluded.last_interaction_at IS NULL THEN last_interaction_at "
-                "ELSE max(coalesce(last_interaction_at, 0), excluded.last_interaction_at) END, "
-                "unreachable = CASE WHEN excluded.last_interaction_at IS NULL THEN unreachable END",
-                (event.psid, now, now, interaction),
-            )
-            user = User.from_row(conn.execute("SELECT * FROM users WHERE psid = ?", (event.psid,)).fetchone(), event.psid)
+            user = people.seen(conn, event.psid, now, interaction)
         else:
             user = User(psid=event.psid)
         ctx = Context(event=event, user=user, conn=conn, settings=self.settings, content=self.content,
@@ -313,62 +328,48 @@ class Inbox:
             )
             return queued
 
-    # -- user profiles ----------------------------------------------------------------------------------
-    def _fetch_profiles(self, psids: set[str]) -> None:
-        """Ask Facebook once for each new person's name and locale, in parallel, before the transaction."""
-        if not psids:
-            return
-        marks = ",".join("?" * len(psids))
-        known = {
-            r["psid"]: r for r in self.store.conn.execute(
-                f"SELECT psid, profile_status, profile_checked_at FROM users WHERE psid IN ({marks})", list(psids))
-        }
-        now = time.time()
-        wanted = [
-            p for p in psids
-            if p not in known or known[p]["profile_status"] is None
-            or (known[p]["profile_status"] == "failed" and now - (known[p]["profile_checked_at"] or 0) > PROFILE_RETRY_AFTER)
-        ]
-        if not wanted:
-            return
-        pool = self._profiles or ThreadPoolExecutor(max_workers=4)
-        futures = {pool.submit(self._profile, p): p for p in wanted}
-        done, _ = wait(futures, timeout=PROFILE_TIMEOUT + 1)
-        results = []
-        for future, psid in futures.items():
-            profile = future.result() if future in done else None
-            results.append((psid, profile))
-        with self.store.write() as conn:
-            for psid, profile in results:
-                conn.execute(
-                    "INSERT INTO users (psid, first_seen, last_seen, language) VALUES (?, ?, ?, 'th') "
-                    "ON CONFLICT(psid) DO NOTHING", (psid, now, now))
-                if profile is None:
-                    conn.execute("UPDATE users SET profile_status = 'failed', profile_checked_at = ? WHERE psid = ?",
-                                 (now, psid))
-                    continue
-                locale = profile.get("locale") if isinstance(profile.get("locale"), str) else None
-                language = None
-                if locale:
-                    language = "th" if locale.lower().startswith("th") else "en"
-                conn.execute(
-                    "UPDATE users SET profile_status = 'ok', profile_checked_at = ?, first_name = ?, last_name = ?, "
-                    "locale = ?, language = CASE WHEN language_source = 'user' OR ? IS NULL THEN language ELSE ? END, "
-                    "language_source = coalesce(language_source, CASE WHEN ? IS NULL THEN NULL ELSE 'profile' END) "
-                    "WHERE psid = ?",
-                    (now, _name(profile.get("first_name")), _name(profile.get("last_name")), locale,
-                     language, language, language, psid),
-                )
-        if self._profiles is None:
-            pool.shutdown(wait=False)
 
-    def _profile(self, psid: str) -> dict | None:
-        try:
-            return self.client.user_profile(psid, timeout=PROFILE_TIMEOUT)
-        except GraphError as exc:
-            log_event(log, "profile.unavailable", logging.INFO, error=str(exc))
-            return None
+# -- what the inbox tells others -------------------------------------------------------------------------------
+def pending(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0]
 
 
-def _name(value: object) -> str | None:
-    return value.strip()[:100] if isinstance(value, str) and value.strip() else None
+def history(conn: sqlite3.Connection, psid: str, limit: int) -> list[sqlite3.Row]:
+    """What the person sent (messages and taps), newest first: (kind, event as JSON, received_at)."""
+    return conn.execute("SELECT kind, event, received_at FROM inbox WHERE psid = ? AND kind IN ('message', 'postback') "
+                        "ORDER BY id DESC LIMIT ?", (psid, limit)).fetchall()
+
+
+def last_messages(conn: sqlite3.Connection, psid: str, before: int | None = None, limit: int = 1) -> list[dict]:
+    """The person's latest `message` events (before the inbox row `before`), newest first, parsed."""
+    return [json.loads(r[0]) for r in conn.execute(
+        "SELECT event FROM inbox WHERE psid = ? AND kind = 'message' AND id < ? ORDER BY id DESC LIMIT ?",
+        (psid, before if before is not None else 2**63 - 1, limit))]
+
+
+def events_of_sql(psid_param: str, key_param: str) -> str:
+    """The inbox ids of a person's events (under their PSID or their pseudonym), as an SQL subquery."""
+    return f"SELECT id FROM inbox WHERE psid IN ({psid_param}, {key_param})"
+
+
+# -- personal data (bot/privacy.py) -------------------------------------------------------------------------------
+def erase(conn: sqlite3.Connection, person) -> int:
+    """What they sent: the inbox keeps that an event happened (counts, de-duplication), not what it said nor
+    whose it was (the PSID becomes the person's pseudonym, in the de-duplication key too). Events still waiting
+    to be handled (sent after this request) are left to be answered."""
+    return conn.execute(
+        "UPDATE inbox SET event = :erased, error = NULL, psid = :key, dedup_key = replace(dedup_key, :psid, :key) "
+        "WHERE psid = :psid AND (status != 'pending' OR id = :current)",
+        {"erased": ERASED, "psid": person.psid, "key": person.key(), "current": person.inbox_id}).rowcount
+
+
+def purge(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
+    return conn.execute("DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE received_at < ? "
+                        "AND status != 'pending' LIMIT ?)", (cutoff, -1 if limit is None else limit)).rowcount
+
+
+def declare(privacy) -> None:
+    privacy.personal("inbox", erase=erase, purge=purge)
+    privacy.personal("incoming", database="staging",
+                     why="the webhook's events for a second, until the lease holder moves them into the inbox and "
+                         "deletes them (zeroed by secure_delete; erasure's scrub truncates this WAL too)")

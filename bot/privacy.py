@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
 from .logs import event as log_event
-from .store import Store
+from .store import Store, drop_state, put_state
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +154,10 @@ class PersonalData:
     def pseudonym(self, scope: str, person: str) -> str:
         return pseudonym(self.secret, scope, person)
 
+    def person_key(self, psid: str) -> str:
+        """The key a person's rows are kept under where their PSID is not (scope PERSON): an audit row about them."""
+        return pseudonym(self.secret, PERSON, psid)
+
     # -- erasure ------------------------------------------------------------------------------------------
     def erase(self, conn: sqlite3.Connection, psid: str, now: float | None = None,
               inbox_id: int | None = None) -> dict[str, int]:
@@ -232,15 +236,14 @@ class PersonalData:
         if not self.scrub((main, *others)):
             return False  # a reader held on; the next second tries again
         with main.write() as conn:
-            conn.execute("DELETE FROM runtime_state WHERE key = ? AND value = ?", (SCRUB_KEY, requested))
+            drop_state(conn, SCRUB_KEY, requested)
         log_event(log, "privacy.wal_scrubbed")
         return True
 
 
 def request_scrub(conn: sqlite3.Connection, now: float) -> None:
     """Ask the lease holder to scrub the WALs once the caller's transaction has committed."""
-    conn.execute("INSERT INTO runtime_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
-                 "SET value = excluded.value, updated_at = excluded.updated_at", (SCRUB_KEY, repr(now), now))
+    put_state(conn, SCRUB_KEY, repr(now), now)
 
 
 def _delete_where(table: str, column: str, value: Callable[[Person], str]) -> Eraser:
@@ -254,70 +257,3 @@ def _delete_older(table: str, column: str) -> Purger:
         return conn.execute(f"DELETE FROM [{table}] WHERE rowid IN (SELECT rowid FROM [{table}] WHERE [{column}] < ? "
                             "LIMIT ?)", (cutoff, -1 if limit is None else limit)).rowcount
     return purge
-
-
-# -- the platform core's own tables -----------------------------------------------------------------------------
-def erase_profile(conn: sqlite3.Connection, person: Person) -> int:
-    """The name and locale Facebook gave; the row stays as the address of an open conversation (its language
-    and Messenger window decide how the confirmation is sent), and goes with the retention."""
-    return conn.execute("UPDATE users SET first_name = NULL, last_name = NULL, locale = NULL, profile_status = 'erased' "
-                        "WHERE psid = ?", (person.psid,)).rowcount
-
-
-def erase_events(conn: sqlite3.Connection, person: Person) -> int:
-    """What they sent: the inbox keeps that an event happened (counts, de-duplication), not what it said nor
-    whose it was (the PSID becomes the person's pseudonym, in the de-duplication key too). Events still waiting
-    to be handled (sent after this request) are left to be answered."""
-    return conn.execute(
-        "UPDATE inbox SET event = :erased, error = NULL, psid = :key, dedup_key = replace(dedup_key, :psid, :key) "
-        "WHERE psid = :psid AND (status != 'pending' OR id = :current)",
-        {"erased": ERASED, "psid": person.psid, "key": person.key(), "current": person.inbox_id}).rowcount
-
-
-def erase_messages(conn: sqlite3.Connection, person: Person) -> int:
-    """What the bot and moderators sent them, and what it sent others about them (a moderator's alert with
-    their name and last message: any message caused by one of their events). Messages not sent yet are
-    cancelled; the PSID becomes the pseudonym; Facebook's message ids go."""
-    return conn.execute(
-        "UPDATE outbox SET request = :erased, error = NULL, message_id = NULL, "
-        "status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END, "
-        "finished_at = CASE WHEN status = 'queued' THEN :now ELSE finished_at END, "
-        "psid = CASE WHEN psid = :psid THEN :key ELSE psid END, "
-        "recipient_key = CASE WHEN recipient_key = :psid OR recipient_key LIKE 'comment:%' THEN :key "
-        "ELSE recipient_key END, dedup_key = replace(dedup_key, :psid, :key) "
-        "WHERE psid = :psid OR recipient_key = :psid "
-        "OR source_event_id IN (SELECT id FROM inbox WHERE psid IN (:psid, :key))",
-        {"erased": ERASED, "psid": person.psid, "key": person.key(), "now": person.now}).rowcount
-
-
-def purge_users(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
-    return conn.execute("DELETE FROM users WHERE rowid IN (SELECT rowid FROM users WHERE last_seen < ? LIMIT ?)",
-                        (cutoff, -1 if limit is None else limit)).rowcount
-
-
-def purge_events(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
-    return conn.execute("DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE received_at < ? "
-                        "AND status != 'pending' LIMIT ?)", (cutoff, -1 if limit is None else limit)).rowcount
-
-
-def purge_messages(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
-    return conn.execute("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ? "
-                        "AND status NOT IN ('queued', 'sending') LIMIT ?)", (cutoff, -1 if limit is None else limit)).rowcount
-
-
-def declare_core(privacy: PersonalData) -> None:
-    """The platform core's tables (bot/store.py, bot/inbox.py)."""
-    privacy.personal("users", erase=erase_profile, purge=purge_users)
-    privacy.personal("inbox", erase=erase_events, purge=purge_events)
-    privacy.personal("outbox", erase=erase_messages, purge=purge_messages)
-    privacy.personal("incoming", database="staging",
-                     why="the webhook's events for a second, until the lease holder moves them into the inbox and "
-                         "deletes them (zeroed by secure_delete; erasure's scrub truncates this WAL too)")
-    privacy.not_personal("leases", why="which process runs the background work (host and process id)")
-    privacy.not_personal("runtime_state", why="flags shared by the processes (paused sender, content version)")
-    privacy.not_personal("rate_limits", why="the shared send-rate token bucket")
-    privacy.not_personal("alerts", why="operator alerts about the Page and its templates (a refused template, a "
-                                       "restricted Page), never about a person")
-    privacy.not_personal("message_templates", why="the Page's utility message templates and Meta's verdicts")
-    privacy.not_personal("screen_changes", why="which public screen (a poll's results) changed when, for the "
-                                               "public-screens server")

@@ -57,6 +57,22 @@ def schema(db) -> None:
         )""")
 
 
+def declare(privacy) -> None:
+    privacy.not_personal("screen_changes", why="which public screen (a poll's results) changed when, for the "
+                                               "public-screens server")
+
+
+def latest_change(conn: sqlite3.Connection) -> int:
+    """The id of the last change (0: none yet)."""
+    return conn.execute("SELECT coalesce(max(id), 0) FROM screen_changes").fetchone()[0]
+
+
+def changes_since(conn: sqlite3.Connection, last: int) -> list[tuple[int, str, str]]:
+    """(id, screen, key) of every change after the change `last`, in order."""
+    return [tuple(r) for r in conn.execute("SELECT id, screen, key FROM screen_changes WHERE id > ? ORDER BY id",
+                                           (last,))]
+
+
 def changed(conn: sqlite3.Connection, screen: str, key: Any) -> None:
     """Say that what `screen` shows for `key` changed; call it inside the transaction that made the change.
 

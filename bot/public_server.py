@@ -28,7 +28,6 @@ SQLite is read in one thread of its own (never on the loop), through one connect
 from __future__ import annotations
 
 import asyncio
-import gc
 import hashlib
 import json
 import logging
@@ -39,14 +38,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-import click
-from flask import current_app
-from flask.cli import with_appcontext
 from werkzeug.exceptions import MethodNotAllowed
 
 from .csv_export import csv_document
 from .logs import event as log_event
-from .public_screens import Screen, ScreenRegistry
+from .public_screens import Screen, ScreenRegistry, changes_since, latest_change
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -285,14 +281,13 @@ class PublicScreens:
         conn = self._store.conn
         conn.execute("BEGIN")
         try:
-            seen = conn.execute("SELECT coalesce(max(id), 0) FROM screen_changes").fetchone()[0]
+            seen = latest_change(conn)
             return seen, screen.snapshot(conn, key)
         finally:
             conn.execute("COMMIT")
 
     def _changes_since(self, last: int) -> list[tuple[int, str, str]]:
-        return [tuple(r) for r in self._store.conn.execute(
-            "SELECT id, screen, key FROM screen_changes WHERE id > ? ORDER BY id", (last,))]
+        return changes_since(self._store.conn, last)
 
     # -- watching for changes -----------------------------------------------------------------------------
     def _start_watching(self) -> None:
@@ -396,38 +391,3 @@ def screen_url(bot, name: str, key: Any, kind: str = "page", _external: bool = F
     """A public screen's address for links (the console's "Live results", the OBS overlay's full URL)."""
     path = bot.screens.path(name, key, kind, **args)
     return bot.settings.base_url + path if _external else path
-
-
-def raise_open_files_limit() -> int:
-    """Every viewer is a socket: lift this process's soft limit of open files to the hard one (often 1,024 -> more)."""
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        soft = hard
-    return soft
-
-
-@click.command("public-screens")
-@click.option("--port", type=int, envvar="PUBLIC_PORT", default=5001, show_default=True,
-              help="Port on HOST (env PUBLIC_PORT); nginx sends /live/ here.")
-@with_appcontext
-def serve_command(port: int) -> None:
-    """Serve the public screens (results pages, their JSON, CSV and live streams) until stopped.
-
-    gunicorn.conf.py starts one beside the web workers; run it yourself (under systemd, say) with
-    PUBLIC_SCREENS=0. It only reads the database: as many as you like may run.
-    """
-    from .http_server import AsgiServer
-
-    bot = current_app.extensions["bot"]
-    files = raise_open_files_limit()
-    screens = with_bot(bot)
-    # Half a million objects of the loaded app (the FAQ's dictionaries) would be walked by every full garbage
-    # collection, a pause of ~0.25 s in the middle of a push: they live as long as the process, so freeze them.
-    gc.collect()
-    gc.freeze()
-    server = AsgiServer(screens, bot.settings.host, port, on_stop=screens.close)
-    log_event(log, "public_screens.serving", url=server.url, screens=[s.name for s in bot.screens], open_files=files)
-    server.serve_forever()

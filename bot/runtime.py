@@ -1,4 +1,4 @@
-"""The bot's moving parts in one object, kept on the Flask app as `app.extensions["bot"]`.
+"""The bot's moving parts in one object, kept on the Flask app (bot/web.py: `runtime()` reaches it).
 
 Every web process accepts webhooks. The process that holds the `runner` lease also runs the background
 services: the inbox workers (one person's events in order, one at a time), the outbox sender and whatever
@@ -10,25 +10,28 @@ call it.
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from typing import Callable, Protocol
 
-from . import alerts, embedding, utility_messages
+from . import forms, inbox, lease, public_screens
+from . import store as state
 from .config import Settings
 from .content import Content
 from .dispatcher import Dispatcher
-from .graph import GraphClient, GraphError
+from .forms import Forms
 from .inbox import Inbox
 from .job_queue import JobQueue
-from .leadership import Lease
+from .lease import Lease
 from .logs import event as log_event
-from .outbox import PAUSE_KEY, PAUSE_REASONS, OutboxSender
-from .privacy import PersonalData, declare_core
+from .messenger import alerts, outbox, people, sender, utility_messages
+from .messenger.graph import GraphClient, GraphError
+from .messenger.sender import PAUSE_KEY, OutboxSender
+from .privacy import PersonalData
 from .public_screens import ScreenRegistry
 from .store import Store
+from .understanding import embedding, preload
 
 log = logging.getLogger(__name__)
 PAGE_ID_KEY = "page_id"
@@ -84,15 +87,24 @@ class BotRuntime:
         self.sender = OutboxSender(store, client, settings.send_rate, settings.effective_send_concurrency,
                                    owner=self.lease.owner, token_recheck_seconds=settings.token_recheck_seconds,
                                    moderators=settings.moderator_psids)
-        store.add_migration(alerts.schema)  # the sender records operator alerts and reads template statuses
-        store.add_migration(utility_messages.schema)
         self.inbox = Inbox(store, staging, dispatcher, content, settings, client, on_queued=self.sender.wake)
+        self.forms = Forms(dispatcher)  # multi-step forms features add (registration); their one handler
         self.jobs = JobQueue(settings.tz)  # the one scheduler; features add their jobs when their service starts
         # What every table keeps about people: features declare theirs (bot/privacy.py).
         self.privacy = PersonalData(settings.pseudonym_key, settings.retention_days)
-        declare_core(self.privacy)
+        # What the engine's and the platform's own tables keep about people (their migrations: bot/domain/migrations.py).
+        people.declare(self.privacy)
+        inbox.declare(self.privacy)
+        outbox.declare(self.privacy, inbox.events_of_sql(":psid", ":key"))
+        for owner in (lease, state, sender, alerts, utility_messages, public_screens, forms):
+            owner.declare(self.privacy)
+        state.declare(self.privacy, database="staging")
+        # The content the engine itself reads: the understanding step's labels, the utility message templates.
+        content.add_loader("understanding", lambda directory: preload.load(directory, settings.understanding))
+        content.add_loader("message_templates", utility_messages.MessageTemplates.load)
         self.services: list[Service] = [  # features add theirs (reminders, ...)
-            Checkpointer(store, staging, after=lambda: self.privacy.scrub_if_requested(store, staging))]
+            Checkpointer(store, staging, after=lambda: self.privacy.scrub_if_requested(store, staging)),
+            preload.Preloader(self)]
         self.commands: list = []  # click commands features add to `flask --app app ...`
         self.blueprints: list = []  # web pages features add (the calendar feed)
         self.screens = ScreenRegistry()  # public screens features add (poll results), served by bot/public_server.py
@@ -205,6 +217,18 @@ class BotRuntime:
                       "cannot be told apart", logging.WARNING)
         return page_id
 
+    # -- personal data ----------------------------------------------------------------------------------
+    def purge(self, dry_run: bool = False, days: int | None = None, by: str = "cli") -> dict[str, int]:
+        """Rows of personal data older than the retention (or `days`) removed, or with `dry_run` only counted, per
+        table (bot/privacy.py); a real purge is logged as counts per table, never what the rows said."""
+        counts = self.privacy.purge({"main": self.store, "staging": self.staging}, dry_run=dry_run, days=days)
+        if not dry_run:
+            removed = {table: n for table, n in counts.items() if n}
+            log_event(log, "retention.purged", logging.INFO if removed else logging.DEBUG, by=by,
+                      days=self.settings.retention_days if days is None else days, removed=removed,
+                      total=sum(removed.values()))
+        return counts
+
     # -- signals ----------------------------------------------------------------------------------------
     def wake_inbox(self) -> None:
         self.inbox.wake()
@@ -220,13 +244,9 @@ class BotRuntime:
             conn = self.store.conn
             conn.execute("SELECT 1").fetchone()
             report["database"] = "ok"
-            report["inbox_pending"] = (conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0]
-                                       + self.inbox.staged_count())
-            report["outbox_queued"] = conn.execute(
-                "SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')").fetchone()[0]
-            report["outbox_failed_last_hour"] = conn.execute(
-                "SELECT count(*) FROM outbox WHERE status = 'failed' AND finished_at > ?", (time.time() - 3600,)
-            ).fetchone()[0]
+            report["inbox_pending"] = inbox.pending(conn) + self.inbox.staged_count()
+            report["outbox_queued"] = outbox.backlog(conn)
+            report["outbox_failed_last_hour"] = outbox.failed_since(conn, time.time() - 3600)
             paused = self.store.get_state(PAUSE_KEY)
             holder = self.lease.holder()
             templates = self.content.loaded().get("message_templates")
@@ -243,11 +263,7 @@ class BotRuntime:
             return False, {**report, "status": "unhealthy", "problems": ["database unavailable"]}
         if paused:
             report["sender_paused"] = paused
-            try:
-                kind = json.loads(paused).get("kind") or "token"
-            except (ValueError, AttributeError):
-                kind = "token"
-            problems.append(PAUSE_REASONS.get(kind, PAUSE_REASONS["token"]))
+            problems.append(sender.pause_reason(paused))
         report["leader"] = holder
         report["this_process_leads"] = self.leading
         # Only the process that answers loads the understanding step's model (web workers never need it).

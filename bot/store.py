@@ -16,19 +16,25 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple, Sequence
 
 import sqlite_utils
 
-Migration = Callable[[sqlite_utils.Database], None]
+
+class Migration(NamedTuple):
+    """One change to a database: `name` (recorded for ever in `migrations`, never renamed) and `apply(db)`, run once
+    (bot/domain/migrations.py lists them in order)."""
+
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
 
 
 class Store:
-    def __init__(self, path: str | Path, busy_timeout: float = 10.0, schema: "Migration | None" = None):
+    def __init__(self, path: str | Path, busy_timeout: float = 10.0):
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._local = threading.local()
-        self._migrations: list[Migration] = [schema or core_schema]
+        self.migrations: Sequence[Migration] = ()
         self._all: set[sqlite3.Connection] = set()
         self._all_lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -146,32 +152,43 @@ class Store:
             self._lock_fd = None
 
     # -- schema -----------------------------------------------------------------------------------------
-    def add_migration(self, migration: Migration) -> None:
-        """Feature modules own their tables: they add a function that creates them if missing."""
-        if migration not in self._migrations:
-            self._migrations.append(migration)
+    def migrate(self, migrations: Sequence[Migration] | None = None) -> list[str]:
+        """Run, in order, the migrations this database has not recorded yet (default: those given last time), each in
+        its own transaction with its record in `migrations`, so a step runs once in the database's life however
+        many processes start at once. Returns the names run now. (simonw/llm's migrations.py, the same idea.)"""
+        if migrations is not None:
+            self.migrations = tuple(migrations)
+        names = [m.name for m in self.migrations]
+        if len(set(names)) != len(names):
+            raise ValueError("two migrations have the same name")
+        with self.write() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+        done, ran, db = self.applied(), [], self.db()
+        for migration in self.migrations:
+            if migration.name in done:
+                continue
+            with self.write() as conn:  # checked again under the write lock: another process may have run it
+                if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (migration.name,)).fetchone():
+                    continue
+                migration.apply(db)
+                conn.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (migration.name, time.time()))
+            ran.append(migration.name)
+        return ran
 
-    def migrate(self) -> None:
-        db = self.db()
-        with self.write():
-            for migration in self._migrations:
-                migration(db)
+    def applied(self) -> set[str]:
+        """The names of the migrations this database has recorded."""
+        return {r[0] for r in self.conn.execute("SELECT name FROM migrations")}
 
     # -- small shared state -----------------------------------------------------------------------------
     def get_state(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM runtime_state WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        return read_state(self.conn, key).get(key)
 
     def set_state(self, key: str, value: str | None) -> None:
         with self.write() as conn:
             if value is None:
-                conn.execute("DELETE FROM runtime_state WHERE key = ?", (key,))
+                drop_state(conn, key)
             else:
-                conn.execute(
-                    "INSERT INTO runtime_state (key, value, updated_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                    (key, value, time.time()),
-                )
+                put_state(conn, key, value)
 
 
 def ensure_table(db: sqlite_utils.Database, name: str, columns: dict, *, pk: str,
@@ -194,100 +211,35 @@ def ensure_table(db: sqlite_utils.Database, name: str, columns: dict, *, pk: str
                 db.execute(f"UPDATE [{name}] SET [{column}] = ? WHERE [{column}] IS NULL", [default])
 
 
-def core_schema(db: sqlite_utils.Database) -> None:
-    """Tables of the platform core: users, the inbox, the outbox, leases, runtime flags."""
-    ensure_table(
-        db, "users",
-        {
-            "psid": str,
-            "first_seen": float,
-            "last_seen": float,
-            "last_interaction_at": float,  # the user wrote, tapped or clicked an m.me link: opens the 24 h window
-            "language": str,  # th | en
-            "language_source": str,  # profile | user
-            "first_name": str,
-            "last_name": str,
-            "locale": str,
-            "profile_status": str,  # None (not asked) | ok | failed
-            "profile_checked_at": float,
-            "unreachable": str,  # why the Send API refused this person for good (user_unavailable, no_matching_user)
-            "unreachable_at": float,
-        },
-        pk="psid",
-        not_null={"first_seen", "last_seen"},
-    )
-    ensure_table(
-        db, "inbox",
-        {
-            "id": int,
-            "dedup_key": str,
-            "psid": str,
-            "kind": str,
-            "event": str,  # the event's JSON exactly as Facebook sent it (re-serialised compactly)
-            "occurred_at": float,
-            "received_at": float,
-            "status": str,  # pending | done | failed | ignored (for another Page, or the Page's own action)
-            "deliveries": int,  # how often Facebook delivered it (redeliveries are counted, not stored again)
-            "handled_at": float,
-            "error": str,  # why it failed, or why it was ignored
-            "page_id": str,  # the Page it was for (the webhook entry's id)
-        },
-        pk="id",
-        not_null={"dedup_key", "psid", "kind", "event", "received_at", "status"},
-        defaults={"status": "pending", "deliveries": 1},
-    )
-    ensure_table(
-        db, "outbox",
-        {
-            "id": int,
-            "recipient_key": str,  # psid, or "comment:<id>" for a private reply
-            "psid": str,  # whose 24 h window applies (None for private replies)
-            "request": str,  # JSON: recipient + message | sender_action, without messaging_type
-            "intent": str,  # RESPONSE | UPDATE | PRIVATE_REPLY
-            "tag": str,  # a MESSAGE_TAG allowed outside the window, or None
-            "status": str,  # queued | sending | sent | failed | outside_window | user_unavailable | no_matching_user | cancelled
-            "attempts": int,
-            "next_attempt_at": float,
-            "created_at": float,
-            "finished_at": float,
-            "message_id": str,
-            "error": str,
-            "source_event_id": int,
-            "dedup_key": str,  # optional: "exactly once" keys for reminders and broadcasts
-            "batch": str,  # optional: the broadcast or job that made it
-            "claimed_by": str,  # the process sending it (while `sending`)
-            "claimed_at": float,
-            "priority": int,  # 0: conversation, reminders, polls; 1: broadcasts, which yield to replies
-            "utility": str,  # JSON: the utility message to send instead outside the window (bot/utility_messages.py)
-            "sent_as": str,  # how it went: RESPONSE, UPDATE, MESSAGE_TAG HUMAN_AGENT, UTILITY <template> (<language>)
-        },
-        pk="id",
-        not_null={"recipient_key", "request", "intent", "status", "created_at"},
-        defaults={"status": "queued", "attempts": 0, "next_attempt_at": 0, "priority": 0},
-    )
-    ensure_table(
-        db, "leases",
-        {"name": str, "owner": str, "acquired_at": float, "heartbeat_at": float},
-        pk="name",
-    )
+def state_schema(db: sqlite_utils.Database) -> None:
+    """`runtime_state`: small values every process shares (a paused sender, the content version, ...)."""
     ensure_table(db, "runtime_state", {"key": str, "value": str, "updated_at": float}, pk="key")
-    ensure_table(db, "rate_limits", {"name": str, "tokens": float, "updated_at": float}, pk="name")
-    # Partial indexes stay small: finished rows leave them.
-    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS inbox_dedup ON inbox(dedup_key)")
-    db.execute("CREATE INDEX IF NOT EXISTS inbox_pending ON inbox(id) WHERE status = 'pending'")
-    db.execute("CREATE INDEX IF NOT EXISTS inbox_psid ON inbox(psid, id)")
-    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS outbox_dedup ON outbox(dedup_key) WHERE dedup_key IS NOT NULL")
-    # SQLite uses a partial index only when the query repeats its condition: one index per status queried.
-    db.execute("CREATE INDEX IF NOT EXISTS outbox_open ON outbox(id) WHERE status IN ('queued', 'sending')")
-    # The sender takes queued rows by priority, then in order: a citizen's reply does not wait behind a broadcast.
-    db.execute("DROP INDEX IF EXISTS outbox_queued")
-    db.execute("CREATE INDEX IF NOT EXISTS outbox_queued_by_priority ON outbox(priority, id) WHERE status = 'queued'")
-    db.execute("CREATE INDEX IF NOT EXISTS outbox_sending ON outbox(claimed_by) WHERE status = 'sending'")
-    db.execute("CREATE INDEX IF NOT EXISTS outbox_failed ON outbox(finished_at) WHERE status = 'failed'")
-    db.execute(
-        "CREATE INDEX IF NOT EXISTS outbox_open_by_recipient ON outbox(recipient_key, id) "
-        "WHERE status IN ('queued', 'sending')"
-    )
-    db.execute("CREATE INDEX IF NOT EXISTS outbox_batch ON outbox(batch, status) WHERE batch IS NOT NULL")
-    db.execute("CREATE INDEX IF NOT EXISTS outbox_source ON outbox(source_event_id)")
-    db.execute("CREATE INDEX IF NOT EXISTS outbox_psid ON outbox(psid, id)")  # a person's history (hand-over inbox)
+
+
+def read_state(conn: sqlite3.Connection, *keys: str) -> dict[str, str]:
+    """The values of `keys` that are set, inside the caller's transaction or not."""
+    marks = ",".join("?" * len(keys))
+    return dict(conn.execute(f"SELECT key, value FROM runtime_state WHERE key IN ({marks})", keys).fetchall())
+
+
+def put_state(conn: sqlite3.Connection, key: str, value: str, now: float | None = None,
+              keep_larger: bool = False) -> None:
+    """Set `key` inside the caller's transaction; `keep_larger`: unless it holds a larger number already."""
+    conn.execute(
+        "INSERT INTO runtime_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
+        "SET value = CASE WHEN ? AND CAST(value AS REAL) > CAST(excluded.value AS REAL) THEN value "
+        "ELSE excluded.value END, updated_at = excluded.updated_at",
+        (key, value, time.time() if now is None else now, keep_larger))
+
+
+def drop_state(conn: sqlite3.Connection, key: str, value: str | None = None) -> int:
+    """Unset `key` (only while it still holds `value`, when given) inside the caller's transaction."""
+    if value is None:
+        return conn.execute("DELETE FROM runtime_state WHERE key = ?", (key,)).rowcount
+    return conn.execute("DELETE FROM runtime_state WHERE key = ? AND value = ?", (key, value)).rowcount
+
+
+def declare(privacy, database: str = "main") -> None:
+    if database == "main":
+        privacy.not_personal("runtime_state", why="flags shared by the processes (paused sender, content version)")
+    privacy.not_personal("migrations", database=database, why="which changes to the database have run, and when")

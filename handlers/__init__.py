@@ -1,23 +1,17 @@
 """Conversation features, one module each.
 
-Every module says in its docstring which events it takes, and exposes `register(bot)`, which adds its
-handlers to `bot.dispatcher` (and, where it has any, its tables, content loaders, menu items and services).
-The order of MODULES does not decide priority: handler groups do (lower first).
+Every module says in its docstring which events it takes, and exposes `register(bot)`, which adds its handlers to
+`bot.dispatcher` (and, where it has any, the texts it needs, its menu items and intents). Their data is the
+domain's (bot/domain/); jobs are in schedules/, operators' commands in bot/cli/, web pages in bot/console/ and
+bot/screens/. The order of MODULES does not decide who answers first: handler priorities do.
 """
 from __future__ import annotations
 
-from bot.domain import reports
-from schedules import broadcasts as broadcast_jobs
-from schedules import poll_closer
-from schedules import reminders as reminder_jobs
-from schedules import retention
+from . import (broadcast_command, comments, fallback, faq, greeting, handover, language, media, moderator_stats,
+               privacy, registration, reminders, schedule, template_status, understanding, votes)
 
-from . import (broadcast_command, comments, fallback, faq, greeting, handover, language, live_results, media,
-               message_templates, moderator_stats, privacy, registration, reminders, schedule, understanding, votes)
-
-MODULES = (handover, language, greeting, registration, privacy, comments, schedule, reminders, reminder_jobs, votes,
-           poll_closer, broadcast_jobs, broadcast_command, live_results, moderator_stats, media, faq, understanding,
-           fallback, message_templates, retention, reports)
+MODULES = (handover, language, greeting, registration, privacy, comments, schedule, reminders, votes,
+           broadcast_command, moderator_stats, media, faq, understanding, fallback, template_status)
 
 
 def register_all(bot) -> None:

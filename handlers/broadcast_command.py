@@ -9,24 +9,24 @@ from __future__ import annotations
 
 import re
 
-from bot import audit, broadcasts
-from bot.broadcasts import BroadcastError, Segment
+from bot.dispatcher import Context, PayloadHandler, Priority, TextHandler
+from bot.domain import audit, broadcasts
+from bot.domain.payloads import BROADCAST
+from bot.domain.segments import BroadcastError, Segment, estimate
+from bot.messenger.replies import QuickReply, Text
 from bot.numbers import row_id
-from bot.dispatcher import COMMANDS, Context, PayloadHandler, TextHandler
-from bot.replies import QuickReply, Text
 
-PREFIX = "BROADCAST:"
 COMMAND = re.compile(r"/?broadcast\s+(.+)", re.IGNORECASE | re.DOTALL)
 STATUS = re.compile(r"status\s+#?(\d+)", re.IGNORECASE)
 
 
-def _command_text(ctx: Context) -> str | None:
-    match = COMMAND.fullmatch((ctx.event.text or "").strip())
-    return match.group(1).strip() if match else None
+def typed_command(text: str, ctx: Context):
+    """A moderator's "/broadcast ..." (the match of COMMAND), else None."""
+    return COMMAND.fullmatch((ctx.event.text or "").strip()) if ctx.is_moderator else None
 
 
 def compose(ctx: Context) -> Text:
-    body = _command_text(ctx) or ""
+    body = ctx.match.group(1).strip()
     status = STATUS.fullmatch(body)
     if status:
         broadcast_id = row_id(status.group(1))
@@ -40,11 +40,11 @@ def compose(ctx: Context) -> Text:
     except BroadcastError as exc:
         return Text(ctx.t("broadcast_not_changeable", reason=str(exc)))
     audit.record(ctx.conn, who, "broadcast_draft", f"#{broadcast_id} {segment}")
-    e = broadcasts.estimate(ctx.conn, segment, False, ctx.content["agenda"], now=ctx.now)
+    e = estimate(ctx.conn, segment, False, ctx.content["agenda"], now=ctx.now)
     return Text(ctx.t("broadcast_confirm", id=broadcast_id, total=e.total, reachable=e.reachable, outside=e.outside,
                       text=body[:500]),
-                quick_replies=[QuickReply(ctx.t("broadcast_send_button"), f"{PREFIX}SEND:{broadcast_id}"),
-                               QuickReply(ctx.t("broadcast_drop_button"), f"{PREFIX}DROP:{broadcast_id}")])
+                quick_replies=[QuickReply(ctx.t("broadcast_send_button"), BROADCAST.build(action="SEND", broadcast=broadcast_id)),
+                               QuickReply(ctx.t("broadcast_drop_button"), BROADCAST.build(action="DROP", broadcast=broadcast_id))])
 
 
 def show_status(ctx: Context, broadcast_id: int) -> Text:
@@ -57,7 +57,7 @@ def show_status(ctx: Context, broadcast_id: int) -> Text:
 def confirm(ctx: Context) -> Text:
     if not ctx.is_moderator:
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
-    action, _, number = ctx.event.payload[len(PREFIX):].partition(":")
+    action, number = ctx.match.action, ctx.match.broadcast
     who = f"messenger:{ctx.user.psid}"
     broadcast_id = row_id(number)
     if broadcast_id is None:
@@ -81,10 +81,8 @@ def usage(ctx: Context) -> Text:
 def register(bot) -> None:
     bot.content.require_texts("broadcast_confirm", "broadcast_send_button", "broadcast_drop_button", "broadcast_started",
                               "broadcast_dropped", "broadcast_not_changeable", "broadcast_status", "broadcast_usage")
-    bot.dispatcher.add(TextHandler(compose, name="broadcast_command",
-                                   predicate=lambda text, ctx: ctx.is_moderator and _command_text(ctx) is not None),
-                       group=COMMANDS)
+    bot.dispatcher.add(TextHandler(compose, predicate=typed_command, name="broadcast_command"), Priority.COMMAND)
     bot.dispatcher.add(TextHandler(usage, name="broadcast_usage",
                                    predicate=lambda text, ctx: ctx.is_moderator and text in ("broadcast", "/broadcast")),
-                       group=COMMANDS)
-    bot.dispatcher.add(PayloadHandler(PREFIX, confirm), group=COMMANDS)
+                       Priority.COMMAND)
+    bot.dispatcher.add(PayloadHandler(BROADCAST, confirm), Priority.COMMAND)

@@ -9,15 +9,11 @@ any feature: the inbox keeps them as `ignored`.
 from __future__ import annotations
 
 from bot import textnorm
-from bot.dispatcher import Context, EventHandler
-from bot.replies import Buttons, Outgoing, PostbackButton
+from bot.dispatcher import Context, EventHandler, Priority
+from bot.domain import comment_invites
+from bot.domain.payloads import REGISTER
+from bot.messenger.replies import Buttons, Outgoing, PostbackButton
 
-from .registration import REGISTER
-
-
-def schema(db) -> None:
-    db.execute("CREATE TABLE IF NOT EXISTS comment_invites (post_id TEXT NOT NULL, commenter TEXT NOT NULL, "
-               "comment_id TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (post_id, commenter))")
 
 
 def wants_to_register(ctx: Context) -> bool:
@@ -32,21 +28,17 @@ def invite(ctx: Context):
     value = ctx.event.raw["value"]
     post = str(value.get("post_id") or value.get("parent_id") or "")
     commenter = str((value.get("from") or {}).get("id") or ctx.event.psid)
-    inserted = ctx.conn.execute(
-        "INSERT INTO comment_invites (post_id, commenter, comment_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        (post, commenter, value["comment_id"], ctx.now)).rowcount
-    if not inserted:
+    if not comment_invites.first_for(ctx.conn, post, commenter, value["comment_id"], ctx.now):
         return None  # already invited for this post
     lang = textnorm.language_of(ctx.event.text) or "th"
     texts = ctx.content.texts
     reply = Buttons(texts.get("comment_invite", lang),
-                    [PostbackButton("📝 ลงทะเบียน" if lang == "th" else "📝 Register", REGISTER)])
+                    [PostbackButton("📝 ลงทะเบียน" if lang == "th" else "📝 Register", REGISTER.build())])
     return Outgoing(reply, recipient={"comment_id": value["comment_id"]}, intent="PRIVATE_REPLY")
 
 
 def register(bot) -> None:
-    bot.store.add_migration(schema)
-    # The private reply itself is erased with the outbox (it answered one of the commenter's events).
-    bot.privacy.personal("comment_invites", person="commenter", kept_from="at")
     bot.content.require_texts("comment_invite")
-    bot.dispatcher.add(EventHandler({"comment"}, invite, predicate=wants_to_register, name="comment_invite"), group=0)
+    # After a vote by comment (exact): a comment under a poll's video is a vote, not an invitation.
+    bot.dispatcher.add(EventHandler({"comment"}, invite, predicate=wants_to_register, name="comment_invite"),
+                       Priority.GENERAL)

@@ -7,7 +7,7 @@ nobody knows (an old button from an earlier version) gets "that choice has expir
 from __future__ import annotations
 
 from bot.dispatcher import Context
-from bot.replies import Text
+from bot.messenger.replies import Text
 
 
 def fallback(ctx: Context) -> Text:

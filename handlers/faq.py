@@ -2,7 +2,7 @@
 
 Takes: any typed text no earlier handler took (greetings, language, menu words, the hand-over and the features
 the understanding step recognised come first), the `FAQ:<id>` payloads of its own buttons, and `MENU_FAQ` from
-the menu. The understanding step (bot/understanding.py) has read the message: a confident FAQ entry is answered,
+the menu. The understanding step (bot/understanding/) has read the message: a confident FAQ entry is answered,
 with related entries and "not what I asked" as quick replies; an unsure reading gets "did you mean" with up to 3
 choices (entries or features); anything else gets an honest "I don't know that yet" with topics and "talk to a
 person", never an event fact.
@@ -11,60 +11,29 @@ Every declined, unsure or low-margin reading is logged for organisers with its t
 """
 from __future__ import annotations
 
-import json
-import math
-import time
 from dataclasses import replace
 
-import click
-from flask.cli import with_appcontext
-from flask import current_app
-
-from bot.dispatcher import Context, IceBreaker, MenuItem, PayloadHandler, TextHandler
-from bot.faq import Entry
-from bot.store import ensure_table
-from bot.replies import QUICK_REPLY_COUNT, Buttons, Cards, QuickReply, Text, UrlButton
+from bot.dispatcher import Context, IceBreaker, MenuItem, PayloadHandler, Priority, TextHandler
+from bot.domain import faq_misses
+from bot.domain.payloads import FAQ, FAQ_TOPICS, HUMAN, INTENT, NOT_THIS
+from bot.understanding.faq import Entry
+from bot.messenger.replies import QUICK_REPLY_COUNT, Buttons, Cards, QuickReply, Text, UrlButton
 from bot.understanding import Reading, Understanding
 
-from .handover import HUMAN
-
-MENU_FAQ = "MENU_FAQ"
-PREFIX = "FAQ:"
-INTENT = "INTENT:"  # a feature offered among "did you mean" choices (handlers/understanding.py opens it)
-NOT_THIS = "NOT_THIS:"  # "not what I asked" under an answer (handlers/understanding.py)
-TOPICS = ("about", "dates", "topics", "eligibility", "where", "benefits")  # offered when nothing matched
-
-
-def schema(db) -> None:
-    ensure_table(
-        db, "faq_misses",
-        {"id": int, "at": float, "text": str, "normalised": str, "language": str, "outcome": str,
-         "best_entry": str, "score": float,
-         # The reading's top labels with their scores, JSON: [["dates", 0.52], ["@schedule", 0.49], ...]
-         "candidates": str, "reason": str,
-         "person_key": str},  # who asked, as a pseudonym (bot/privacy.py): "delete my data" finds their questions
-        pk="id",
-    )
-    db.execute("CREATE INDEX IF NOT EXISTS faq_misses_at ON faq_misses(at)")
+STARTER_ENTRIES = ("about", "dates", "topics", "eligibility", "where", "benefits")  # offered when nothing matched
 
 
 def record_miss(ctx: Context, text: str, reading: Reading | None, outcome: str) -> None:
-    """Log a question the bot declined, was unsure of, answered by a thin margin, or answered wrongly (the
-    person said "not what I asked"), with its top candidates. No PSID: the person only as a pseudonym, so "delete my data" finds their questions."""
+    """Log a question the bot declined, was unsure of, answered by a thin margin, or answered wrongly (the person
+    said "not what I asked"), with its top candidates; the person only as a pseudonym (bot/domain/faq_misses.py)."""
     understanding: Understanding = ctx.content["understanding"]
-    best = reading.best if reading else None
-    candidates = [[c.label, round(c.score, 3)] for c in reading.candidates] if reading else []
-    ctx.conn.execute(
-        "INSERT INTO faq_misses (at, text, normalised, language, outcome, best_entry, score, candidates, reason, "
-        "person_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (ctx.now, text[:500], " ".join(understanding.lexical.words(text))[:500], ctx.lang, outcome,
-         best.label if best else None, round(best.score, 3) if best else None, json.dumps(candidates),
-         reading.reason if reading else None, ctx.pseudonym()),
-    )
+    faq_misses.record(ctx.conn, at=ctx.now, text=text, normalised=" ".join(understanding.lexical.words(text)),
+                      language=ctx.lang, outcome=outcome, reading=reading, person_key=ctx.pseudonym())
 
 
 def _entry_buttons(understanding: Understanding, ids, lang: str) -> list[QuickReply]:
-    return [QuickReply(understanding.faq.entries[i].title[lang], PREFIX + i) for i in ids if i in understanding.faq.entries]
+    return [QuickReply(understanding.faq.entries[i].title[lang], FAQ.build(entry=i)) for i in ids
+            if i in understanding.faq.entries]
 
 
 def choice_buttons(ctx: Context, candidates) -> list[QuickReply]:
@@ -73,16 +42,16 @@ def choice_buttons(ctx: Context, candidates) -> list[QuickReply]:
     buttons = []
     for c in candidates:
         if c.is_intent and c.id in understanding.intents:
-            buttons.append(QuickReply(understanding.intents[c.id].title[ctx.lang], INTENT + c.id))
+            buttons.append(QuickReply(understanding.intents[c.id].title[ctx.lang], INTENT.build(intent=c.id)))
         elif c.id in understanding.faq.entries:
-            buttons.append(QuickReply(understanding.faq.entries[c.id].title[ctx.lang], PREFIX + c.id))
+            buttons.append(QuickReply(understanding.faq.entries[c.id].title[ctx.lang], FAQ.build(entry=c.id)))
     return buttons
 
 
 def with_not_this(ctx: Context, replies: list, label: str) -> list:
     """The replies with "not what I asked" under the last one (when it takes quick replies and has room)."""
     if replies and isinstance(replies[-1], (Text, Buttons, Cards)) and len(replies[-1].quick_replies) < QUICK_REPLY_COUNT:
-        button = QuickReply(ctx.t("not_this"), NOT_THIS + label)
+        button = QuickReply(ctx.t("not_this"), NOT_THIS.build(label=label))
         replies = [*replies[:-1], replace(replies[-1], quick_replies=[*replies[-1].quick_replies, button])]
     return replies
 
@@ -92,19 +61,28 @@ def answer(ctx: Context, entry: Entry, asked: bool = False) -> Text | Buttons:
     say it is not what they asked."""
     understanding: Understanding = ctx.content["understanding"]
     lang = ctx.lang
-    quick = _entry_buttons(understanding, entry.related, lang)[:4] + [QuickReply(ctx.content.texts.get("faq_human", lang), HUMAN)]
+    quick = _entry_buttons(understanding, entry.related, lang)[:4] + [QuickReply(ctx.content.texts.get("faq_human", lang),
+                                                                                 HUMAN.build())]
     if asked:
-        quick.append(QuickReply(ctx.t("not_this"), NOT_THIS + entry.id))
+        quick.append(QuickReply(ctx.t("not_this"), NOT_THIS.build(label=entry.id)))
     text = entry.answer[lang]
     if entry.link:
         return Buttons(text, [UrlButton(entry.link["title"][lang], entry.link["url"])], quick_replies=quick)
     return Text(text, quick_replies=quick)
 
 
+def answer_in_passing(ctx: Context, text: str) -> Text | Buttons | None:
+    """A confident FAQ answer to a question typed in the middle of a form (bot/forms.py), or None."""
+    reading, entries = ctx.reading, ctx.content["understanding"].faq.entries
+    if reading.verdict != "answer" or reading.best.is_intent or reading.best.id not in entries:
+        return None
+    return answer(ctx, entries[reading.best.id])
+
+
 def decline(ctx: Context) -> Text:
     understanding: Understanding = ctx.content["understanding"]
-    human = QuickReply(ctx.t("faq_human"), HUMAN)
-    return Text(ctx.t("faq_unknown"), quick_replies=_entry_buttons(understanding, TOPICS, ctx.lang) + [human])
+    human = QuickReply(ctx.t("faq_human"), HUMAN.build())
+    return Text(ctx.t("faq_unknown"), quick_replies=_entry_buttons(understanding, STARTER_ENTRIES, ctx.lang) + [human])
 
 
 def ask(ctx: Context) -> Text | Buttons:
@@ -119,14 +97,14 @@ def ask(ctx: Context) -> Text | Buttons:
         return decline(ctx)
     record_miss(ctx, text, reading, "unsure" if reading.verdict == "unsure" else "none")
     if reading.verdict == "unsure":
-        human = QuickReply(ctx.t("faq_human"), HUMAN)
+        human = QuickReply(ctx.t("faq_human"), HUMAN.build())
         return Text(ctx.t("faq_unsure"), quick_replies=choice_buttons(ctx, reading.candidates) + [human])
     return decline(ctx)
 
 
 def answer_payload(ctx: Context) -> Text | Buttons:
     understanding: Understanding = ctx.content["understanding"]
-    entry = understanding.faq.entries.get(ctx.event.payload[len(PREFIX):])
+    entry = understanding.faq.entries.get(ctx.match.entry)
     if entry is None:  # a button from an entry organisers have since removed
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
     return answer(ctx, entry)
@@ -139,47 +117,16 @@ def show_topics(ctx: Context) -> Text:
 
 
 def register(bot) -> None:
-    bot.store.add_migration(schema)
-    bot.privacy.personal("faq_misses", person_key="person_key", kept_from="at")
+    bot.forms.answer_questions_with(answer_in_passing)
     bot.content.require_texts("faq_prompt", "faq_unsure", "faq_unknown", "faq_human", "not_this")
-    bot.dispatcher.add(PayloadHandler(PREFIX, answer_payload), group=20)
-    bot.dispatcher.add(PayloadHandler(MENU_FAQ, show_topics), group=20)
-    bot.dispatcher.add(TextHandler(ask, predicate=lambda text, ctx: True, name="faq"), group=50)
-    bot.dispatcher.add_menu_item(MenuItem(MENU_FAQ, {"th": "❓ ถามคำถาม", "en": "❓ Ask a question"}, order=10))
+    bot.dispatcher.add(PayloadHandler(FAQ, answer_payload))
+    bot.dispatcher.add(PayloadHandler(FAQ_TOPICS, show_topics))
+    bot.dispatcher.add(TextHandler(ask, predicate=lambda text, ctx: True, name="faq"), Priority.FREE_TEXT)
+    bot.dispatcher.add_menu_item(MenuItem(FAQ_TOPICS.build(), {"th": "❓ ถามคำถาม", "en": "❓ Ask a question"}, order=10))
     for order, (entry_id, th, en) in enumerate((
         ("about", "งานนี้คืออะไร", "What is this event?"),
         ("dates", "งานจัดวันไหน", "When is it?"),
         ("eligibility", "ใครเข้าร่วมได้บ้าง", "Who can join?"),
         ("topics", "หัวข้อมีอะไรบ้าง", "What are the topics?"),
     )):
-        bot.dispatcher.add_ice_breaker(IceBreaker({"th": th, "en": en}, PREFIX + entry_id, order=order))
-    bot.commands.append(faq_misses)
-
-
-def frequent_misses(conn, days: int = 7, limit: int = 20, between: tuple[float, float] | None = None) -> list:
-    """Unanswered or unsure questions of the last `days` (or of `between`, Unix times [start, end)), the most
-    frequent first (same wording counts once)."""
-    start, end = between or (time.time() - days * 86400, math.inf)
-    return conn.execute(
-        "SELECT normalised, count(*) AS n, max(text) AS example, max(at) AS last, "
-        "group_concat(DISTINCT outcome) AS outcomes, max(best_entry) AS guess, max(score) AS score, "
-        "max(candidates) AS candidates, max(language) AS language "
-        "FROM faq_misses WHERE at >= ? AND at < ? GROUP BY normalised ORDER BY n DESC, last DESC LIMIT ?",
-        (start, end, limit)).fetchall()
-
-
-@click.command("faq-misses")
-@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 36500), help="Look back this many days.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000))
-@with_appcontext
-def faq_misses(days: int, limit: int) -> None:
-    """The questions the bot could not answer (or was unsure of), most frequent first."""
-    bot = current_app.extensions["bot"]
-    rows = frequent_misses(bot.store.conn, days, limit)
-    if not rows:
-        click.echo(f"no unanswered questions in the last {days} days")
-        return
-    click.echo(f"{'times':>5}  {'outcome':<12} {'best guess':<14} question")
-    for row in rows:
-        guess = f"{row['guess']} {row['score']:.2f}" if row["guess"] else "-"
-        click.echo(f"{row['n']:>5}  {row['outcomes']:<12} {guess:<14} {row['example']}")
+        bot.dispatcher.add_ice_breaker(IceBreaker({"th": th, "en": en}, FAQ.build(entry=entry_id), order=order))

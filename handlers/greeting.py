@@ -8,11 +8,10 @@ when Facebook gave it, and the main menu as quick replies (each feature adds its
 """
 from __future__ import annotations
 
-from bot.dispatcher import Context, EventHandler, PayloadHandler, TextHandler
-from bot.replies import Text
-
-GET_STARTED = "GET_STARTED"
-MENU = "MENU"
+from bot.dispatcher import Context, EventHandler, PayloadHandler, Priority, TextHandler
+from bot.domain.payloads import MENU
+from bot.messenger.payloads import GET_STARTED
+from bot.messenger.replies import Text
 
 GREETINGS = (
     r"(?:สวัสดี|หวัดดี|ดี|ดีจ้า|ดีงับ|สวัสดีตอน\w+)(?:\s*(?:จ้า|จ้ะ|ค่า|คร้าบ|ทุกคน|แอดมิน|แอด|admin|บอท|bot))*",
@@ -40,9 +39,10 @@ def register(bot) -> None:
     bot.content.require_texts("greeting", "greeting_named", "menu_prompt", "thanks")
     bot.dispatcher.add_intent("greeting", greet)
     bot.dispatcher.add_intent("thanks", thank)
-    bot.dispatcher.add(PayloadHandler(GET_STARTED, greet), group=10)
-    bot.dispatcher.add(PayloadHandler(MENU, show_menu), group=10)
-    bot.dispatcher.add(TextHandler(greet, patterns=GREETINGS, name="greeting"), group=10)
-    bot.dispatcher.add(TextHandler(show_menu, patterns=MENU_WORDS, name="menu"), group=10)
+    # What anyone arriving gets, when no feature claimed the arrival (an m.me link with ?ref=register is exact).
+    bot.dispatcher.add(PayloadHandler(GET_STARTED, greet), Priority.GENERAL)
+    bot.dispatcher.add(PayloadHandler(MENU, show_menu), Priority.GENERAL)
+    bot.dispatcher.add(TextHandler(greet, patterns=GREETINGS, name="greeting"), Priority.GENERAL)
+    bot.dispatcher.add(TextHandler(show_menu, patterns=MENU_WORDS, name="menu"), Priority.GENERAL)
     # A link tapped into the chat opens (or reopens) the conversation: greet, whoever they are.
-    bot.dispatcher.add(EventHandler({"referral"}, greet, name="referral_greeting"), group=10)
+    bot.dispatcher.add(EventHandler({"referral"}, greet, name="referral_greeting"), Priority.GENERAL)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 
-from bot.dispatcher import COMMANDS, Context, MenuItem, PayloadHandler, TextHandler, simplify
-from bot.replies import QuickReply, Text
+from bot.dispatcher import Context, MenuItem, PayloadHandler, Priority, TextHandler, simplify
+from bot.domain.payloads import LANGUAGE
+from bot.messenger.replies import QuickReply, Text
 
 TO_ENGLISH = r"english|eng|en|in english|ภาษาอังกฤษ|อังกฤษ|อิงลิช"
 TO_THAI = r"ภาษาไทย|ไทย|thai|th|in thai|พูดไทย|พิมพ์ไทย"
@@ -22,7 +23,7 @@ def _switch_to(ctx: Context, lang: str) -> Text:
 
 
 def from_payload(ctx: Context) -> Text:
-    wanted = ctx.event.payload.split(":", 1)[1]
+    wanted = ctx.match.language
     if wanted not in ("th", "en"):
         wanted = "en" if ctx.user.language == "th" else "th"
     return _switch_to(ctx, wanted)
@@ -34,15 +35,19 @@ def by_words(ctx: Context) -> Text:
     for lang, names in (("en", NAMES_ENGLISH), ("th", NAMES_THAI)):
         if re.search(names, text):
             return _switch_to(ctx, lang)
-    return Text(ctx.t("language_offer"), quick_replies=[QuickReply("ภาษาไทย", "LANG:th"), QuickReply("English", "LANG:en")])
+    return Text(ctx.t("language_offer"), quick_replies=[QuickReply("ภาษาไทย", LANGUAGE.build(language="th")),
+                                                                QuickReply("English", LANGUAGE.build(language="en"))])
 
 
 def register(bot) -> None:
     bot.content.require_texts("language_set", "language_offer")
-    bot.dispatcher.add(PayloadHandler("LANG:", from_payload), group=5)
-    # Typed commands come before forms (group COMMANDS): "English" in the middle of a form is not a name.
-    bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "en"), patterns=[TO_ENGLISH], name="to_english"), group=COMMANDS)
-    bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "th"), patterns=[TO_THAI], name="to_thai"), group=COMMANDS)
+    bot.dispatcher.add(PayloadHandler(LANGUAGE, from_payload))
+    # Typed commands come before forms: "English" in the middle of a form is not a name.
+    bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "en"), patterns=[TO_ENGLISH], name="to_english"),
+                       Priority.COMMAND)
+    bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "th"), patterns=[TO_THAI], name="to_thai"),
+                       Priority.COMMAND)
     # The entry offers the other language, so it is written in that language.
-    bot.dispatcher.add_menu_item(MenuItem(payload="LANG:switch", order=90, title={"th": "🌐 English", "en": "🌐 ภาษาไทย"}))
+    bot.dispatcher.add_menu_item(MenuItem(payload=LANGUAGE.build(language="switch"), order=90,
+                                          title={"th": "🌐 English", "en": "🌐 ภาษาไทย"}))
     bot.dispatcher.add_intent("language", by_words)

@@ -6,8 +6,8 @@ reads text, with the menu.
 """
 from __future__ import annotations
 
-from bot.dispatcher import Context, EventHandler
-from bot.replies import Text
+from bot.dispatcher import Context, EventHandler, Priority
+from bot.messenger.replies import Text
 
 
 def no_text(ctx: Context) -> bool:
@@ -24,4 +24,4 @@ def answer_media(ctx: Context) -> Text:
 
 def register(bot) -> None:
     bot.content.require_texts("like", "sticker", "attachment")
-    bot.dispatcher.add(EventHandler({"message"}, answer_media, predicate=no_text, name="media"), group=1)
+    bot.dispatcher.add(EventHandler({"message"}, answer_media, predicate=no_text, name="media"), Priority.GENERAL)

@@ -12,16 +12,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.contact import parse_contact
-from bot.dispatcher import COMMANDS, Context, MenuItem, PayloadHandler, TextHandler
+from bot.dispatcher import Context, MenuItem, PayloadHandler, Priority, TextHandler
+from bot.domain import registrations
+from bot.domain.payloads import DELETE_ANSWER, DELETE_DATA, MY_DATA
+from bot.domain.contact import parse_contact
 from bot.logs import event as log_event
-from bot.replies import QuickReply, Text
+from bot.messenger.replies import QuickReply, Text
 
 log = logging.getLogger(__name__)
 
-SHOW, DELETE = "DATA:SHOW", "DATA:DELETE"
-MY_DATA = r"ข้อมูลของฉัน|ข้อมูลฉัน|ข้อมูลส่วนตัว|ดูข้อมูลของฉัน|my data|my info|my information|show my data|what do you know about me"
-DELETE_DATA = r"ลบข้อมูล|ลบข้อมูลของฉัน|ลบข้อมูลฉัน|ลบข้อมูลส่วนตัว|delete my data|delete my info|erase my data|forget me"
+MY_DATA_WORDS = r"ข้อมูลของฉัน|ข้อมูลฉัน|ข้อมูลส่วนตัว|ดูข้อมูลของฉัน|my data|my info|my information|show my data|what do you know about me"
+DELETE_DATA_WORDS = r"ลบข้อมูล|ลบข้อมูลของฉัน|ลบข้อมูลฉัน|ลบข้อมูลส่วนตัว|delete my data|delete my info|erase my data|forget me"
 
 
 def _when(stamp: float | None, ctx: Context) -> str:
@@ -32,9 +33,8 @@ def _when(stamp: float | None, ctx: Context) -> str:
 
 
 def show(ctx: Context) -> Text:
-    user = ctx.conn.execute("SELECT * FROM users WHERE psid = ?", (ctx.user.psid,)).fetchone()
-    reg = ctx.conn.execute("SELECT * FROM registrations WHERE psid = ?", (ctx.user.psid,)).fetchone()
-    profile = " ".join(p for p in (user["first_name"], user["last_name"]) if p) if user else ""
+    reg = registrations.of(ctx.conn, ctx.user.psid)
+    profile = ctx.user.name
     registration = ctx.t("data_none")
     if reg is not None:
         registration = ctx.t(
@@ -43,16 +43,16 @@ def show(ctx: Context) -> Text:
             topic=ctx.t(f"topic_{reg['topic']}"), team=reg["team"] or "-", consented=_when(reg["consent_at"], ctx))
     text = ctx.t("data_summary", profile_name=profile or "-", language="ไทย" if ctx.lang == "th" else "English",
                  registration=registration)
-    return Text(text, quick_replies=[QuickReply(ctx.t("data_delete_button"), DELETE)] + ctx.menu())
+    return Text(text, quick_replies=[QuickReply(ctx.t("data_delete_button"), DELETE_DATA.build())] + ctx.menu())
 
 
 def ask_to_delete(ctx: Context) -> Text:
-    return Text(ctx.t("delete_confirm"), quick_replies=[QuickReply(ctx.t("delete_yes"), DELETE + ":yes"),
-                                                        QuickReply(ctx.t("delete_no"), DELETE + ":no")])
+    return Text(ctx.t("delete_confirm"), quick_replies=[QuickReply(ctx.t("delete_yes"), DELETE_ANSWER.build(answer="yes")),
+                                                        QuickReply(ctx.t("delete_no"), DELETE_ANSWER.build(answer="no"))])
 
 
 def delete(ctx: Context, privacy) -> Text:
-    if not ctx.event.payload.endswith(":yes"):
+    if ctx.match.answer != "yes":
         return Text(ctx.t("delete_kept"), quick_replies=ctx.menu())
     counts = privacy.erase(ctx.conn, ctx.user.psid, ctx.now, inbox_id=ctx.event.inbox_id)
     log_event(log, "privacy.erased", rows={table: n for table, n in counts.items() if n})  # counts only
@@ -61,12 +61,12 @@ def delete(ctx: Context, privacy) -> Text:
 
 def register(bot) -> None:
     bot.content.require_texts("data_summary", "data_registration", "data_none", "delete_confirm", "delete_done")
-    bot.dispatcher.add(TextHandler(show, patterns=[MY_DATA], name="my_data"), group=COMMANDS)
-    bot.dispatcher.add(TextHandler(ask_to_delete, patterns=[DELETE_DATA], name="delete_my_data"), group=COMMANDS)
-    bot.dispatcher.add(PayloadHandler(SHOW, show), group=12)
-    bot.dispatcher.add(PayloadHandler(DELETE, ask_to_delete), group=12)
-    confirmed = PayloadHandler(DELETE + ":", lambda ctx: delete(ctx, bot.privacy), name="delete_confirmed")
-    bot.dispatcher.add(confirmed, group=12)
-    bot.dispatcher.add_menu_item(MenuItem(SHOW, {"th": "👤 ข้อมูลของฉัน", "en": "👤 My data"}, order=80, quick=False))
+    bot.dispatcher.add(TextHandler(show, patterns=[MY_DATA_WORDS], name="my_data"), Priority.COMMAND)
+    bot.dispatcher.add(TextHandler(ask_to_delete, patterns=[DELETE_DATA_WORDS], name="delete_my_data"), Priority.COMMAND)
+    bot.dispatcher.add(PayloadHandler(MY_DATA, show))
+    bot.dispatcher.add(PayloadHandler(DELETE_DATA, ask_to_delete))
+    bot.dispatcher.add(PayloadHandler(DELETE_ANSWER, lambda ctx: delete(ctx, bot.privacy), name="delete_confirmed"))
+    bot.dispatcher.add_menu_item(MenuItem(MY_DATA.build(), {"th": "👤 ข้อมูลของฉัน", "en": "👤 My data"}, order=80,
+                                          quick=False))
     bot.dispatcher.add_intent("my_data", show)
     bot.dispatcher.add_intent("delete_data", ask_to_delete)

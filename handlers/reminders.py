@@ -6,38 +6,27 @@ reminders" (stops all). The reminders themselves are sent by schedules/reminders
 """
 from __future__ import annotations
 
-from bot.dispatcher import COMMANDS, Context, PayloadHandler, TextHandler
-from bot.replies import QuickReply, Text
-from bot.store import ensure_table
-
-from .schedule import SCHEDULE
-
-REMIND, UNREMIND = "REMIND:", "UNREMIND:"
+from bot.dispatcher import Context, PayloadHandler, Priority, TextHandler
+from bot.domain import subscriptions
+from bot.domain.payloads import REMIND, SCHEDULE, UNREMIND
+from bot.messenger.replies import QuickReply, Text
 MY_REMINDERS = r"การแจ้งเตือนของฉัน|แจ้งเตือนของฉัน|my reminders|reminders"
 STOP_REMINDERS = r"หยุดแจ้งเตือน|หยุดการแจ้งเตือน|ยกเลิกการแจ้งเตือน|ไม่ต้องเตือน|stop reminders|no more reminders|unsubscribe"
 
 
-def schema(db) -> None:
-    ensure_table(db, "subscriptions", {"id": int, "psid": str, "kind": str, "target": str, "created_at": float},
-                 pk="id", not_null={"psid", "kind", "target"})
-    # One subscription per person and thing, enforced by the database (a double tap subscribes once).
-    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS subscriptions_unique ON subscriptions(psid, kind, target)")
-
-
 def subscribe(ctx: Context):
-    kind, _, target = ctx.event.payload[len(REMIND):].partition(":")
+    kind, target = ctx.match.what, ctx.match.target
     agenda = ctx.content["agenda"]
     if kind == "SESSION" and agenda.get(target) is None or kind not in ("SESSION", "TOPIC", "ALL", "POLLS"):
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
-    ctx.conn.execute("INSERT INTO subscriptions (psid, kind, target, created_at) VALUES (?, ?, ?, ?) "
-                     "ON CONFLICT DO NOTHING", (ctx.user.psid, kind.lower(), target or "*", ctx.now))
+    subscriptions.subscribe(ctx.conn, ctx.user.psid, kind.lower(), target or "*", ctx.now)
     if kind == "SESSION":
         session = agenda.get(target)
         offsets = " และ ".join(f"{m:g}" for m in ctx.settings.reminder_offsets) if ctx.lang == "th" else \
             " and ".join(f"{m:g}" for m in ctx.settings.reminder_offsets)
-        more = [QuickReply(ctx.t("remind_all_button"), REMIND + "ALL")]
+        more = [QuickReply(ctx.t("remind_all_button"), REMIND.build(what="ALL"))]
         if session.topic != "all":
-            more.insert(0, QuickReply(ctx.t("remind_topic_button"), f"{REMIND}TOPIC:{session.topic}"))
+            more.insert(0, QuickReply(ctx.t("remind_topic_button"), REMIND.build(what="TOPIC", target=session.topic)))
         return Text(ctx.t("remind_session_set", title=session.title[ctx.lang], offsets=offsets), quick_replies=more)
     if kind == "TOPIC":
         return Text(ctx.t("remind_topic_set", topic=ctx.t(f"topic_{target}")), quick_replies=ctx.menu())
@@ -58,40 +47,38 @@ def label(ctx: Context, kind: str, target: str) -> str:
 
 
 def my_reminders(ctx: Context) -> Text:
-    rows = ctx.conn.execute("SELECT kind, target FROM subscriptions WHERE psid = ? ORDER BY created_at",
-                            (ctx.user.psid,)).fetchall()
+    rows = subscriptions.of(ctx.conn, ctx.user.psid)
     if not rows:
         return Text(ctx.t("remind_none"), quick_replies=ctx.menu())
     items = "\n".join(f"• {label(ctx, r['kind'], r['target'])}" for r in rows)
-    stops = [QuickReply(f"🔕 {label(ctx, r['kind'], r['target'])}", f"{UNREMIND}{r['kind']}:{r['target']}") for r in rows][:12]
-    return Text(ctx.t("remind_list", items=items), quick_replies=stops + [QuickReply(ctx.t("remind_stop_all"), UNREMIND + "ALL")])
+    stops = [QuickReply(f"🔕 {label(ctx, r['kind'], r['target'])}", UNREMIND.build(kind=r["kind"], target=r["target"]))
+             for r in rows][:12]
+    return Text(ctx.t("remind_list", items=items),
+                quick_replies=stops + [QuickReply(ctx.t("remind_stop_all"), UNREMIND.build(kind="ALL"))])
 
 
 def unsubscribe(ctx: Context) -> Text:
-    what = ctx.event.payload[len(UNREMIND):] if ctx.event.payload.startswith(UNREMIND) else "ALL"
-    if what == "ALL":
-        ctx.conn.execute("DELETE FROM subscriptions WHERE psid = ?", (ctx.user.psid,))
+    stop = ctx.match if ctx.event.payload else None  # a stop button's fields; "stop reminders" typed: all of them
+    if stop is None or stop.kind == "ALL":
+        subscriptions.unsubscribe(ctx.conn, ctx.user.psid)
     else:
-        kind, _, target = what.partition(":")
-        ctx.conn.execute("DELETE FROM subscriptions WHERE psid = ? AND kind = ? AND target = ?", (ctx.user.psid, kind, target))
+        subscriptions.unsubscribe(ctx.conn, ctx.user.psid, stop.kind, stop.target)
     return Text(ctx.t("remind_stopped"), quick_replies=ctx.menu())
 
 
 def offer(ctx: Context) -> Text:
     """Asked to be reminded, in words: their reminders if they have some, else every session or the schedule."""
-    if ctx.conn.execute("SELECT 1 FROM subscriptions WHERE psid = ? LIMIT 1", (ctx.user.psid,)).fetchone():
+    if subscriptions.has_any(ctx.conn, ctx.user.psid):
         return my_reminders(ctx)
-    return Text(ctx.t("remind_offer"), quick_replies=[QuickReply(ctx.t("remind_all_button"), REMIND + "ALL"),
-                                                      QuickReply(ctx.t("remind_pick_sessions"), SCHEDULE)])
+    return Text(ctx.t("remind_offer"), quick_replies=[QuickReply(ctx.t("remind_all_button"), REMIND.build(what="ALL")),
+                                                      QuickReply(ctx.t("remind_pick_sessions"), SCHEDULE.build())])
 
 
 def register(bot) -> None:
-    bot.store.add_migration(schema)
-    bot.privacy.personal("subscriptions", person="psid", kept_from="created_at")
     bot.content.require_texts("remind_button", "remind_session_set", "reminder_soon", "reminder_live", "reminder_moved",
                               "remind_offer", "remind_pick_sessions")
-    bot.dispatcher.add(PayloadHandler(REMIND, subscribe), group=20)
-    bot.dispatcher.add(PayloadHandler(UNREMIND, unsubscribe), group=20)
-    bot.dispatcher.add(TextHandler(my_reminders, patterns=[MY_REMINDERS], name="my_reminders"), group=COMMANDS)
-    bot.dispatcher.add(TextHandler(unsubscribe, patterns=[STOP_REMINDERS], name="stop_reminders"), group=COMMANDS)
+    bot.dispatcher.add(PayloadHandler(REMIND, subscribe))
+    bot.dispatcher.add(PayloadHandler(UNREMIND, unsubscribe))
+    bot.dispatcher.add(TextHandler(my_reminders, patterns=[MY_REMINDERS], name="my_reminders"), Priority.COMMAND)
+    bot.dispatcher.add(TextHandler(unsubscribe, patterns=[STOP_REMINDERS], name="stop_reminders"), Priority.COMMAND)
     bot.dispatcher.add_intent("remind", offer)

@@ -1,5 +1,5 @@
 """The understanding step: typed text that no exact command took is read as a feature request, an FAQ question, or
-something the bot does not do (bot/understanding.py), and a feature request opens the feature at once.
+something the bot does not do (bot/understanding/), and a feature request opens the feature at once.
 
 Takes:
 - typed text the step reads, confidently, as a feature intent (content/intents.toml): the feature registered for
@@ -11,34 +11,17 @@ Takes:
   feature began is undone (a registration form opened at its consent step is closed), and the other
   candidates are offered.
 
-Runs, in the process that answers (the lease holder), a background preload of the embedding model and the
-examples' vectors, so that the first citizen does not wait for them; web workers, which only acknowledge
-webhooks, never load the model. The content loader builds the step from content/faq.toml and intents.toml.
+The step itself, its content loader and the model's preload are the engine's (bot/understanding/).
 """
 from __future__ import annotations
 
-import json
-import logging
-import threading
-from pathlib import Path
-
-from bot.dispatcher import UNDERSTOOD, Context, PayloadHandler, TextHandler, as_list
-from bot.faq import Faq
-from bot.logs import event as log_event
-from bot.replies import QuickReply, Text
-from bot.understanding import INTENT_MARK, Understanding, load_intents
+from bot import inbox
+from bot.dispatcher import Context, PayloadHandler, Priority, TextHandler, as_list
+from bot.domain.payloads import HUMAN, INTENT, NOT_THIS
+from bot.messenger.replies import QuickReply, Text
+from bot.understanding import INTENT_MARK, Understanding
 
 from . import faq
-from .handover import HUMAN
-
-log = logging.getLogger(__name__)
-
-
-def load(directory: Path, method: str) -> Understanding:
-    understanding = Understanding(Faq.load(directory), load_intents(directory), method=method)
-    if understanding.uses_meaning and understanding.encoder.loaded:
-        understanding.prepare()  # a reload in the answering process: only new examples are embedded (ms)
-    return understanding
 
 
 def understood_intent(text: str, ctx: Context) -> bool:
@@ -71,7 +54,7 @@ def open_intent(ctx: Context, intent: str, asked: bool):
 
 
 def open_tapped(ctx: Context):
-    intent = ctx.event.payload[len(faq.INTENT):]
+    intent = ctx.match.intent
     if intent not in ctx.content["understanding"].intents and intent not in ctx.dispatcher.intents:
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
     return open_intent(ctx, intent, asked=False)
@@ -80,17 +63,15 @@ def open_tapped(ctx: Context):
 def last_question(ctx: Context) -> str | None:
     """The person's last typed message before this tap (quick replies show under the latest message only, so
     it is the one the answer was to)."""
-    for (raw,) in ctx.conn.execute(
-            "SELECT event FROM inbox WHERE psid = ? AND kind = 'message' AND id < ? ORDER BY id DESC LIMIT 20",
-            (ctx.user.psid, ctx.event.inbox_id)):
-        message = json.loads(raw).get("message") or {}
+    for event in inbox.last_messages(ctx.conn, ctx.user.psid, before=ctx.event.inbox_id, limit=20):
+        message = event.get("message") or {}
         if message.get("text") and not message.get("quick_reply"):
             return message["text"]
     return None
 
 
 def not_what_i_asked(ctx: Context) -> Text:
-    label = ctx.event.payload[len(faq.NOT_THIS):]
+    label = ctx.match.label
     question = last_question(ctx)
     reading = ctx.content["understanding"].read(question) if question else None
     if question:
@@ -100,45 +81,13 @@ def not_what_i_asked(ctx: Context) -> Text:
         if route is not None and route.undo is not None:
             route.undo(ctx)
     others = [c for c in (reading.candidates if reading else ()) if c.label != label]
-    human = QuickReply(ctx.t("faq_human"), HUMAN)
+    human = QuickReply(ctx.t("faq_human"), HUMAN.build())
     return Text(ctx.t("not_this_sorry"), quick_replies=faq.choice_buttons(ctx, others) + [human])
 
 
-class Preloader:
-    """Loads the embedding model and embeds the examples in a background thread when this process starts
-    answering (it holds the lease), so the first citizen's message does not wait about a second for them."""
-
-    def __init__(self, bot):
-        self.bot = bot
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._run, name="understanding-preload", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        understanding: Understanding = self.bot.content["understanding"]
-        if not understanding.uses_meaning:
-            return
-        try:
-            understanding.prepare()
-        except Exception:
-            log.exception("understanding.preload_failed")
-            return
-        encoder = understanding.encoder
-        log_event(log, "understanding.ready", examples=understanding.examples, model_seconds=encoder.load_seconds,
-                  model_rss_mb=encoder.load_rss_mb)
-
-    def stop(self) -> None:
-        """Nothing to stop: the thread ends by itself, and what it loaded stays for the next start."""
-
-
 def register(bot) -> None:
-    bot.content.add_loader("understanding", lambda directory: load(directory, bot.settings.understanding))
     bot.content.require_texts("intent_unavailable", "not_this_sorry")
     bot.dispatcher.add(TextHandler(open_understood, predicate=understood_intent, name="understood_intent"),
-                       group=UNDERSTOOD)
-    bot.dispatcher.add(PayloadHandler(faq.INTENT, open_tapped), group=20)
-    bot.dispatcher.add(PayloadHandler(faq.NOT_THIS, not_what_i_asked), group=20)
-    bot.services.append(Preloader(bot))
+                       Priority.UNDERSTOOD)
+    bot.dispatcher.add(PayloadHandler(INTENT, open_tapped))
+    bot.dispatcher.add(PayloadHandler(NOT_THIS, not_what_i_asked))

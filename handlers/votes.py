@@ -6,84 +6,48 @@ allows it; a polite "closed" with the results after closing), and, from people i
 "/poll open ID", "/poll close ID", "/poll results ID" (anyone else typing them gets an ordinary reply).
 Opening a poll sends it to the people who asked to be told of votes ("🔔 Tell me when open"), or for reminders of
 its session or of everything, inside their 24-hour window and never under a message tag (Facebook forbids polls in tagged messages).
-Operators: `flask --app app poll create|open|close|results|list`.
+The console and `flask --app app poll ...` run polls too (bot/domain/polls.py).
 """
 from __future__ import annotations
 
-import json
 import re
 
-import click
-from flask import current_app
-from flask.cli import with_appcontext
-
-from bot import audit, polls, textnorm
-from bot.numbers import ROW_ID, row_id, small_int
-from bot.dispatcher import COMMANDS, Context, EventHandler, MenuItem, PayloadHandler, TextHandler
-from bot.outbox import enqueue
-from bot.replies import Outgoing, QuickReply, Text
-
-VOTE, PREFIX = "VOTE", "VOTE:"
+from bot import textnorm
+from bot.dispatcher import Context, EventHandler, MenuItem, PayloadHandler, Priority, TextHandler
+from bot.domain import audit, polls
+from bot.domain.payloads import REMIND, VOTE, VOTES
+from bot.messenger.replies import QuickReply, Text
+from bot.numbers import row_id
 VOTE_WORDS = r"โหวต|ลงคะแนน|ร่วมโหวต|vote|voting|poll|polls"
 MODERATOR_COMMAND = re.compile(r"poll (open|close|results) (\d+)", re.IGNORECASE)
-
-
-def results_text(poll: polls.Poll, counts: list[int], lang: str) -> str:
-    total = sum(counts) or 1
-    return "\n".join(f"{i}. {o[lang]}: {n} ({n * 100 / total:.0f}%)" for i, (o, n) in enumerate(zip(poll.options, counts), 1))
-
-
-def ballot(texts, poll: polls.Poll, lang: str) -> Text:
-    options = "\n".join(f"{i}. {o[lang]}" for i, o in enumerate(poll.options, 1))
-    return Text(texts.get("vote_prompt", lang, question=poll.question[lang], options=options),
-                quick_replies=[QuickReply(f"{i}. {o[lang]}", f"{PREFIX}{poll.id}:{i}") for i, o in enumerate(poll.options, 1)])
-
-
-def open_poll(conn, content, poll_id: int) -> int:
-    """Open a draft poll and queue it for the people who opted in; returns how many it was queued for."""
-    if not polls.set_state(conn, poll_id, "open"):
-        raise ValueError(f"poll {poll_id} is not a draft")
-    poll = polls.get(conn, poll_id)
-    rows = conn.execute(
-        "SELECT DISTINCT s.psid, u.language FROM subscriptions s LEFT JOIN users u ON u.psid = s.psid "
-        "WHERE s.kind IN ('all', 'polls') OR (s.kind = 'session' AND s.target = ?)", (poll.session_id or "",)).fetchall()
-    queued = 0
-    for row in rows:
-        reply = ballot(content.texts, poll, row["language"] or "th")
-        # UPDATE and no tag: outside the window the outbox records it as not sendable, as Facebook requires.
-        queued += enqueue(conn, row["psid"], [Outgoing(reply, intent="UPDATE", dedup_key=f"poll:{poll_id}:{row['psid']}")],
-                          batch=f"poll:{poll_id}")
-    return queued
 
 
 def show_open(ctx: Context):
     open_now = polls.open_polls(ctx.conn)
     if not open_now:
-        return Text(ctx.t("vote_none_open"), quick_replies=[QuickReply(ctx.t("vote_notify_button"), "REMIND:POLLS")]
+        return Text(ctx.t("vote_none_open"), quick_replies=[QuickReply(ctx.t("vote_notify_button"), REMIND.build(what="POLLS"))]
                     + ctx.menu())
-    return [ballot(ctx.content.texts, poll, ctx.lang) for poll in open_now[:3]]
+    return [polls.ballot(ctx.content.texts, poll, ctx.lang) for poll in open_now[:3]]
 
 
 def cast(ctx: Context) -> Text:
-    poll_text, _, option_text = ctx.event.payload[len(PREFIX):].partition(":")
-    poll_id, option = row_id(poll_text), small_int(option_text, 1, polls.MAX_OPTIONS)
+    poll_id, option = ctx.match.poll, ctx.match.option
     if poll_id is None or option is None:  # a payload we never sent (an old client, or made up)
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
     poll = polls.get(ctx.conn, poll_id)
     if poll is None or not (1 <= option <= len(poll.options)) or poll.state == "draft":
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
     if poll.state == "closed":
-        return Text(ctx.t("vote_closed", results=results_text(poll, polls.tally(ctx.conn, poll), ctx.lang)))
+        return Text(ctx.t("vote_closed", results=polls.results_text(poll, polls.tally(ctx.conn, poll), ctx.lang)))
     voter = ctx.pseudonym(polls.voter_scope(poll.id))
     outcome = polls.vote(ctx.conn, poll, "messenger", voter, option)
-    current = ctx.conn.execute("SELECT option FROM votes WHERE poll_id = ? AND channel = 'messenger' AND voter = ?",
-                               (poll.id, voter)).fetchone()[0]
+    current = polls.choice(ctx.conn, poll, "messenger", voter)
     key = {"counted": "vote_counted", "changed": "vote_changed", "unchanged": "vote_unchanged"}[outcome]
     return Text(ctx.t(key, option=poll.options[current - 1][ctx.lang]))
 
 
 def moderator_command(ctx: Context) -> Text:
-    action, number = MODERATOR_COMMAND.fullmatch(simplified(ctx)).groups()
+    action, number = ctx.match.groups()
     poll_id = row_id(number)
     poll = polls.get(ctx.conn, poll_id) if poll_id is not None else None
     if poll is None:
@@ -91,7 +55,7 @@ def moderator_command(ctx: Context) -> Text:
     who = f"messenger:{ctx.user.psid}"
     if action == "open":
         try:
-            queued = open_poll(ctx.conn, ctx.content, poll_id)
+            queued = polls.open_poll(ctx.conn, ctx.content.texts, poll_id)
         except ValueError as exc:
             return Text(str(exc))
         audit.record(ctx.conn, who, "poll_open", f"#{poll_id}, sent to {queued}")
@@ -101,15 +65,17 @@ def moderator_command(ctx: Context) -> Text:
             return Text(f"poll {poll_id} is not open")
         audit.record(ctx.conn, who, "poll_close", f"#{poll_id}")
         return Text(f"poll {poll_id} closed")
-    return Text(f"{poll.question[ctx.lang]} ({poll.state})\n" + results_text(poll, polls.tally(ctx.conn, poll), ctx.lang))
+    return Text(f"{poll.question[ctx.lang]} ({poll.state})\n"
+                + polls.results_text(poll, polls.tally(ctx.conn, poll), ctx.lang))
 
 
 def simplified(ctx: Context) -> str:
     return " ".join(ctx.event.text.strip().lstrip("/").split()).lower()
 
 
-def is_moderator_command(text: str, ctx: Context) -> bool:
-    return ctx.is_moderator and MODERATOR_COMMAND.fullmatch(simplified(ctx)) is not None
+def typed_command(text: str, ctx: Context):
+    """A moderator's "/poll open|close|results ID" (the match of MODERATOR_COMMAND), else None."""
+    return MODERATOR_COMMAND.fullmatch(simplified(ctx)) if ctx.is_moderator else None
 
 
 # "1", "#2", "ข้อ 3", "no. 4", "option 5", "A", "๒": a comment that is only an option is a vote.
@@ -161,96 +127,12 @@ def vote_by_comment(ctx: Context) -> None:
 
 
 def register(bot) -> None:
-    bot.store.add_migration(polls.schema)
-    bot.store.add_migration(lambda db: polls.pseudonymise_voters(db, bot.settings.pseudonym_key))
-    bot.privacy.not_personal("polls", why="questions and options moderators wrote")
-    bot.privacy.personal("votes", erase=polls.erase_comment_links, purge=polls.forget_voters)
     bot.content.require_texts("vote_none_open", "vote_prompt", "vote_counted", "vote_closed")
-    bot.dispatcher.add(TextHandler(moderator_command, predicate=is_moderator_command, name="poll_command"), group=COMMANDS)
-    bot.dispatcher.add(PayloadHandler(PREFIX, cast), group=20)
-    # Before comment invitations (group 0): a comment under a poll's video that is an option is a vote.
-    bot.dispatcher.add(EventHandler({"comment"}, vote_by_comment, predicate=comment_polls, name="comment_vote"), group=-1)
-    bot.dispatcher.add(PayloadHandler(VOTE, show_open), group=20)
-    bot.dispatcher.add(TextHandler(show_open, patterns=[VOTE_WORDS], name="vote_words"), group=20)
-    bot.dispatcher.add_menu_item(MenuItem(VOTE, {"th": "🗳️ โหวต", "en": "🗳️ Vote"}, order=40))
+    bot.dispatcher.add(TextHandler(moderator_command, predicate=typed_command, name="poll_command"), Priority.COMMAND)
+    bot.dispatcher.add(PayloadHandler(VOTE, cast))
+    # Exact, before comment invitations (general): a comment under a poll's video that is an option is a vote.
+    bot.dispatcher.add(EventHandler({"comment"}, vote_by_comment, predicate=comment_polls, name="comment_vote"))
+    bot.dispatcher.add(PayloadHandler(VOTES, show_open))
+    bot.dispatcher.add(TextHandler(show_open, patterns=[VOTE_WORDS], name="vote_words"))
+    bot.dispatcher.add_menu_item(MenuItem(VOTES.build(), {"th": "🗳️ โหวต", "en": "🗳️ Vote"}, order=40))
     bot.dispatcher.add_intent("vote", show_open)
-    bot.commands.append(poll_command)
-
-
-@click.group("poll")
-def poll_command() -> None:
-    """Polls for the live streams."""
-
-
-@poll_command.command("create")
-@click.option("--question", required=True, help='The question: "ไทย | English" (or one text for both).')
-@click.option("--option", "options", multiple=True, required=True, help="An option (2 to 10), same format.")
-@click.option("--session", "session_id", default=None, help="The agenda session it belongs to.")
-@click.option("--video-id", default=None, help="The live video whose comments count as votes.")
-@click.option("--no-change", is_flag=True, help="A vote cannot be changed once cast.")
-@click.option("--close-after", type=click.FloatRange(min=0.01, max=polls.CLOSE_AFTER_MAX), default=None, help="Close by itself N minutes after opening.")
-@with_appcontext
-def create_poll(question, options, session_id, video_id, no_change, close_after) -> None:
-    bot = current_app.extensions["bot"]
-    try:
-        with bot.store.write() as conn:
-            poll_id = polls.create(conn, polls.bilingual_text(question), [polls.bilingual_text(o) for o in options],
-                                   session_id=session_id, video_id=video_id, allow_change=not no_change,
-                                   close_after_minutes=close_after)
-            audit.record(conn, "cli", "poll_create", f"#{poll_id} {question[:100]}")
-    except ValueError as exc:
-        raise click.ClickException(str(exc))
-    click.echo(poll_id)
-
-
-@poll_command.command("open")
-@click.argument("poll_id", type=ROW_ID)
-@with_appcontext
-def open_command(poll_id: int) -> None:
-    bot = current_app.extensions["bot"]
-    try:
-        with bot.store.write() as conn:
-            queued = open_poll(conn, bot.content, poll_id)
-            audit.record(conn, "cli", "poll_open", f"#{poll_id}, sent to {queued}")
-    except ValueError as exc:
-        raise click.ClickException(str(exc))
-    click.echo(f"poll {poll_id} is open; queued for {queued} people")
-
-
-@poll_command.command("close")
-@click.argument("poll_id", type=ROW_ID)
-@with_appcontext
-def close_command(poll_id: int) -> None:
-    bot = current_app.extensions["bot"]
-    with bot.store.write() as conn:
-        if not polls.set_state(conn, poll_id, "closed"):
-            raise click.ClickException(f"poll {poll_id} is not open")
-        audit.record(conn, "cli", "poll_close", f"#{poll_id}")
-    click.echo(f"poll {poll_id} is closed")
-
-
-@poll_command.command("results")
-@click.argument("poll_id", type=ROW_ID)
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def results_command(poll_id: int, as_json: bool) -> None:
-    bot = current_app.extensions["bot"]
-    poll = polls.get(bot.store.conn, poll_id)
-    if poll is None:
-        raise click.ClickException(f"poll {poll_id} not found")
-    counts = polls.tally(bot.store.conn, poll)
-    if as_json:
-        click.echo(json.dumps({"poll": poll.id, "state": poll.state, "question": poll.question,
-                               "options": [{**o, "votes": n} for o, n in zip(poll.options, counts)],
-                               "total": sum(counts)}, ensure_ascii=False))
-    else:
-        click.echo(f"{poll.question['th']} / {poll.question['en']} ({poll.state}, {sum(counts)} votes)")
-        click.echo(results_text(poll, counts, "th"))
-
-
-@poll_command.command("list")
-@with_appcontext
-def list_command() -> None:
-    bot = current_app.extensions["bot"]
-    for row in bot.store.conn.execute("SELECT id, state, question_th FROM polls ORDER BY id"):
-        click.echo(f"{row['id']:>4}  {row['state']:<7} {row['question_th']}")

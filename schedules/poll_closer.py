@@ -6,23 +6,15 @@ close while no process ran is closed at the next start, never forgotten.
 from __future__ import annotations
 
 import logging
-import time
 
-from bot import polls, public_screens
+from bot.domain import polls
 from bot.logs import event as log_event
 
 log = logging.getLogger(__name__)
 
 
-def close_due(store, now: float | None = None) -> int:
-    now = time.time() if now is None else now
-    with store.write() as conn:
-        ids = [row[0] for row in conn.execute(
-            "UPDATE polls SET state = 'closed', closed_at = ? WHERE state = 'open' AND close_after_minutes IS NOT NULL "
-            "AND opened_at + close_after_minutes * 60 <= ? RETURNING id", (now, now)).fetchall()]
-        for poll_id in ids:
-            public_screens.changed(conn, polls.RESULTS_SCREEN, poll_id)
-    closed = len(ids)
+def close_due(store) -> int:
+    closed = len(polls.close_due(store))
     if closed:
         log_event(log, "polls.auto_closed", polls=closed)
     return closed

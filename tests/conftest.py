@@ -1,7 +1,8 @@
-"""Test fixtures: a real bot on a real HTTP port, a real SQLite file, and the fake Graph API as Facebook.
+"""Test fixtures: a real bot on a real HTTP port, a real SQLite file, and the fake Graph API as Facebook; and the
+same bot in this process (`chat`, tests/in_process.py), for conversation logic in milliseconds.
 
-Nothing of ours is mocked. The only stand-in is Facebook itself (bot.fake_graph), reached over HTTP exactly as
-the production bot reaches graph.facebook.com.
+Nothing of ours is mocked. The only stand-in is Facebook itself (bot.messenger.fake_graph), reached over HTTP exactly as
+the production bot reaches graph.facebook.com (or, in process, through the same fake's app without a socket).
 """
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ from pathlib import Path
 import pytest
 import requests
 
+
 from app import create_app
-from bot import public_server, simulator
+from bot import public_server, web
 from bot.config import Settings
-from bot.fake_graph import FakeGraphServer
 from bot.http_server import AsgiServer
+from bot.messenger import simulator
+from bot.messenger.fake_graph import FakeGraphServer, FakeGraphState, InProcessGraph
+from in_process import InProcessBot
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-page-token-0123456789"
@@ -46,7 +50,7 @@ class RunningBot:
 
     @property
     def runtime(self):
-        return self.app.extensions["bot"]
+        return web.of(self.app)
 
     def db(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.settings.database_path, timeout=10)
@@ -100,7 +104,7 @@ class RunningBot:
 
 def serve(app) -> tuple[AsgiServer, str]:
     """The bot as `python app.py` serves it: public screens on the event loop, the rest in the Flask app."""
-    screens = public_server.with_bot(app.extensions["bot"], app)
+    screens = public_server.with_bot(web.of(app), app)
     server = AsgiServer(screens, on_stop=screens.close).start()
     return server, server.url
 
@@ -123,9 +127,9 @@ def start_bot(tmp_path, fake_graph):
         settings = bot_settings(tmp_path, fake_graph.url, **overrides)
         app = create_app(settings)
         if setup is not None:
-            setup(app.extensions["bot"])
+            setup(web.of(app))
         server, url = serve(app)
-        runtime = app.extensions["bot"]
+        runtime = web.of(app)
         for fake in (fake_graph, runtime.fake_graph):  # where Meta's template verdicts go (a local-mode bot's own fake)
             if fake is not None:
                 fake.state.webhook = {"url": f"{url}/webhook", "app_secret": runtime.settings.app_secret}
@@ -146,6 +150,48 @@ def start_bot(tmp_path, fake_graph):
 @pytest.fixture
 def bot(start_bot) -> RunningBot:
     return start_bot()
+
+
+@pytest.fixture
+def start_chat(tmp_path):
+    """Factory: the bot in this process (tests/in_process.py), with settings overrides and extra setup."""
+    made: list[InProcessBot] = []
+
+    def start(setup=None, **overrides) -> InProcessBot:
+        graph = InProcessGraph(FakeGraphState(token=TOKEN), token=TOKEN)
+        # Sends are not paced here: a conversation's replies go at once, whatever SEND_RATE's token bucket says.
+        settings = bot_settings(tmp_path, graph.base_url, **{"send_rate": 10_000, **overrides})
+        app = create_app(settings, graph=graph)
+        if setup is not None:
+            setup(web.of(app))
+        made.append(InProcessBot(app, graph))
+        return made[-1]
+
+    yield start
+    for chat in made:
+        chat.close()
+
+
+@pytest.fixture
+def chat(start_chat) -> InProcessBot:
+    return start_chat()
+
+
+def texts(messages: list[dict]) -> list[str]:
+    """The visible text of each message the bot sent (bot/messenger/simulator.py's `texts_of`)."""
+    return simulator.texts_of(messages)
+
+
+def eventually(condition, timeout: float = 10.0, step: float = 0.02, message: str = "it did not happen in time"):
+    """Wait until `condition()` is true (returned), asserting it is within `timeout` seconds: the one way the tests
+    wait for what the bot does in the background."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        assert time.monotonic() < deadline, message
+        time.sleep(step)
 
 
 def free_port() -> int:
@@ -222,7 +268,7 @@ def embedding_model():
     """The understanding step's sentence-embedding model, loaded once per test process before its first test, as
     the bot's runner preloads it at start: no test's time limit includes loading it (about a second, more when
     four test processes load it at once on two cores)."""
-    from bot.embedding import ENCODER
+    from bot.understanding.embedding import ENCODER
 
     ENCODER.load()
     return ENCODER

@@ -6,7 +6,8 @@ import json
 import time
 from datetime import datetime, timedelta
 
-from bot import broadcasts, simulator
+from bot.domain import broadcasts
+from bot.messenger import simulator
 from test_registration import fill_in
 
 BANGKOK_FMT = "%Y-%m-%d %H:%M:%S"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import simulator
+from bot.messenger import simulator
 from conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -14,7 +14,8 @@ import time
 import pytest
 import requests
 
-from bot import simulator
+from bot import web
+from bot.messenger import simulator
 from conftest import ROOT, SECRET, TOKEN, free_port
 
 FLASK = [sys.executable, "-m", "flask", "--app", str(ROOT / "app.py")]
@@ -110,8 +111,8 @@ def test_chat_in_the_terminal_goes_through_the_webhook_and_numbers_the_choices(t
     from app import create_app
 
     app = create_app({"DATABASE_PATH": str(tmp_path / "menu.sqlite3"), "CONTENT_DIR": str(ROOT / "content")})
-    menu = [q.title for q in app.extensions["bot"].dispatcher.menu_quick_replies("th")]
-    app.extensions["bot"].stop()
+    menu = [q.title for q in web.of(app).dispatcher.menu_quick_replies("th")]
+    web.of(app).stop()
     english = menu.index("🌐 English") + 1
     env = clean_env(tmp_path)
     run = subprocess.run(FLASK + ["chat", "--as", "4100"], env=env, cwd=tmp_path, text=True, capture_output=True,

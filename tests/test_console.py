@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import requests
 
-from bot import simulator
-from bot.console import ADDRESS_FAILURE_LIMIT
+from bot.messenger import simulator
+from bot.domain.moderators import ADDRESS_FAILURE_LIMIT
 
 PASSWORD = "correct horse battery"
 

@@ -6,7 +6,7 @@ import re
 
 import requests
 
-from bot.console import ADDRESS_FAILURE_LIMIT, AUDITED_REFUSALS, FAILED_LOGIN_LIMIT
+from bot.domain.moderators import ADDRESS_FAILURE_LIMIT, AUDITED_REFUSALS, FAILED_LOGIN_LIMIT
 from test_console import PASSWORD, add_moderator, csrf_of, log_in, logged_in, post_form
 
 

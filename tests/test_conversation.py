@@ -7,9 +7,9 @@ import time
 
 import requests
 
-from bot import simulator
-from bot.dispatcher import EventHandler, TextHandler
-from bot.replies import Text
+from bot.messenger import simulator
+from bot.dispatcher import EventHandler, Priority, TextHandler
+from bot.messenger.replies import Text
 
 
 def texts(messages):
@@ -85,7 +85,7 @@ def test_a_handler_that_crashes_gets_the_person_an_apology_and_the_event_is_reco
     def boom(ctx):
         raise RuntimeError("handler bug")
 
-    bot = start_bot(setup=lambda b: b.dispatcher.add(TextHandler(boom, patterns=["พัง"]), group=-1))
+    bot = start_bot(setup=lambda b: b.dispatcher.add(TextHandler(boom, patterns=["พัง"]), Priority.COMMAND))
     answer = bot.say("2060", "พัง")
     assert "ขออภัย" in texts(answer)[0]
     with bot.db() as conn:
@@ -113,7 +113,7 @@ def test_one_persons_events_are_handled_in_order_and_never_two_at_once(start_bot
         return Text(f"echo {ctx.event.text}")
 
     bot = start_bot(setup=lambda b: b.dispatcher.add(
-        EventHandler({"message"}, slow_echo, predicate=lambda c: c.event.text.startswith("n")), group=-1))
+        EventHandler({"message"}, slow_echo, predicate=lambda c: c.event.text.startswith("n")), Priority.COMMAND))
     people = [f"207{i}" for i in range(6)]
     for n in range(15):
         # Each webhook carries one message from each person, as Facebook batches them.
@@ -193,7 +193,7 @@ def test_an_error_line_keeps_the_exception_type_message_and_traceback(start_bot,
     def boom(ctx):
         raise RuntimeError("handler bug 4711")
 
-    bot = start_bot(setup=lambda b: b.dispatcher.add(TextHandler(boom, patterns=["พังอีก"]), group=-1))
+    bot = start_bot(setup=lambda b: b.dispatcher.add(TextHandler(boom, patterns=["พังอีก"]), Priority.COMMAND))
     bot.say("2092", "พังอีก")
     bot.say("2093", "พังอีก")  # the same error again at once: not written a second time
     lines = [json.loads(line) for line in capfd.readouterr().err.splitlines()

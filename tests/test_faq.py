@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import simulator
+from bot.messenger import simulator
 from bot.content import ContentError
-from bot.faq import Faq, FaqIndex
+from bot.understanding.faq import Faq, FaqIndex
 from conftest import ROOT
 
 PARAPHRASES = [line.rstrip("\n").split("\t") for line in (Path(__file__).parent / "faq_paraphrases.tsv").open(encoding="utf-8")

@@ -9,7 +9,7 @@ import time
 
 import requests
 
-from bot import simulator
+from bot.messenger import simulator
 from conftest import ROOT, SECRET, TOKEN, VERIFY, free_port
 
 

@@ -17,7 +17,7 @@ import threading
 import pytest
 import requests
 
-from bot import simulator
+from bot.messenger import simulator
 from conftest import ROOT, SECRET
 from test_public_screens import Gunicorn, Viewer, make_poll, vote, wait_public
 

@@ -6,9 +6,9 @@ import time
 import pytest
 import requests
 
-from bot import simulator
-from bot.outbox import enqueue, messaging_fields
-from bot.replies import Outgoing, Text
+from bot.messenger import simulator
+from bot.messenger.outbox import enqueue, messaging_fields
+from bot.messenger.replies import Outgoing, Text
 
 HOUR = 3600
 

@@ -19,7 +19,9 @@ from urllib.parse import urlparse
 
 import requests
 
-from bot import polls, public_screens, simulator
+from bot.domain import polls
+from bot import public_screens
+from bot.messenger import simulator
 from bot.public_screens import Screen
 from bot.store import Store
 from conftest import ROOT, SECRET, TOKEN, VERIFY, free_port
@@ -70,7 +72,7 @@ class Viewer:
 
 
 def make_poll(db_path, state: str = "open") -> int:
-    """A poll as a moderator makes it (bot/polls.py, the code the console and the CLI call)."""
+    """A poll as a moderator makes it (bot/domain/polls.py, the code the console and the CLI call)."""
     store = Store(db_path)
     try:
         with store.write() as conn:

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from bot import simulator
-from bot.contact import parse_contact
+from bot.messenger import simulator
+from bot.domain.contact import parse_contact
 
 
 def texts(messages):

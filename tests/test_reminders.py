@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import simulator
+from bot.messenger import simulator
 from conftest import ROOT
 
 BANGKOK = ZoneInfo("Asia/Bangkok")

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.fake_graph import _check_message
-from bot.replies import (Buttons, Card, Cards, PostbackButton, QuickReply, SenderAction, Text, UrlButton, fit,
-                         split_text, units)
+from bot.messenger.fake_graph.rules import check_message as _check_message
+from bot.messenger.replies import (Buttons, Card, Cards, PostbackButton, QuickReply, SenderAction, Text, UrlButton, fit,
+    split_text, units)
 
 
 def facebook_accepts(request: dict) -> bool:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from bot import simulator
+from bot.messenger import simulator
 from bot.domain.reports import fonts
 from bot.domain.reports.xlsx import HEADER_ROW, display_width
 from test_broadcasts import announce, cli, wait_for_state

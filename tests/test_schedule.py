@@ -9,8 +9,8 @@ import pytest
 import requests
 from icalendar import Calendar
 
-from bot import simulator
-from bot.agenda import Agenda, span
+from bot.messenger import simulator
+from bot.domain.agenda import Agenda, span
 from bot.content import ContentError
 from conftest import ROOT
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 from app import create_app
+from bot import web
 from conftest import bot_settings
 
 
@@ -27,5 +28,5 @@ def test_a_database_from_an_earlier_version_gains_the_new_columns_and_keeps_its_
         assert conn.execute("SELECT recipient_key, status FROM outbox").fetchall() == [("42", "sent")]
         conn.close()
     finally:
-        app.extensions["bot"].stop()
-        app.extensions["bot"].close()
+        web.of(app).stop()
+        web.of(app).close()

@@ -13,9 +13,11 @@ import tomllib
 import pytest
 import requests
 
-from bot import content_edit, embedding, simulator
-from bot.faq import OUT_OF_SCOPE, Faq
-from bot.understanding import Candidate, ClassifierParams, Params, decide, decide_classified, load_intents
+from bot.domain import content_edit
+from bot.messenger import simulator
+from bot.understanding import Candidate, Params, decide, embedding, load_intents
+from bot.understanding.faq import OUT_OF_SCOPE, Faq
+from bot.understanding.reading import ClassifierParams, decide_classified
 from conftest import ROOT
 from test_console import add_moderator, csrf_of, log_in
 
@@ -219,8 +221,8 @@ def test_a_missed_question_can_start_a_new_entry_and_a_broken_one_is_refused(sta
 
 
 def test_two_moderators_saving_at_once_both_get_their_example(live_content):
-    from bot import content_edit
-    from bot.faq import Faq
+    from bot.domain import content_edit
+    from bot.understanding.faq import Faq
 
     def validate():
         Faq.load(live_content)

@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from bot import simulator
+from bot.messenger import simulator
 from conftest import TOKEN
 from test_broadcasts import announce, cli, wait_for_state
 from test_console import add_moderator, log_in

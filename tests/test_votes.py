@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from bot import simulator
+from bot.messenger import simulator
 
 
 def texts(messages):

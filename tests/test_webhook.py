@@ -6,8 +6,8 @@ import time
 
 import requests
 
-from bot import simulator
-from bot.webhook import sign
+from bot.messenger import simulator
+from bot.messenger.webhook import sign
 from conftest import SECRET, VERIFY
 
 

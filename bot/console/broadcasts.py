@@ -1,5 +1,5 @@
 """Console: compose a broadcast in Thai and English, preview it with its reach, send now or schedule, follow its
-progress, cancel it. The engine is bot/broadcasts.py; the lease holder's job queue sends (schedules/broadcasts.py)."""
+progress, cancel it. The rules are bot/domain/broadcasts.py; the lease holder's job queue sends (schedules/broadcasts.py)."""
 from __future__ import annotations
 
 import time
@@ -7,17 +7,17 @@ from datetime import datetime
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, session, url_for
 
-from .. import broadcasts
-from ..broadcasts import BroadcastError, Segment
-from ..csv_export import csv_document
-from . import audit, bot, bp, local_time, login_required
+from ..domain import broadcasts
+from ..domain.agenda import TOPICS
+from ..domain.segments import BroadcastError, Segment, estimate
+from .auth import audit, bot, bp, login_required
 
 
 def segment_choices() -> list[tuple[str, str]]:
     """(value, label) for every segment the console offers, the agenda's sessions included."""
     texts = bot().content.texts
     choices = [("everyone", "ทุกคน / Everyone"), ("registered", "ผู้ลงทะเบียน / Registered participants")]
-    choices += [(f"topic:{n}", f"หัวข้อ {n}: {texts.get(f'topic_{n}', 'th')}") for n in "1234"]
+    choices += [(f"topic:{n}", f"หัวข้อ {n}: {texts.get(f'topic_{n}', 'th')}") for n in TOPICS]
     choices += [(f"session:{s.id}", f"ช่วง / Session: {s.title['th']}") for s in bot().content["agenda"].sessions]
     choices += [("language:th", "ผู้ใช้ภาษาไทย / Thai readers"), ("language:en", "ผู้ใช้ภาษาอังกฤษ / English readers")]
     return choices
@@ -63,10 +63,10 @@ def broadcast_page(broadcast_id: int):
     b = broadcasts.get(conn, broadcast_id)
     if b is None:
         abort(404)
-    estimate = broadcasts.estimate(conn, b.segment, b.event_update, bot().content["agenda"],
-                                   templates=bot().content["message_templates"])
+    reach = estimate(conn, b.segment, b.event_update, bot().content["agenda"],
+                     templates=bot().content["message_templates"])
     labels = dict(segment_choices())
-    return render_template("console/broadcast.html", b=b, p=broadcasts.progress(conn, b.id), e=estimate,
+    return render_template("console/broadcast.html", b=b, p=broadcasts.progress(conn, b.id), e=reach,
                            segment_label=labels.get(str(b.segment), str(b.segment)), tz=bot().settings.tz,
                            now=time.time(), reasons=broadcasts.skipped_reasons(conn, b.id))
 
@@ -87,12 +87,9 @@ def broadcast_results_csv(broadcast_id: int):
     conn = bot().store.conn
     if broadcasts.get(conn, broadcast_id) is None:
         abort(404)
-    tz = bot().settings.tz
-    rows = [[r["psid"], r["language"], r["result"], r["status"], r["sent_as"], local_time(r["finished_at"], tz),
-             r["message_id"], r["error"]] for r in broadcasts.recipient_results(conn, broadcast_id)]
+    rows = broadcasts.results_table(conn, broadcast_id, bot().settings.tz)
     audit(session["moderator"], "broadcast_export", f"#{broadcast_id}, {len(rows)} rows")
-    header = ["psid", "language", "result", "status", "sent_as", "finished_at", "message_id", "error"]
-    return Response(csv_document(header, rows), mimetype="text/csv",
+    return Response(broadcasts.results_csv(rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="broadcast-{broadcast_id}.csv"'})
 
 

@@ -1,76 +1,27 @@
 """The console's read-only pages: the dashboard (its figures are also "/stats" in Messenger), registrations with
-search and CSV export. (The FAQ misses page, which also edits content, is faq_misses.py.)"""
+search and CSV export, and the audit log. (The FAQ misses page, which also edits content, is faq_misses.py.)"""
 from __future__ import annotations
 
-import time
+from flask import Response, render_template, request, session
 
-from flask import Response, current_app, render_template, request, session
-
-import json
-
-from .. import alerts, polls, utility_messages
-from ..outbox import PAUSE_KEY, PAUSE_REASONS
-from . import audit, bp, login_required
-
-
-def dashboard_figures(conn) -> dict:
-    now = time.time()
-    day_start = now - (now % 86400)
-    one = lambda sql, *a: conn.execute(sql, a).fetchone()[0]  # noqa: E731
-    poll = conn.execute("SELECT id, question_th FROM polls WHERE state = 'open' ORDER BY id DESC LIMIT 1").fetchone()
-    poll_counts = []
-    if poll is not None:
-        p = polls.get(conn, poll["id"])
-        poll_counts = list(zip([o["th"] for o in p.options], polls.tally(conn, p)))
-    return {
-        "registered": one("SELECT count(*) FROM registrations WHERE status = 'registered'"),
-        "waitlisted": one("SELECT count(*) FROM registrations WHERE status = 'waitlisted'"),
-        "by_role": conn.execute("SELECT role, count(*) AS n FROM registrations GROUP BY role ORDER BY n DESC").fetchall(),
-        "by_topic": conn.execute("SELECT topic, count(*) AS n FROM registrations GROUP BY topic ORDER BY topic").fetchall(),
-        "subscribers": one("SELECT count(DISTINCT psid) FROM subscriptions"),
-        "in_window": one("SELECT count(*) FROM users WHERE last_interaction_at > ?", now - 86400),
-        "outbox_backlog": one("SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')"),
-        "outbox_failed": one("SELECT count(*) FROM outbox WHERE status = 'failed' AND finished_at > ?", now - 86400),
-        "misses_today": one("SELECT count(*) FROM faq_misses WHERE at > ?", day_start),
-        "poll": poll, "poll_counts": poll_counts,
-        "waiting_for_person": one("SELECT count(*) FROM handover WHERE released_at IS NULL AND until > ?", now),
-        "no_template": one("SELECT count(*) FROM outbox WHERE status = 'outside_window' AND error LIKE ? AND finished_at > ?",
-                           utility_messages.NO_APPROVED_TEMPLATE + "%", now - 86400),
-    }
-
-
-def platform_status(conn, content) -> dict:
-    """What the Messenger Platform lets the bot do now: a paused sender (and why), the utility templates' statuses,
-    the operator alerts of the last day."""
-    paused = conn.execute("SELECT value FROM runtime_state WHERE key = ?", (PAUSE_KEY,)).fetchone()
-    reason = None
-    if paused is not None:
-        try:
-            state = json.loads(paused[0])
-        except ValueError:
-            state = {}
-        reason = PAUSE_REASONS.get(state.get("kind") or "token", PAUSE_REASONS["token"])
-    templates = content.loaded().get("message_templates")
-    return {"paused": reason, "templates": utility_messages.current(conn, templates) if templates is not None else [],
-            "alerts": alerts.recent(conn)}
+from ..domain import audit as audit_log
+from ..domain import registrations, stats
+from .auth import audit, bot, bp, login_required
 
 
 @bp.get("/")
 @login_required
 def dashboard():
-    bot = current_app.extensions["bot"]
-    figures = dashboard_figures(bot.store.conn)
-    return render_template("console/dashboard.html", f=figures, moderator=session["moderator"],
-                           platform=platform_status(bot.store.conn, bot.content), tz=bot.settings.tz)
+    conn, settings = bot().store.conn, bot().settings
+    return render_template("console/dashboard.html", f=stats.figures(conn, settings.tz), moderator=session["moderator"],
+                           platform=stats.platform_status(conn, bot().content), tz=settings.tz)
 
 
-@bp.get("/registrations")
+@bp.get("/registrations", endpoint="registrations")
 @login_required
-def registrations():
-    from handlers.registration import registration_rows
-
+def registrations_page():
     search = request.args.get("q", "")[:100]
-    rows = registration_rows(current_app.extensions["bot"].store.conn, search)
+    rows = registrations.rows(bot().store.conn, search)
     return render_template("console/registrations.html", rows=rows[:500], total=len(rows), q=search,
                            moderator=session["moderator"])
 
@@ -78,18 +29,13 @@ def registrations():
 @bp.get("/registrations.csv")
 @login_required
 def registrations_export():
-    from handlers.registration import registration_rows, registrations_csv
-
-    rows = registration_rows(current_app.extensions["bot"].store.conn)
+    rows = registrations.rows(bot().store.conn)
     audit(session["moderator"], "export_registrations", f"{len(rows)} rows")
-    return Response(registrations_csv(rows), mimetype="text/csv",
+    return Response(registrations.as_csv(rows), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="registrations.csv"'})
 
 
-@bp.get("/audit")
+@bp.get("/audit", endpoint="audit_log")
 @login_required
-def audit_log():
-    from .. import audit as audit_records
-
-    rows = audit_records.recent(current_app.extensions["bot"].store.conn, limit=300)
-    return render_template("console/audit.html", rows=rows, tz=current_app.extensions["bot"].settings.tz)
+def audit_page():
+    return render_template("console/audit.html", rows=audit_log.recent(bot().store.conn, limit=300), tz=bot().settings.tz)

@@ -5,47 +5,27 @@ asked"), most frequent first, each with the bot's best candidates; and, in one s
   event", in its language, in content/faq.toml or content/intents.toml;
 - "New entry": the question starts a new FAQ entry (title and answer in Thai and English).
 
-The file is edited as a person would (bot/content_edit.py: layout kept, one edit at a time, refused and undone
+The file is edited as a person would (bot/domain/content_edit.py: layout kept, one edit at a time, refused and undone
 if the content would not load), the running bot switches to it within a second (as after
 `flask --app app reload-content`), the question leaves the list, and the audit log records who taught what.
 """
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 from typing import Callable
 
 from flask import flash, redirect, render_template, request, session, url_for
 
-from handlers.faq import frequent_misses
-
-from .. import content_edit, textnorm
-from ..faq import OUT_OF_SCOPE
-from ..inbox import CONTENT_VERSION_KEY
-from ..understanding import INTENT_MARK
-from . import audit, bot, bp, login_required
-
-
-def _targets() -> list[tuple[str, str]]:
-    """(label, what a moderator reads) for every place a question can go."""
-    understanding = bot().content["understanding"]
-    items = [(e.id, f"FAQ: {e.title['th']} / {e.title['en']}") for e in understanding.faq.entries.values()]
-    items += [(INTENT_MARK + i.id, f"ฟีเจอร์ / Feature: {i.title['th']} / {i.title['en']}")
-              for i in understanding.intents.values()]
-    items.append((OUT_OF_SCOPE, "ไม่เกี่ยวกับงาน (บอทปฏิเสธ) / Not about the event (declined)"))
-    return items
+from ..domain import content_edit, faq_misses
+from .auth import audit, bot, bp, login_required
 
 
 @bp.get("/faq-misses", endpoint="faq_misses")
 @login_required
 def faq_misses_page():
-    rows = []
-    for row in frequent_misses(bot().store.conn, days=7, limit=100):
-        candidates = json.loads(row["candidates"]) if row["candidates"] else []
-        rows.append({**dict(row), "candidates": candidates,
-                     "language": textnorm.message_language(row["example"]) or row["language"] or "th"})
-    return render_template("console/faq_misses.html", rows=rows, targets=_targets(), moderator=session["moderator"])
+    rows = faq_misses.listing(bot().store.conn, days=7, limit=100)
+    targets = content_edit.targets(bot().content["understanding"])
+    return render_template("console/faq_misses.html", rows=rows, targets=targets, moderator=session["moderator"])
 
 
 def _reload() -> None:
@@ -55,9 +35,9 @@ def _reload() -> None:
 
 def _taught(normalised: str, detail: str, action: str) -> None:
     """The edit is saved: the running bot reloads, the question leaves the list, the audit log says who did it."""
-    bot().store.set_state(CONTENT_VERSION_KEY, f"{time.time():.6f}")  # as `flask --app app reload-content` does
+    bot().content.publish(bot().store)  # as `flask --app app reload-content` does
     with bot().store.write() as conn:
-        conn.execute("DELETE FROM faq_misses WHERE normalised = ?", (normalised,))
+        faq_misses.taught(conn, normalised)
         audit(session["moderator"], action, detail[:200], conn=conn)
 
 

@@ -1,22 +1,19 @@
 """Console: create polls, open and close them, watch their counts, and copy the results overlay's link for OBS.
 
-The same operations as `flask --app app poll ...` and "/poll ..." in Messenger (handlers/votes.py)."""
+The same operations as `flask --app app poll ...` and "/poll ..." in Messenger (bot/domain/polls.py)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
-from handlers.votes import open_poll
-
-from .. import polls
-from . import audit, bot, bp, login_required
+from ..domain import polls
+from .auth import audit, bot, bp, login_required
 
 
 @bp.get("/polls", endpoint="polls")
 @login_required
 def polls_page():
     conn = bot().store.conn
-    rows = [polls.Poll.from_row(r) for r in conn.execute("SELECT * FROM polls ORDER BY id DESC LIMIT 50")]
-    items = [(p, polls.tally(conn, p)) for p in rows]
+    items = [(p, polls.tally(conn, p)) for p in polls.latest(conn)]
     sessions = bot().content["agenda"].sessions
     return render_template("console/polls.html", items=items, sessions=sessions, form=request.args)
 
@@ -25,10 +22,7 @@ def polls_page():
 @login_required
 def poll_create():
     form = request.form
-    options = []
-    for line in form.get("options", "").splitlines():
-        if line.strip():
-            options.append(polls.bilingual_text(line))
+    options = [polls.bilingual_text(line) for line in form.get("options", "").splitlines() if line.strip()]
     question = {"th": form.get("question_th", "").strip(), "en": form.get("question_en", "").strip()}
     question["en"] = question["en"] or question["th"]
     try:
@@ -52,7 +46,7 @@ def poll_create():
 def poll_open(poll_id: int):
     try:
         with bot().store.write() as conn:
-            queued = open_poll(conn, bot().content, poll_id)
+            queued = polls.open_poll(conn, bot().content.texts, poll_id)
             audit(session["moderator"], "poll_open", f"#{poll_id}, sent to {queued}", conn=conn)
     except ValueError as exc:
         flash(str(exc), "error")

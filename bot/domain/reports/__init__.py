@@ -6,13 +6,12 @@
     layout.py   what each part shows (columns, rows, charts), once for both writers
     xlsx.py     the workbook (XlsxWriter): a sheet per part, native charts
     pdf.py      the PDF (fpdf2 with HarfBuzz shaping, a Thai font from fonts-thai-tlwg), charts drawn
-    command.py  `flask --app app report`
-
-`build(bot, fmt, first_day, last_day)` is what the command (and the console, later) calls; the writers (fpdf2,
-XlsxWriter) are imported only then.
+    build.py    `build(bot, fmt, first_day, last_day)`: what `flask --app app report` (bot/cli/report.py) and the
+                console call; the writers (fpdf2, XlsxWriter) are imported only then
 """
 from __future__ import annotations
 
-from .command import FORMATS, build, register
+from .build import FORMATS, build
+from .labels import REQUIRED
 
-__all__ = ["FORMATS", "build", "register"]
+__all__ = ["FORMATS", "REQUIRED", "build"]

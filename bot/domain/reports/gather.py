@@ -2,8 +2,8 @@
 
 All parts are read inside one read transaction, so they count the same moment (a WAL reader never blocks the
 bot's writers). Each part has one function here; where a table's owner module already answers the question
-(`polls.tally`, `broadcasts.progress`, `frequent_misses`) the function asks it, and the rest is read-only SQL
-that moves into the table's owner module when the domain gets one per table (issue 15).
+(`polls.tally`, `broadcasts.progress`, `faq_misses.frequent`) the function asks it: every table's SQL is in its
+owner module, none here.
 
 What falls in the period: registrations by when they were confirmed; broadcasts by when they started sending
 (or were due); polls by when they were opened, with all their votes; FAQ misses by when they were asked.
@@ -16,8 +16,13 @@ import time
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from bot import broadcasts, polls
-from bot.utility_messages import NO_APPROVED_TEMPLATE
+from bot.messenger import outbox
+from bot.messenger.utility_messages import NO_APPROVED_TEMPLATE
+
+from .. import broadcasts, faq_misses, polls, registrations
+from ..agenda import TOPICS
+from ..registrations import ROLES
+from ..segments import Segment
 
 from .labels import Labels, day_label, moment_label
 from .model import (BroadcastSummary, Count, DayCount, EventReport, FaqMiss, Label, OpinionRound, Period,
@@ -64,20 +69,14 @@ def gather(conn, texts, period: Period, *, agenda=None, faq=None, now: float | N
 def earliest_record(conn) -> float | None:
     """When the first thing a report counts happened (a registration, a broadcast, a poll, a FAQ miss), as a
     Unix time; None for an empty database. The default start of a report."""
-    row = conn.execute(
-        "SELECT min(t) FROM (SELECT min(created_at) AS t FROM registrations "
-        "UNION ALL SELECT min(coalesce(started_at, scheduled_at, created_at)) FROM broadcasts WHERE state != 'draft' "
-        "UNION ALL SELECT min(opened_at) FROM polls UNION ALL SELECT min(at) FROM faq_misses)").fetchone()
-    return row[0]
+    firsts = [registrations.first_at(conn), broadcasts.first_at(conn), polls.first_opened_at(conn),
+              faq_misses.first_at(conn)]
+    return min((t for t in firsts if t is not None), default=None)
 
 
 # -- registrations ---------------------------------------------------------------------------------------------
 def gather_registrations(conn, period: Period, labels: Labels) -> Registrations:
-    # Roles and topics are the registration form's (they move with it into the domain in issue 15).
-    from handlers.registration import ROLES, TOPICS
-
-    rows = conn.execute("SELECT status, role, topic, team, created_at FROM registrations "
-                        "WHERE created_at >= ? AND created_at < ? ORDER BY id", period.bounds).fetchall()
+    rows = registrations.confirmed_between(conn, *period.bounds)
     tz = period.start.tzinfo
     status = Counter(r["status"] for r in rows)
     roles, topics = Counter(r["role"] for r in rows), Counter(r["topic"] for r in rows)
@@ -115,22 +114,14 @@ def _teams(names) -> tuple[TeamCount, ...]:
 
 # -- broadcasts ------------------------------------------------------------------------------------------------
 def gather_broadcasts(conn, period: Period, labels: Labels, agenda=None) -> tuple[BroadcastSummary, ...]:
-    rows = conn.execute(
-        "SELECT * FROM broadcasts WHERE state != 'draft' AND coalesce(started_at, scheduled_at, created_at) >= ? "
-        "AND coalesce(started_at, scheduled_at, created_at) < ? ORDER BY coalesce(started_at, scheduled_at, "
-        "created_at), id", period.bounds).fetchall()
     tz = period.start.tzinfo
     out = []
-    for row in rows:
-        b = broadcasts.Broadcast.from_row(row)
+    for b in broadcasts.started_between(conn, *period.bounds):
         progress = broadcasts.progress(conn, b.id)
         batch = broadcasts.batch_name(b.id)
-        utility = conn.execute("SELECT count(*) FROM outbox WHERE batch = ? AND status = 'sent' AND sent_as LIKE "
-                               "'UTILITY%'", (batch,)).fetchone()[0]
+        utility = outbox.batch_as_utility(conn, batch)
         reasons = Counter()
-        for status, error, n in conn.execute(
-                "SELECT status, error, count(*) FROM outbox WHERE batch = ? AND status NOT IN ('sent', 'queued', "
-                "'sending') GROUP BY status, error", (batch,)):
+        for status, error, n in outbox.batch_reasons(conn, batch, by_status=True):
             reasons[_delivery_reason(status, error)] += n
         at = b.started_at or b.scheduled_at or b.created_at
         out.append(BroadcastSummary(
@@ -155,7 +146,7 @@ def _delivery_reason(status: str, error: str | None) -> str:
     return "failed"
 
 
-def _segment_label(segment: broadcasts.Segment, labels: Labels, agenda=None) -> Label:
+def _segment_label(segment: Segment, labels: Labels, agenda=None) -> Label:
     if segment.kind == "topic":
         topic = labels.topic(segment.value)
         return Label(labels.of("segment_topic", topic=topic.th).th, labels.of("segment_topic", topic=topic.en).en)
@@ -172,9 +163,7 @@ def _segment_label(segment: broadcasts.Segment, labels: Labels, agenda=None) -> 
 def gather_polls(conn, period: Period, labels: Labels) -> tuple[PollResult, ...]:
     tz = period.start.tzinfo
     out = []
-    for row in conn.execute("SELECT * FROM polls WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at, id",
-                            period.bounds).fetchall():
-        poll = polls.Poll.from_row(row)
+    for poll in polls.opened_between(conn, *period.bounds):
         counts = polls.tally_by_channel(conn, poll)
         out.append(PollResult(
             id=poll.id, question=Label(poll.question["th"], poll.question["en"]),
@@ -210,12 +199,10 @@ def gather_opinions(conn, period: Period, labels: Labels) -> tuple[OpinionRound,
 # -- FAQ misses ------------------------------------------------------------------------------------------------
 def gather_faq_misses(conn, period: Period, labels: Labels, faq=None) -> tuple[tuple[FaqMiss, ...], int]:
     """The most frequent unanswered wordings, and how many misses there were in all."""
-    from handlers.faq import frequent_misses  # the misses' owner (moves into the domain in issue 15)
-
     tz = period.start.tzinfo
     entries = faq.faq.entries if faq is not None else {}
     misses = []
-    for row in frequent_misses(conn, limit=FAQ_MISSES_LISTED, between=period.bounds):
+    for row in faq_misses.frequent(conn, limit=FAQ_MISSES_LISTED, between=period.bounds):
         outcomes = [labels.of(f"faq_outcome_{o}", fallback=o) for o in sorted(set((row["outcomes"] or "").split(",")))
                     if o]
         entry = entries.get(row["guess"]) if row["guess"] else None
@@ -224,5 +211,4 @@ def gather_faq_misses(conn, period: Period, labels: Labels, faq=None) -> tuple[t
             outcome=Label(", ".join(o.th for o in outcomes), ", ".join(o.en for o in outcomes)),
             closest=Label(entry.title["th"], entry.title["en"]) if entry else None,
             last_at=datetime.fromtimestamp(row["last"], tz)))
-    total = conn.execute("SELECT count(*) FROM faq_misses WHERE at >= ? AND at < ?", period.bounds).fetchone()[0]
-    return tuple(misses), total
+    return tuple(misses), faq_misses.count(conn, *period.bounds)

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from pythainlp.util import thai_strftime
 
-from bot.agenda import when
+from bot.domain.agenda import when
 from bot.content import Texts
 
 from .model import Label
