@@ -2,8 +2,8 @@
 
 The labels are the FAQ entries, the feature intents ("@register", ...) and out of scope (content/faq.toml's
 [out_of_scope] examples, a class of its own). Each message becomes three views, side by side in one sparse vector:
-- meaning: its sentence embedding (bot/embedding.py; paraphrases, slang, English in Thai word order), averaged with
-  the embedding of the message with its typos corrected (bot/faq.py `FaqIndex.corrected`);
+- meaning: its sentence embedding (embedding.py; paraphrases, slang, English in Thai word order), averaged with
+  the embedding of the message with its typos corrected (faq.py `FaqIndex.corrected`);
 - characters: TF-IDF of character 2- to 5-grams within words of the normalised text, robust to typos and to Thai
   written without spaces ("ตารางงนา" still shares "ตาราง" with "ตารางงาน");
 - words: TF-IDF of the words as the lexical index reads them (particles dropped, synonyms, typos corrected, English

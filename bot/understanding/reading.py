@@ -17,9 +17,9 @@ label. The verdict, with thresholds calibrated on paraphrases that are not examp
 
 The first part of the issue blended two scores per label instead (kept for comparison, UNDERSTANDING=blend, and
 its two halves, lexical and embedding):
-- lexical, from bot/faq.py's `FaqIndex`: words weighted by rarity, Thai syllables, characters, the content's
+- lexical, from faq.py's `FaqIndex`: words weighted by rarity, Thai syllables, characters, the content's
   synonyms and typo correction; precise where the message uses the examples' words;
-- meaning: the cosine between the message's sentence embedding (bot/embedding.py) and the label's closest
+- meaning: the cosine between the message's sentence embedding (embedding.py) and the label's closest
   examples; it finds paraphrases, slang, loanwords and English in Thai word order that share no word.
   score = weight x lexical + (1 - weight) x meaning, answered above a calibrated threshold (`Params`).
 """
