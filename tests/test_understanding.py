@@ -334,3 +334,12 @@ def test_the_classifiers_verdict_answers_asks_or_declines():
     assert vague.verdict == "unsure" and len(vague.candidates) == 3  # "hackathon": any of the likeliest three
     today = decide_classified({"dates": 0.7, "where": 0.2, OUT_OF_SCOPE: 0.1}, None, False, True, p)
     assert (today.verdict, today.reason) == ("none", "about now")  # a fixed fact does not answer "today"
+
+
+def test_understanding_setting_names_every_method_and_refuses_others():
+    from bot.config import ConfigError, Settings
+
+    assert Settings.from_mapping({}).understanding == "hybrid"
+    assert Settings.from_mapping({"UNDERSTANDING": "Blend"}).understanding == "blend"  # the first part's method
+    with pytest.raises(ConfigError, match="UNDERSTANDING"):
+        Settings.from_mapping({"UNDERSTANDING": "svm"})
