@@ -29,9 +29,6 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.svm import LinearSVC
 
 from .. import textnorm
 
@@ -71,6 +68,12 @@ class IntentClassifier:
         self.settings, self.out_of_scope = settings, out_of_scope
         self._words, self._embed = words, embed
         self._corrected = corrected or _plain
+        # Imported here, when the answering process trains in the background: scikit-learn takes a second or more
+        # to import, time a starting bot (and its /healthz) would otherwise wait.
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+
         labels = [label for label, _ in examples]
         texts = [text for _, text in examples]
         meaning = self._meaning(texts)
@@ -111,6 +114,8 @@ class IntentClassifier:
         return both / np.maximum(np.linalg.norm(both, axis=1, keepdims=True), 1e-9)
 
     def _vector(self, text: str):
+        from scipy import sparse  # imported by __init__ already: a dictionary look-up
+
         words = self._word_doc(self._words(text))
         return sparse.hstack([
             sparse.csr_matrix(self._meaning([text]) * self.settings.meaning_weight),
