@@ -1,7 +1,7 @@
 """How well the bot understands citizens, end to end: every question of a TSV goes through the real signed
 webhook to a running bot, and the replies are read back from the fake Graph API.
 
-    python bench/eval_faq.py [--file ../shared/faq-dev.tsv] [--method hybrid|lexical|embedding] [--quiet]
+    python bench/eval_faq.py [--file ../shared/faq-dev.tsv] [--method hybrid|blend|lexical|embedding] [--quiet]
 
 The file: `question<TAB>expect[<TAB>kind]`. expect is one of
 - a fact: groups joined by " ; ", alternatives by "|"; the reply must contain one alternative of every group
@@ -155,7 +155,7 @@ def table(title: str, groups: dict[str, list[tuple[str, bool]]], order) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file", type=Path, default=ROOT.parent / "shared" / "faq-dev.tsv")
-    parser.add_argument("--method", choices=("hybrid", "lexical", "embedding"), default=None,
+    parser.add_argument("--method", choices=("hybrid", "lexical", "embedding", "blend"), default=None,
                         help="how the bot reads questions (the UNDERSTANDING setting; default: the bot's own)")
     parser.add_argument("--quiet", action="store_true", help="print only the misses and the totals")
     args = parser.parse_args()

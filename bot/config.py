@@ -19,7 +19,7 @@ DEFAULT_GRAPH_API_URL = "https://graph.facebook.com/v25.0"
 LOCAL_APP_SECRET = "local-app-secret"
 LOCAL_VERIFY_TOKEN = "local-verify-token"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-UNDERSTANDING_METHODS = ("hybrid", "lexical", "embedding")
+UNDERSTANDING_METHODS = ("hybrid", "lexical", "embedding", "blend")
 
 
 class ConfigError(ValueError):

@@ -42,11 +42,12 @@ ENGLISH_FUNCTION_WORDS = frozenset("""
 a an the is are am was were be been being do does did i you we they he she it its this that these those to of
 in on for at by with and or me my our your us there here can could would should will shall may might must
 just please so if s t
+u r ur tho
 """.split())
 
 PARTICLES = frozenset("""
 ครับ ครับผม คับ ค่ะ คะ ค่า คร่า จ้า จ้ะ จ๊ะ จ๋า นะ นะคะ นะครับ น้า น่ะ ฮะ ฮับ งับ อ่ะ อะ เหรอ หรอ เนี่ย
-นั่น ล่ะ ละ สิ ซิ จ๊ะ แอดมิน แอด admin ad bot บอท please pls plz hi hello
+นั่น ล่ะ ละ สิ ซิ จิ จ๊ะ แอดมิน แอด admin ad bot บอท please pls plz hi hello
 """.split())
 
 
@@ -76,18 +77,28 @@ _STEMMER = snowballstemmer.stemmer("english")
 
 
 @lru_cache(maxsize=4096)
-def tokens(text: str) -> tuple[str, ...]:
-    """Word tokens of `text` without particles; cached, as the same questions come again and again.
-
-    English words are reduced to their stem (Snowball): "streamed" finds "stream", "retirees" "retire"."""
+def surface_tokens(text: str) -> tuple[str, ...]:
+    """Word tokens of `text` as written (normalised), without particles; cached, as the same questions come again
+    and again."""
     words = []
     text = plain(text)
     chunks = " ".join(_TRAILING_PARTICLES.sub("", chunk) for chunk in text.split())
     for token in word_tokenize(chunks, engine="newmm", keep_whitespace=False):
         token = token.strip()
         if token and token not in PARTICLES and token not in ENGLISH_FUNCTION_WORDS:
-            words.append(_STEMMER.stemWord(token) if _ENGLISH_WORD.fullmatch(token) else token)
+            words.append(token)
     return tuple(words)
+
+
+def stem(token: str) -> str:
+    """An English word's stem (Snowball): "streamed" finds "stream", "retirees" "retire"; other words unchanged."""
+    return _STEMMER.stemWord(token) if _ENGLISH_WORD.fullmatch(token) else token
+
+
+@lru_cache(maxsize=4096)
+def tokens(text: str) -> tuple[str, ...]:
+    """`surface_tokens` with English words reduced to their stem."""
+    return tuple(stem(token) for token in surface_tokens(text))
 
 
 def language_of(text: str) -> str | None:

@@ -250,7 +250,13 @@ def embedding_model():
     """The understanding step's sentence-embedding model, loaded once per test process before its first test, as
     the bot's runner preloads it at start: no test's time limit includes loading it (about a second, more when
     four test processes load it at once on two cores)."""
+    from bot.understanding import preload
     from bot.understanding.embedding import ENCODER
 
     ENCODER.load()
+    # ... and the classifier learned from the repository's content, kept by the process for that content version:
+    # a bot started with the encoder loaded trains at once (the runner does it in the background), which would
+    # otherwise take seconds from the first test of each process that starts a bot (a reminder due 3 s after the
+    # start is missed).
+    preload.load(ROOT / "content", "hybrid")
     return ENCODER

@@ -12,9 +12,11 @@ import tomllib
 import pytest
 import requests
 
-from bot.understanding import embedding
+from bot.domain import content_edit
 from bot.messenger import simulator
-from bot.understanding import Candidate, Params, decide, load_intents
+from bot.understanding import Candidate, Params, decide, embedding, load_intents
+from bot.understanding.faq import OUT_OF_SCOPE, Faq
+from bot.understanding.reading import ClassifierParams, decide_classified
 from conftest import ROOT, eventually
 from test_console import add_moderator, csrf_of, log_in
 
@@ -255,3 +257,82 @@ def test_the_model_is_loaded_once_per_process_however_many_bots_start(start_chat
     second = start_chat(database_path=first.settings.database_path.with_name("second.sqlite3"))
     second.say("14071", "อยากโหวตค่ะ")
     assert embedding.ENCODER.loaded and embedding.ENCODER.loads == loads == 1
+
+
+# -- the second part: a classifier learned from the examples (the first part's blend asked "did you mean") ----
+@pytest.mark.parametrize("psid, words, opened", [
+    ("14080", "โหวดยังไงคะ", "REMIND:POLLS"),  # a final consonant from the wrong letter of the same sound (ด, ต)
+    ("14081", "sechdule pls", "SCHEDULE:DAY:"),
+    ("14082", "regster", "REG:CONSENT:yes"),
+    ("14083", "ตารางงนา", "SCHEDULE:DAY:"),  # segmentation cuts a mistyped word into pieces, glued back
+])
+def test_a_request_typed_in_a_hurry_opens_its_feature(bot, psid, words, opened):
+    answer = bot.say(psid, words)
+    assert any(p.startswith(opened) for p in payloads(answer)), (words, texts(answer))
+
+
+@pytest.mark.parametrize("words, fact", [
+    ("ค่าสมักเท่าไหร่", "ค่าใช้จ่าย"),  # ก typed for คร
+    ("มีตังรางวัลป่ะ", "รางวัล"),  # ตัง: money, in chat
+    ("งานยาวป่ะ กี่ชม", "52"),
+    ("u guys online or onsite", "online"),
+    ("ผมเป็นชาวนา สมัครได้ไหมครับ", "ทุกอาชีพ"),  # a word no example has: the question is still about who may join
+    ("which government office runs this thing", "OPDC"),
+])
+def test_slang_typos_and_new_words_get_the_answer_rather_than_did_you_mean(bot, words, fact):
+    first = texts(bot.say("14084", words))[0]
+    assert fact in first, (words, first)
+
+
+@pytest.mark.parametrize("words", ["when is songkran", "when is loy krathong", "is the museum free",
+                                   "how long is the flight to tokyo", "what topics are on the university exam"])
+def test_a_question_shaped_like_ours_about_something_else_is_declined(bot, words):
+    first = texts(bot.say("14085", words))[0]
+    assert first.startswith(("ขออภัยค่ะ บอทยังไม่มีคำตอบ", "Sorry, I don't know that yet")), (words, first)
+    assert not any(fact in first for fact in ("17", "52", "186", "ค่าใช้จ่าย", "any fee"))
+
+
+def test_the_classifier_is_trained_once_per_content_version_and_learns_an_added_example(start_bot, live_content):
+    first = start_bot(content_dir=live_content)
+    first.say("14086", "งานจัดวันไหน")
+    second = start_bot(content_dir=live_content, database_path=first.settings.database_path.with_name("2.sqlite3"))
+    second.say("14087", "งานจัดวันไหน")
+    model = first.runtime.content["understanding"].model
+    assert model is not None and second.runtime.content["understanding"].model is model  # trained once
+    question = "มีล่ามภาษามือในไลฟ์ไหม"  # no example is like it (sign language): not answered with "where"
+    assert not texts(first.say("14088", question))[0].startswith("จัดแบบออนไลน์")
+
+    def validate():
+        Faq.load(live_content)
+        load_intents(live_content)
+
+    content_edit.add_example(live_content, "where", question, "th", validate)
+    third = start_bot(content_dir=live_content, database_path=first.settings.database_path.with_name("3.sqlite3"))
+    assert texts(third.say("14089", question))[0].startswith("จัดแบบออนไลน์")  # the new version's own model
+    assert third.runtime.content["understanding"].model is not model
+
+
+def test_the_classifiers_verdict_answers_asks_or_declines():
+    p = ClassifierParams(answer_at=0.5, margin=0.1, unsure_at=0.2, choice_at=0.1, oos_within=0.1, about_now_at=0.8)
+    sure = decide_classified({"dates": 0.7, "where": 0.2, OUT_OF_SCOPE: 0.1}, None, False, False, p)
+    assert (sure.verdict, sure.best.label, sure.reason) == ("answer", "dates", "confident")
+    close = decide_classified({"dates": 0.45, "where": 0.4, OUT_OF_SCOPE: 0.15}, None, False, False, p)
+    assert close.verdict == "unsure" and [c.label for c in close.candidates] == ["dates", "where"]
+    near = decide_classified({"teams": 0.5, OUT_OF_SCOPE: 0.45, "prizes": 0.05}, None, False, False, p)
+    assert (near.verdict, near.reason) == ("none", "out of scope")
+    assert all(c.label != OUT_OF_SCOPE for c in near.candidates)
+    example = decide_classified({"dates": 0.3, "fee": 0.2, OUT_OF_SCOPE: 0.5}, "fee", False, False, p)
+    assert (example.verdict, example.best.label, example.reason) == ("answer", "fee", "example")
+    vague = decide_classified({"about": 0.6, "dates": 0.2, "where": 0.15, OUT_OF_SCOPE: 0.05}, None, True, False, p)
+    assert vague.verdict == "unsure" and len(vague.candidates) == 3  # "hackathon": any of the likeliest three
+    today = decide_classified({"dates": 0.7, "where": 0.2, OUT_OF_SCOPE: 0.1}, None, False, True, p)
+    assert (today.verdict, today.reason) == ("none", "about now")  # a fixed fact does not answer "today"
+
+
+def test_understanding_setting_names_every_method_and_refuses_others():
+    from bot.config import ConfigError, Settings
+
+    assert Settings.from_mapping({}).understanding == "hybrid"
+    assert Settings.from_mapping({"UNDERSTANDING": "Blend"}).understanding == "blend"  # the first part's method
+    with pytest.raises(ConfigError, match="UNDERSTANDING"):
+        Settings.from_mapping({"UNDERSTANDING": "svm"})

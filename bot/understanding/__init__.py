@@ -1,6 +1,7 @@
 """The understanding step: what a typed message that no exact command took asks for, and how sure the bot is.
 
-    reading.py    the step: a feature intent, an FAQ entry or out of scope, words and meaning blended, the verdict
+    reading.py    the step: a feature intent, an FAQ entry or out of scope, with a probability, and the verdict
+    intent_classifier.py  the classifier learned from the content's examples (meaning, characters, words side by side)
     faq.py        the FAQ organisers write (content/faq.toml) and its index of words (the lexical score)
     embedding.py  sentence embeddings (the meaning score), one model per process
     preload.py    the content loader, and the model's preload when this process starts answering

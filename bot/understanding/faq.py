@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import regex
+from pythainlp.soundex import soundex
 from pythainlp.tokenize import syllable_tokenize, word_tokenize
 from pythainlp.util import Trie
 from rapidfuzz import fuzz, process
@@ -47,6 +48,9 @@ NOW_WORDS = regex.compile(r"วันนี้|พรุ่งนี้|เม�
 ANSWER_ABOUT_NOW_AT = 0.75
 TYPO_CUTOFF = 86  # rapidfuzz ratio to accept a known word as the correction of an unknown one
 TYPO_MIN_LENGTH = 4  # shorter words are too easily "corrected" into another word
+ENGLISH_TYPO_CUTOFF = 85  # ... for an English word against the examples' words as written ("sechdule": 87.5)
+THAI_MERGE_CUTOFF = 85  # ... for pieces of a mistyped Thai word glued back together ("ลง ทะ เบีนย": 88.9)
+_ENGLISH = regex.compile(r"[a-z]+")
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,16 @@ class FaqIndex:
         self.vocabulary = sorted(self.idf)
         self.unknown_weight = math.log(1 + n)  # as rare as a word only one entry has
         self._trie = Trie(self.vocabulary)
+        # For typos: English words as the examples write them (a typo is nearer the word than its stem:
+        # "sechdule" is 87.5 from "schedule", 85.7 from "schedul"), and Thai words by their sound (LK82 Thai
+        # soundex: a final consonant typed from the wrong letter of the same sound, "โหวด" for "โหวต").
+        self._english = {w: textnorm.stem(w) for _, q in raw for w in textnorm.surface_tokens(q)
+                         if _ENGLISH.fullmatch(w) and textnorm.stem(w) in self.idf}
+        self._english_words = sorted(self._english)
+        self._thai_words = [w for w in self.vocabulary if textnorm.language_of(w) == "th" and len(w) >= 3]
+        self._by_sound: dict[str, list[str]] = {}
+        for w in self._thai_words:
+            self._by_sound.setdefault(soundex(w, engine="lk82"), []).append(w)
         self.examples = [
             _Example(entry_id, frozenset(ws), sum(self.idf[w] for w in set(ws)),
                      frozenset(ss), sum(self.syllable_idf[s] for s in set(ss)), "".join(ws))
@@ -231,22 +245,102 @@ class FaqIndex:
 
     def _correct(self, word: str) -> tuple[str, ...]:
         """A word the index does not know: split into known words (a Thai compound segmented differently
-        from the examples: "จัดงาน" -> "จัด", "งาน"), or corrected to a known word spelled nearly the same."""
+        from the examples: "จัดงาน" -> "จัด", "งาน"), or corrected to a known word spelled nearly the same, or
+        (Thai) sounding the same."""
         if word in self.idf or word.isdigit():
             return (word,)
         if textnorm.language_of(word) == "th":
             pieces = word_tokenize(word, custom_dict=self._trie, engine="newmm", keep_whitespace=False)
             if len(pieces) > 1 and all(p in self.idf for p in pieces):
                 return tuple(pieces)
+            sounds_like = self._sounds_like(word)
+            if sounds_like:
+                return (sounds_like,)
         if len(word) >= TYPO_MIN_LENGTH:
             found = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
             if found:
                 return (found[0],)
         return (word,)
 
+    def _sounds_like(self, word: str) -> str | None:
+        """The known Thai word that sounds the same as `word` (LK82 soundex), begins with the same letter and has
+        about its length; None for words under 4 letters ("ตัง", money, must not become "ตรง")."""
+        if len(word) < 4:
+            return None
+        same = [w for w in self._by_sound.get(soundex(word, engine="lk82"), ())
+                if w[0] == word[0] and abs(len(w) - len(word)) <= 1]
+        return max(same, key=lambda w: fuzz.ratio(w, word)) if same else None
+
+    def _english_typo(self, token: str) -> str:
+        """An English word as written, as the stem the index knows (a typo corrected against the examples' own
+        words); any other token unchanged."""
+        stemmed = textnorm.stem(token)
+        if stemmed in self.idf or len(token) < TYPO_MIN_LENGTH or not _ENGLISH.fullmatch(token):
+            return stemmed
+        found = process.extractOne(token, self._english_words, scorer=fuzz.ratio, score_cutoff=ENGLISH_TYPO_CUTOFF)
+        return self._english[found[0]] if found else stemmed
+
+    def _glue(self, words: tuple[str, ...], known=None) -> tuple[str, ...]:
+        """A mistyped Thai word is cut by segmentation into pieces ("ลงทะเบีนย" -> "ลง", "ทะ", "เบีนย"): two to
+        four neighbours, one of them unknown, glued back when they spell a known word nearly the same."""
+        known = self.idf if known is None else known
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            best = None
+            if textnorm.language_of(words[i]) == "th":
+                for size in (4, 3, 2):
+                    window = words[i:i + size]
+                    if len(window) < size or not all(textnorm.language_of(w) == "th" for w in window):
+                        continue
+                    if all(w in known for w in window):
+                        continue
+                    glued = "".join(window)
+                    found = process.extractOne(glued, self._thai_words, scorer=fuzz.ratio,
+                                               score_cutoff=THAI_MERGE_CUTOFF)
+                    # By sound only when every piece is unknown or one is a stray letter ("ส" + "มัก" sounds like
+                    # "สมัคร"); "ตาราง" + "กิจ" sounds like "ตารางวา".
+                    pieces = all(w not in known for w in window) or any(len(w) == 1 for w in window)
+                    sounds_like = self._sounds_like(glued) if pieces and not found else None
+                    if sounds_like:
+                        found = (sounds_like, THAI_MERGE_CUTOFF)
+                    if found and (best is None or found[1] > best[1]):
+                        best = (found[0], found[1], size)
+            if best:
+                out.append(best[0])
+                i += best[2]
+            else:
+                out.append(words[i])
+                i += 1
+        return tuple(out)
+
+    def corrected(self, text: str) -> str:
+        """The message as written, its typos corrected like `words` does (English against the examples' words,
+        Thai pieces glued back or matched by sound), for what reads whole sentences (the sentence embedding, the
+        character n-grams): "sechdule pls" -> "schedule pls", "ลงทะเบีนยยังไง" -> "ลงทะเบียน ยังไง"."""
+        out = []
+        for token in textnorm.surface_tokens(text):
+            if token in self._synonyms:  # a chat spelling of the content's ("wen" -> "when", "ตัง" -> "เงิน")
+                out.extend(self._synonyms[token])
+                continue
+            if _ENGLISH.fullmatch(token) and len(token) >= TYPO_MIN_LENGTH and textnorm.stem(token) not in self.idf:
+                found = process.extractOne(token, self._english_words, scorer=fuzz.ratio,
+                                           score_cutoff=ENGLISH_TYPO_CUTOFF)
+                token = found[0] if found else token
+            out.append(token)
+        known = self.idf.keys() | self._synonyms.keys()
+        glued = self._glue(tuple(out), known)
+        return " ".join(w if w in known or textnorm.language_of(w) != "th" else (self._sounds_like(w) or w)
+                        for w in glued)
+
     def words(self, text: str) -> tuple[str, ...]:
         """The question's words as the index knows them (synonyms applied, compounds split, typos corrected)."""
-        return tuple(w for word in self._canonical(textnorm.tokens(text)) for w in self._correct(word))
+        stems = tuple(self._english_typo(w) for w in textnorm.surface_tokens(text))
+        return tuple(w for word in self._glue(self._canonical(stems)) for w in self._correct(word))
+
+    def information(self, words: tuple[str, ...]) -> float:
+        """How much the known words of a message say: their rarity summed (0 when it has none)."""
+        return sum(self.idf[w] for w in set(words) if w in self.idf)
 
     def search(self, text: str) -> tuple[list[Match], float, float, float]:
         """Entries best first; the share of the question's weight the FAQ knows; how informative that part is;

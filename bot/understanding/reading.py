@@ -6,18 +6,22 @@ sentences organisers write in content/:
 - an FAQ entry (content/faq.toml): its answer;
 - out of scope (faq.toml's [out_of_scope] examples: the lottery, the weather, ...): declined.
 
-Two scores per label, blended (a hybrid of the two):
-- lexical, from bot/faq.py's `FaqIndex`: words weighted by rarity, Thai syllables, characters, the content's
-  synonyms and typo correction; precise where the message uses the examples' words;
-- meaning: the cosine between the message's sentence embedding (bot/embedding.py) and the label's closest
-  example; it finds paraphrases, slang, loanwords and English in Thai word order that share no word.
-  score = weight x lexical + (1 - weight) x meaning.
+The default method (UNDERSTANDING=hybrid) is a classifier learned from those examples (bot/understanding/intent_classifier.py):
+words, characters and the sentence embedding side by side, out of scope a class of its own, a probability per
+label. The verdict, with thresholds calibrated on paraphrases that are not examples (bench/faq.py --calibrate):
+- "answer": the message is one of the examples (after normalisation), or the best label's probability is at least
+  `answer_at` and leads the runner-up by `margin`;
+- "unsure": the best label has at least `unsure_at`: the bot asks "did you mean" (up to 3 labels);
+- "none": anything else, out of scope likelier than any label, a question about today or tomorrow that only a
+  fixed FAQ fact would answer, or a message without words.
 
-The verdict, with thresholds calibrated on paraphrases that are not examples (bench/faq.py --calibrate):
-- "answer": the best label scores at least `answer_at` and leads the runner-up by `margin`;
-- "unsure": it scores at least `unsure_at`: the bot asks "did you mean" (up to 3 labels);
-- "none": anything else, a message closer to an out-of-scope example than to any label, a question about
-  today or tomorrow that only a fixed FAQ fact would answer, or a message without words.
+The first part of the issue blended two scores per label instead (kept for comparison, UNDERSTANDING=blend, and
+its two halves, lexical and embedding):
+- lexical, from faq.py's `FaqIndex`: words weighted by rarity, Thai syllables, characters, the content's
+  synonyms and typo correction; precise where the message uses the examples' words;
+- meaning: the cosine between the message's sentence embedding (embedding.py) and the label's closest
+  examples; it finds paraphrases, slang, loanwords and English in Thai word order that share no word.
+  score = weight x lexical + (1 - weight) x meaning, answered above a calibrated threshold (`Params`).
 """
 from __future__ import annotations
 
@@ -30,14 +34,14 @@ import numpy as np
 
 from .. import textnorm
 from ..content import bilingual, button_title, example_lists, keyed_tables, read_toml
-from . import embedding
+from . import embedding, intent_classifier
 from .embedding import SentenceEncoder
 from .faq import NOW_WORDS, OUT_OF_SCOPE, Entry, Faq, FaqIndex
 from ..messenger.replies import QUICK_REPLY_TITLE, units
 
 INTENT_ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 INTENT_MARK = "@"  # intents share the label space with FAQ entries as "@register", "@schedule", ...
-METHODS = ("hybrid", "lexical", "embedding")
+METHODS = ("hybrid", "lexical", "embedding", "blend")
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,26 @@ def load_intents(directory: Path) -> dict[str, Intent]:
 
 
 @dataclass(frozen=True)
+class ClassifierParams:
+    """How the classifier's probabilities become a verdict (calibrated by bench/faq.py --calibrate)."""
+
+    answer_at: float  # the best label's probability for an answer ...
+    margin: float  # ... and its lead over the runner-up
+    unsure_at: float  # at least this (and no answer): "did you mean"
+    choice_at: float  # a label is offered among the choices from this probability
+    oos_within: float = 0.0  # declined when out of scope comes within this of the best label's probability
+    about_now_at: float = 1.0  # a question about today/tomorrow gets an FAQ fact only at this probability
+    # A message of known words that say this little ("hackathon", "งาน", "ใคร": the rarity of its words summed)
+    # is asked about, not answered, unless the model is at least `sure_at` sure.
+    vague_information: float = 0.0
+    sure_at: float = 1.0
+    classifier: intent_classifier.Settings = intent_classifier.Settings()
+
+
+@dataclass(frozen=True)
 class Params:
-    """How scores become a verdict; one set per method, calibrated by bench/faq.py --calibrate."""
+    """How blended scores become a verdict (the lexical, embedding and blend methods); calibrated by
+    bench/faq.py --calibrate."""
 
     weight: float  # of the lexical score in the blend (1: lexical only, 0: meaning only)
     answer_at: float
@@ -89,10 +111,13 @@ class Params:
 # most right answers less 3 per wrong one, 6 per answer to a question outside the event, plus half a point per
 # "did you mean" that offers the right choice).
 PARAMS = {
+    "hybrid": ClassifierParams(answer_at=0.3, margin=0.0, unsure_at=0.1, choice_at=0.1, oos_within=0.15,
+                               about_now_at=0.7, vague_information=2.0, sure_at=0.8,
+                               classifier=intent_classifier.Settings(temperature=2.0)),
     # unsure_at and oos_floor are set lower than calibrated (0.57, 0): the calibration scores a polite decline and
     # a "did you mean" alike for a question it cannot answer, but a person who mistyped "สมัคยังไงอ่ะ" is better
     # served by "did you mean 📝 Register" (0.45 costs 3.9 points of "right" on the paraphrases, no wrong answer).
-    "hybrid": Params(weight=0.2, answer_at=0.62, unsure_at=0.45, margin=0.02, oos_margin=-0.1, oos_floor=0.45,
+    "blend": Params(weight=0.2, answer_at=0.62, unsure_at=0.45, margin=0.02, oos_margin=-0.1, oos_floor=0.45,
                      answer_known=0.8, min_information=1.8, sure_meaning=0.8, about_now_at=0.7, weigh_by_known=True),
     "lexical": Params(weight=1.0, answer_at=0.44, unsure_at=0.34, margin=0.06, oos_margin=0.0, min_information=1.8,
                       sure_meaning=0.8, about_now_at=0.7, weigh_by_known=True),
@@ -143,11 +168,12 @@ class Reading:
 
 
 class Understanding:
-    """Built with each content load. `read(text)` is a few milliseconds; the meaning part needs the FAQ's
-    examples embedded first (`prepare()`, done ahead of the first message in the process that answers)."""
+    """Built with each content load. `read(text)` is a few milliseconds; meaning needs the model and what it
+    learns from the examples first (`prepare()`, done ahead of the first message in the process that answers:
+    the classifier trains in a fraction of a second, the blend embeds the examples)."""
 
     def __init__(self, faq: Faq, intents: dict[str, Intent], method: str = "hybrid",
-                 encoder: SentenceEncoder | None = None, params: Params | None = None):
+                 encoder: SentenceEncoder | None = None, params: Params | ClassifierParams | None = None):
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
         self.faq, self.intents, self.method = faq, intents, method
@@ -163,6 +189,9 @@ class Understanding:
         sentences += [(e.id, e.title[lang]) for e in labelled.values() for lang in ("th", "en")]
         sentences += [(OUT_OF_SCOPE, q) for q in faq.out_of_scope]
         sentences.sort(key=lambda pair: pair[0])
+        self._labelled_sentences = sentences
+        self._classifier: intent_classifier.IntentClassifier | None = None
+        self._exact: dict[tuple[str, ...], str] | None = None
         self.labels = sorted({label for label, _ in sentences})
         self._sentences = [textnorm.plain(q) or q for _, q in sentences]
         owner = [label for label, _ in sentences]
@@ -181,15 +210,34 @@ class Understanding:
         return self.method != "lexical"
 
     @property
+    def classifies(self) -> bool:
+        return self.method == "hybrid"
+
+    @property
     def prepared(self) -> bool:
+        if self.classifies:
+            return self._classifier is not None
         return not self.uses_meaning or self._vectors is not None
 
     def prepare(self) -> None:
-        """Embed every example (once per process for a sentence: the encoder keeps vectors)."""
+        """Train the classifier (once per content version and process: see intent_classifier.trained), or embed
+        every example for the blend (once per process for a sentence: the encoder keeps vectors)."""
         if self.prepared:
             return
         with self._lock:
-            if self._vectors is None:
+            if self.classifies and self._classifier is None:
+                params: ClassifierParams = self.params
+                key = intent_classifier.fingerprint(self._labelled_sentences, self.faq.synonyms, params.classifier,
+                                                    self.encoder.model)
+                self._classifier = intent_classifier.trained(key, lambda: intent_classifier.IntentClassifier(
+                    self._labelled_sentences, self.lexical.words, self.encoder.encode, OUT_OF_SCOPE,
+                    params.classifier, corrected=self.lexical.corrected))
+                exact: dict[tuple[str, ...], str] = {}
+                for label, sentence in self._labelled_sentences:  # a wording two labels share is no exact match
+                    words = self.lexical.words(sentence)
+                    exact[words] = label if exact.get(words, label) == label else ""
+                self._exact = {words: label for words, label in exact.items() if label and words}
+            elif not self.classifies and self._vectors is None:
                 self._vectors = self.encoder.encode(self._sentences)
 
     def meaning(self, text: str) -> dict[str, float]:
@@ -217,9 +265,68 @@ class Understanding:
     def read(self, text: str) -> Reading:
         if textnorm.message_language(text) is None:
             return Reading("none", (), "no words")
+        if self.classifies:
+            return self.classify(text)
         ranked, known, information = self.scores(text)
         return decide(ranked, known, information, about_now=bool(NOW_WORDS.search(textnorm.clean(text))),
                       params=self.params)
+
+
+    @property
+    def model(self) -> intent_classifier.IntentClassifier | None:
+        """The trained classifier (None before `prepare()`, and for the other methods)."""
+        return self._classifier
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Each label's probability (the classifier), out_of_scope included."""
+        self.prepare()
+        return self._classifier.probabilities(text)
+
+    def exact_label(self, words: tuple[str, ...]) -> str | None:
+        """The label whose example a message is, word for word once normalised ("สมัครยังไงคะ" is the example
+        "สมัครยังไง"): an example organisers just added from a miss is answered at once, whatever the model makes of
+        it."""
+        self.prepare()
+        return self._exact.get(words)
+
+    def classify(self, text: str) -> Reading:
+        words = self.lexical.words(text)
+        # Only known words, and common ones ("hackathon", "งาน"); a word the examples never use ("can my grandma
+        # join") is a subject of its own, left to the model, as is a message of no known word ("thx").
+        vague = (bool(words) and all(w in self.lexical.idf for w in words)
+                 and self.lexical.information(words) < self.params.vague_information)
+        about_now = bool(NOW_WORDS.search(textnorm.clean(text)))
+        return decide_classified(self.probabilities(text), self.exact_label(words), vague, about_now, self.params)
+
+
+def decide_classified(probabilities: dict[str, float], exact: str | None, vague: bool, about_now: bool,
+                      params: ClassifierParams) -> Reading:
+    """The verdict from the classifier's probabilities (see the module's docstring); separate so calibration can
+    replay it. `exact`: the label whose example the message is; `vague`: its known words say little."""
+    p = params
+    ranked = sorted(probabilities.items(), key=lambda kv: -kv[1])
+    labels = [Candidate(label, score) for label, score in ranked if label != OUT_OF_SCOPE]
+    if exact is not None:
+        if exact == OUT_OF_SCOPE:
+            return Reading("none", tuple(labels[:3]), "out of scope")
+        best = Candidate(exact, 1.0)
+        return Reading("answer", (best, *[c for c in labels if c.label != exact][:2]), "example", 1.0)
+    shown = tuple(labels[:3])
+    best = labels[0]
+    margin = best.score - (labels[1].score if len(labels) > 1 else 0.0)
+    if probabilities.get(OUT_OF_SCOPE, 0.0) >= best.score - p.oos_within:
+        return Reading("none", shown, "out of scope", margin)
+    if about_now and not best.is_intent and best.score < p.about_now_at:
+        return Reading("none", shown, "about now", margin)
+    vague = vague and best.score < p.sure_at
+    if best.score >= p.answer_at and margin >= p.margin and not vague:
+        return Reading("answer", shown, "confident", margin, low_margin=margin < LOW_MARGIN * max(p.margin, 0.05))
+    if best.score >= p.unsure_at or vague:
+        # A vague message could mean any of the likeliest three: all are offered.
+        choices = shown if vague else tuple(c for c in shown if c.score >= p.choice_at) or (best,)
+        reason = "low score" if best.score < p.answer_at else "vague" if vague else "close runner-up"
+        return Reading("unsure", choices, reason, margin)
+    return Reading("none", shown, "low score", margin)
 
 
 def blend(lexical: dict[str, float], meaning: dict[str, float], known: float, params: Params) -> list[Candidate]:

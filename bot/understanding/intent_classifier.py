@@ -1,0 +1,167 @@
+"""A classifier learned from the content's examples: which label a typed message is, with a probability.
+
+The labels are the FAQ entries, the feature intents ("@register", ...) and out of scope (content/faq.toml's
+[out_of_scope] examples, a class of its own). Each message becomes three views, side by side in one sparse vector:
+- meaning: its sentence embedding (embedding.py; paraphrases, slang, English in Thai word order), averaged with
+  the embedding of the message with its typos corrected (faq.py `FaqIndex.corrected`);
+- characters: TF-IDF of character 2- to 5-grams within words of the normalised text, robust to typos and to Thai
+  written without spaces ("ตารางงนา" still shares "ตาราง" with "ตารางงาน");
+- words: TF-IDF of the words as the lexical index reads them (particles dropped, synonyms, typos corrected, English
+  stems), with every word the event's own examples never use replaced by one "unknown word" token. A linear model
+  ignores words it never saw, so "when is songkran" would be just "when is", a question about our dates; the token
+  lets it learn that unknown words lean out of scope. It is learned honestly: in the event's examples, a word no
+  other example has counts as unknown too, so the model also sees event questions with a word of their own.
+A linear support-vector machine (scikit-learn's LinearSVC, one against the rest, classes weighted by their number of
+examples) is trained on these; its scores become probabilities by a softmax whose temperature was fitted on
+paraphrases that are not examples (bench/faq.py --calibrate): a probability of 0.9 is right about 9 times in 10.
+
+Training takes a fraction of a second for a thousand examples, once per content version: the model is kept by
+the hash of everything it learns from, so a reload that changes no example (texts.toml, the agenda) reuses it,
+and a second bot in the same process (tests) trains nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .. import textnorm
+
+UNKNOWN_WORD = "xunknownx"  # never a real token: the normaliser lower-cases and keeps letters only
+NUMBER = "xnumberx"
+_THAI_MARKS = frozenset(chr(c) for c in (0x0E31, *range(0x0E34, 0x0E3B), *range(0x0E47, 0x0E4F)))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the classifier is built (chosen by measurement: bench/faq.py --classifiers)."""
+
+    c: float = 1.0  # LinearSVC's regularisation: higher fits the examples more closely
+    meaning_weight: float = 2.0  # the embedding's share of the vector, against the two TF-IDF views (each 1)
+    char_ngrams: tuple[int, int] = (2, 5)
+    chars_weight: float = 1.0
+    words_weight: float = 1.0
+    temperature: float = 4.0  # softmax(temperature x score): calibrated on paraphrases
+
+
+def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+    z = scores * temperature
+    z -= z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class IntentClassifier:
+    """Trained on (label, sentence) examples; `probabilities(text)` -> {label: probability}, summing to 1.
+
+    `words(text)` is the lexical index's reading of a text (a tuple of tokens), `embed(sentences)` the sentence
+    encoder (rows L2-normalised)."""
+
+    def __init__(self, examples: Sequence[tuple[str, str]], words: Callable[[str], tuple[str, ...]],
+                 embed: Callable[[list[str]], np.ndarray], out_of_scope: str, settings: Settings = Settings(),
+                 corrected: Callable[[str], str] | None = None):
+        self.settings, self.out_of_scope = settings, out_of_scope
+        self._words, self._embed = words, embed
+        self._corrected = corrected or _plain
+        # Imported here, when the answering process trains in the background: scikit-learn takes a second or more
+        # to import, time a starting bot (and its /healthz) would otherwise wait.
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+
+        labels = [label for label, _ in examples]
+        texts = [text for _, text in examples]
+        meaning = self._meaning(texts)
+        tokens = [words(t) for t in texts]
+        # A word no other example has counts as unknown in its example (see the module's doc).
+        seen = Counter(w for ws in tokens for w in set(ws))
+        self._known = frozenset(w for w, n in seen.items() if n > 1)
+        word_docs = [self._word_doc(ws) for ws in tokens]
+        lo, hi = settings.char_ngrams
+        self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(lo, hi), sublinear_tf=True, dtype=np.float32)
+        self._wordvec = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, dtype=np.float32)
+        x = sparse.hstack([
+            sparse.csr_matrix(meaning * settings.meaning_weight),
+            self._chars.fit_transform([_plain(t) for t in texts]) * settings.chars_weight,
+            self._wordvec.fit_transform(word_docs) * settings.words_weight,
+        ]).tocsr()
+        self._model = LinearSVC(C=settings.c, class_weight="balanced").fit(x, labels)
+        self.labels: list[str] = [str(label) for label in self._model.classes_]
+
+    def _word_doc(self, words: tuple[str, ...]) -> str:
+        """The words view: known words as they are, any other as the unknown-word token, except numbers (one
+        token of their own) and the stray Thai letters a typo leaves after segmentation (dropped: one or two
+        letters, "ส", "มุ", are pieces of a mistyped word, not a new subject)."""
+        out = []
+        for w in words:
+            if w in self._known:
+                out.append(w)
+            elif w.isdigit():
+                out.append(NUMBER)
+            elif textnorm.language_of(w) != "th" or sum(ch not in _THAI_MARKS for ch in w) > 2:
+                out.append(UNKNOWN_WORD)
+        return " ".join(out)
+
+    def _meaning(self, texts: list[str]) -> np.ndarray:
+        """The embedding of each text as written and of its typos corrected ("sechdule pls" is junk to the
+        model, "schedule" is not), averaged; the same as the first for a text without typos."""
+        both = self._embed([_plain(t) for t in texts]) + self._embed([self._corrected(t) or _plain(t) for t in texts])
+        return both / np.maximum(np.linalg.norm(both, axis=1, keepdims=True), 1e-9)
+
+    def _vector(self, text: str):
+        from scipy import sparse  # imported by __init__ already: a dictionary look-up
+
+        words = self._word_doc(self._words(text))
+        return sparse.hstack([
+            sparse.csr_matrix(self._meaning([text]) * self.settings.meaning_weight),
+            self._chars.transform([_plain(text)]) * self.settings.chars_weight,
+            self._wordvec.transform([words]) * self.settings.words_weight,
+        ]).tocsr()
+
+    def scores(self, text: str) -> np.ndarray:
+        """The model's raw score per label (in `labels` order)."""
+        scores = self._model.decision_function(self._vector(text))[0]
+        if len(self.labels) == 2:  # a binary model has one score: the second label's
+            scores = np.array([-scores, scores])
+        return scores
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        return dict(zip(self.labels, softmax(self.scores(text), self.settings.temperature).tolist()))
+
+
+def _plain(text: str) -> str:
+    return textnorm.plain(text) or text
+
+
+# -- one model per content version --------------------------------------------------------------------------
+_CACHE: OrderedDict[str, IntentClassifier] = OrderedDict()
+_CACHE_SIZE = 4
+_cache_lock = threading.Lock()
+
+
+def fingerprint(examples: Sequence[tuple[str, str]], *parts) -> str:
+    """What a trained model depends on, as a hash: the examples, and anything else given (synonyms, settings,
+    the embedding model's name)."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([list(e) for e in examples], ensure_ascii=False).encode())
+    digest.update(json.dumps([repr(p) for p in parts], ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def trained(key: str, build: Callable[[], IntentClassifier]) -> IntentClassifier:
+    """The model for `key` (a fingerprint), built once while the process keeps it."""
+    with _cache_lock:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    model = build()  # outside the lock: another content version may train at the same time
+    with _cache_lock:
+        _CACHE[key] = model
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return model
