@@ -300,3 +300,18 @@ def test_see_questions_pages_ten_cards_at_a_time_most_upvoted_first(chat):
     second = chat.tap("6399", more["title"], more["payload"])
     rest = second[-1]["body"]["message"]["attachment"]["payload"]["elements"]
     assert [c["title"] for c in rest] == ["คำถามทดสอบหมายเลข 9 เกี่ยวกับการเยียวยา", "คำถามทดสอบหมายเลข 10 เกี่ยวกับการเยียวยา"]
+
+
+def test_the_dashboards_activity_chart_counts_questions_as_they_are_asked(chat):
+    import time
+    from zoneinfo import ZoneInfo
+
+    from bot.domain import timeline
+
+    ok(chat, "qa", "open", "opening")
+    ask(chat, "6401", "จะมีการถ่ายทอดสดย้อนหลังให้ดูไหมคะ")
+    with chat.db() as conn:
+        chart = timeline.activity(conn, ZoneInfo("Asia/Bangkok"), time.time())
+    series = {s["name"]: s["data"] for s in chart["series"]}
+    assert sum(series["คำถามถึงวิทยากร / Questions for the speakers"][-2:]) == 1  # this minute (or the one before)
+    assert sum(series["ความเห็น / Opinion votes"]) == 0

@@ -351,3 +351,9 @@ def anonymise_closed(conn: sqlite3.Connection, cutoff: float, limit: int | None)
 
 def _anonymous() -> str:
     return f"x1:{secrets.token_hex(16)}"
+
+
+def vote_times(conn: sqlite3.Connection, since: float) -> list[float]:
+    """When each opinion vote was first given, since `since` (Unix times): the dashboard's per-minute chart."""
+    return [r[0] for r in conn.execute("SELECT created_at FROM opinion_votes WHERE created_at >= ? ORDER BY created_at",
+                                       (since,))]

@@ -390,3 +390,9 @@ def forget_upvoters(conn: sqlite3.Connection, person: Person) -> int:
     """Upvotes stay counted under their keys (which say nothing about the person, and still block a second
     upvote); only the PSID kept to tell them of the answer goes."""
     return conn.execute("UPDATE question_upvotes SET psid = NULL WHERE psid = ?", (person.psid,)).rowcount
+
+
+def asked_times(conn: sqlite3.Connection, since: float) -> list[float]:
+    """When each question was asked, since `since` (Unix times): the dashboard's questions per minute."""
+    return [r[0] for r in conn.execute("SELECT created_at FROM questions WHERE created_at >= ? ORDER BY created_at",
+                                       (since,))]

@@ -9,9 +9,8 @@
         "broadcasts": {"labels": ["#3", ...], "series": [{"name": "ส่งแล้ว / Sent", "data": [...]}, ...]},
     }
 
-Each figure is read from its table's owner. Features that count things over time during a stream (audience
-questions, opinion rounds) add a per-minute series with `ACTIVITY.append((name_th, name_en, times_since))`,
-where `times_since(conn, since)` returns the Unix times of their events since `since`.
+Each figure is read from its table's owner. The per-minute series are `ACTIVITY`: a feature that counts things
+during a stream adds its line there, with `times_since(conn, since)` giving the Unix times of its events.
 """
 from __future__ import annotations
 
@@ -23,16 +22,18 @@ from typing import Callable
 from pythainlp.util import thai_strftime
 
 from .. import inbox
-from . import broadcasts, faq_misses, polls, registrations
+from . import broadcasts, faq_misses, opinions, polls, questions, registrations
 from .reports.labels import Labels
 
 ACTIVITY_MINUTES = 60  # the activity chart: the last hour, minute by minute (a stream's length)
 MISSES_DAYS = 14
-ACTIVITY: list[tuple[str, str, Callable[..., list[float]]]] = [
+ACTIVITY: tuple[tuple[str, str, Callable[..., list[float]]], ...] = (
     ("ข้อความ", "Messages", lambda conn, since: inbox.received_times(conn, since)),
     ("โหวต", "Votes", polls.vote_times),
+    ("คำถามถึงวิทยากร", "Questions for the speakers", questions.asked_times),
+    ("ความเห็น", "Opinion votes", opinions.vote_times),
     ("คำถามที่ตอบไม่ได้", "FAQ misses", faq_misses.times),
-]
+)
 
 
 def _name(th: str, en: str) -> str:
