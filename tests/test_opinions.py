@@ -324,7 +324,9 @@ def test_moderators_run_a_round_from_the_console_and_read_its_groups_in_plain_wo
     assert page.count("<circle") == 40 and "กลุ่ม / Group A" in page and "กลุ่ม / Group B" in page
     assert "ทุกกลุ่มเห็นตรงกัน / What every group agrees on" in page and "ประชาชนควรรู้ล่วงหน้า" in page
     votes = http.get(f"{bot.url}/console/opinions/{round_id}/votes.csv")
-    assert votes.text.startswith("\ufeffvoter,statement,vote") and "8300" not in votes.text
+    voters = [line.split(",")[0] for line in votes.text.splitlines()[1:]]
+    assert votes.text.startswith("\ufeffvoter,statement,vote") and voters  # by one-way key, never the PSID
+    assert all(v.startswith("p1:") for v in voters) and "8300" not in voters
     assert http.get(f"{bot.url}/console/opinions/{round_id}.json").json()["counted"] == 40
 
 
@@ -378,3 +380,13 @@ def test_rude_words_are_found_as_whole_words_in_thai_and_english_and_innocent_wo
     assert find_rude_words("This policy is SHIIIT, f*** it, sh1t") == ["shiiit", "sh1t"]
     assert find_rude_words("ใส่หีบห่อให้ดี ตีนตุ๊กแกติดผนัง") == []  # "หีบ" is a box, "ตีนตุ๊กแก" a gecko's foot
     assert find_rude_words("Scunthorpe and Essex should get relief") == []
+
+
+def test_a_round_without_groups_yet_says_why_in_words_not_a_code(chat):
+    round_id = open_round(chat)
+    ids = statement_ids(chat, round_id)
+    chat.say("7901", "ร่วมแสดงความเห็น")
+    chat.tap("7901", "👍 เห็นด้วย", f"OPINION:VOTE:{ids[0]}:1")
+    text = cli(chat, "opinions", "report", str(round_id)).output
+    assert "1 person took part" in text and "No groups yet: too few statements yet" in text
+    assert "ยังจัดกลุ่มไม่ได้: ข้อความยังน้อยเกินไป" in text and "_" not in text.split("ยังจัดกลุ่มไม่ได้")[1]

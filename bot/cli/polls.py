@@ -79,7 +79,7 @@ def results_command(poll_id: int, as_json: bool) -> None:
                                "options": [{**o, "votes": n} for o, n in zip(poll.options, counts)],
                                "total": sum(counts)}, ensure_ascii=False))
     else:
-        click.echo(f"{poll.question['th']} / {poll.question['en']} ({poll.state}, {sum(counts)} votes)")
+        click.echo(f"{poll.question['th']} / {poll.question['en']} ({poll.state}, {sum(counts)} {'vote' if sum(counts) == 1 else 'votes'})")
         click.echo(polls.results_text(poll, counts, "th"))
 
 

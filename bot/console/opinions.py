@@ -138,7 +138,9 @@ def opinion_round_page(round_id: int):
     report = opinion_results.report(conn, round_id)
     if report is None:
         abort(404)
-    return render_template("console/opinion_round.html", report=report, dots=dots(report["points"]),
+    reason = report["reason"] or report["status"]
+    why = " / ".join(opinion_results.REASONS[lang].get(reason, reason.replace("_", " ")) for lang in ("th", "en"))
+    return render_template("console/opinion_round.html", report=report, dots=dots(report["points"]), why=why,
                            statements=opinions.statements(conn, round_id), size=MAP_SIZE, tz=bot().settings.tz)
 
 

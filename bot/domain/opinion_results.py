@@ -201,9 +201,18 @@ WORDS = {
     "th": {"title": "รอบความเห็น #{round}: {title} ({state})", "people": "{voters} คนร่วมตอบ, {counted} คนตอบครบ {min} ข้อขึ้นไป",
            "not_ready": "ยังจัดกลุ่มไม่ได้: {reason}", "group": "กลุ่ม {label}: {size} คน", "consensus": "ทุกกลุ่มเห็นตรงกัน:",
            "divisive": "ความเห็นที่แบ่งกลุ่ม:", "agree": "เห็นด้วย", "disagree": "ไม่เห็นด้วย", "none": "(ยังไม่มี)"},
-    "en": {"title": "Opinion round #{round}: {title} ({state})", "people": "{voters} people took part, {counted} answered {min} or more",
+    "en": {"title": "Opinion round #{round}: {title} ({state})", "people": "{voters} {persons} took part, {counted} answered {min} or more",
            "not_ready": "No groups yet: {reason}", "group": "Group {label}: {size} people", "consensus": "Every group agrees:",
            "divisive": "What divides the groups:", "agree": "agree", "disagree": "disagree", "none": "(none yet)"},
+}
+# Why there are no groups yet (opinion_map.NotEnough), in words.
+REASONS = {
+    "th": {"no_votes": "ยังไม่มีใครตอบ", "too_few_statements": "ข้อความยังน้อยเกินไป",
+           "too_few_participants": f"ผู้ที่ตอบครบ {MIN_VOTES} ข้อขึ้นไปยังน้อยเกินไป",
+           "no_differences": "ทุกคนตอบเหมือนกัน ยังไม่เห็นกลุ่มความเห็นที่ต่างกัน"},
+    "en": {"no_votes": "nobody has answered yet", "too_few_statements": "too few statements yet",
+           "too_few_participants": f"too few people have answered {MIN_VOTES} or more",
+           "no_differences": "everyone answered alike: no different opinion groups yet"},
 }
 
 
@@ -211,9 +220,11 @@ def report_lines(report: dict, lang: str) -> list[str]:
     """The report in plain words, one line each (the CLI; the console shows the same)."""
     w = WORDS[lang]
     lines = [w["title"].format(round=report["round"], title=report["title"][lang], state=report["state"]),
-             w["people"].format(voters=report["voters"], counted=report["counted"], min=MIN_VOTES)]
+             w["people"].format(voters=report["voters"], counted=report["counted"], min=MIN_VOTES,
+                                persons="person" if report["voters"] == 1 else "people")]
     if report["status"] != "ready":
-        return lines + [w["not_ready"].format(reason=report["reason"] or report["status"])]
+        reason = report["reason"] or report["status"]
+        return lines + [w["not_ready"].format(reason=REASONS[lang].get(reason, reason.replace("_", " ")))]
     for group in report["groups"]:
         lines.append(w["group"].format(label=group["label"], size=group["size"]))
         lines += [f"  • {d['text'][lang]} ({w[d['direction']]} {d['percent']}%)" for d in group["distinctive"]]
