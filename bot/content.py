@@ -141,6 +141,11 @@ class Content:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
         self._lock = threading.Lock()
+        # One load at a time in a process: `reload-content` loads in its thread while the answering threads'
+        # `refresh` may load the version announced a moment before, and the loaders (the FAQ index, the
+        # classifier's training, PyThaiNLP's segmenters) are not safe to run twice at once (seen: IndexError
+        # under load).
+        self._loading = threading.Lock()
         self._loaders: dict[str, Callable[[Path], Any]] = {}
         self._required_texts: set[str] = set()
         self._current: dict[str, Any] = {}
@@ -155,12 +160,13 @@ class Content:
 
     def load(self) -> None:
         """Load everything; on any error raise and keep what was live before."""
-        required = frozenset(self._required_texts)
-        new: dict[str, Any] = {"texts": Texts.load(self.directory / "texts.toml", required)}
-        for name, loader in self._loaders.items():
-            new[name] = loader(self.directory)
-        with self._lock:
-            self._current = new
+        with self._loading:
+            required = frozenset(self._required_texts)
+            new: dict[str, Any] = {"texts": Texts.load(self.directory / "texts.toml", required)}
+            for name, loader in self._loaders.items():
+                new[name] = loader(self.directory)
+            with self._lock:
+                self._current = new
 
     # -- reloading in every process ----------------------------------------------------------------------------
     @staticmethod

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 import time
+import traceback
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,11 @@ from conftest import ROOT, eventually, texts
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 OFFSET_MINUTES = 0.05  # a reminder 3 seconds before the start keeps the tests short
+
+
+def reload_content(bot) -> None:
+    result = bot.app.test_cli_runner().invoke(args=["reload-content"])
+    assert result.exit_code == 0, "".join(traceback.format_exception(*result.exc_info)) if result.exc_info else result.output
 
 
 def write_agenda(content, start: datetime, session_id="soon", minutes=60) -> None:
@@ -122,13 +128,13 @@ def test_a_moved_session_tells_its_subscribers_and_a_removed_one_is_not_reminded
     bot = start_bot(content_dir=content, reminder_offsets=(OFFSET_MINUTES,))
     bot.tap("9020", "🔔 เตือนฉัน", "REMIND:SESSION:soon")
     write_agenda(content, soon(7200))
-    assert bot.app.test_cli_runner().invoke(args=["reload-content"]).exit_code == 0
+    reload_content(bot)
     moved = wait_for_texts(bot, "9020", 1)
     assert moved and moved[0].startswith("📢 เปลี่ยนเวลา: ช่วงทดสอบ")
     listing = bot.app.test_cli_runner().invoke(args=["reminders"]).output
     assert "soon" in listing and "1 subscriber(s)" in listing
     write_agenda(content, soon(5), session_id="another")
-    assert bot.app.test_cli_runner().invoke(args=["reload-content"]).exit_code == 0
+    reload_content(bot)
     time.sleep(8)
     assert len(reminders_for(bot, "9020")) == 1  # only the move notice: "soon" is gone, nobody follows "another"
 
