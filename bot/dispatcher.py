@@ -286,15 +286,20 @@ class Dispatcher:
         """Run the first matching handler (or the fallback for messages and postbacks).
 
         Unless the person chose a language, the reply to typed text goes in the language of its words, not in
-        the one their Facebook locale suggests; a message without words (a link, emoji, numbers), a /command, a
-        tapped button (its title may name a team or the other language) and a form in progress (it keeps its own
-        language) get the person's language."""
+        the one their Facebook locale suggests, and that language is remembered: a message without words (a link,
+        emoji, a sticker, numbers), a /command and a tapped button (its title may name a team or the other
+        language) get the language of the words they last typed, or the person's language before any. A form in
+        progress keeps its own language."""
         for prepare in self._before:
             prepare(ctx)
         written = None
-        if ctx.event.kind == "message" and ctx.event.has_text and not ctx.event.payload \
-                and ctx.user.language_source != "user" and not ctx.event.text.lstrip().startswith("/"):
-            written = textnorm.message_language(ctx.event.text)
+        if ctx.user.language_source != "user":
+            if ctx.event.kind == "message" and ctx.event.has_text and not ctx.event.payload \
+                    and not ctx.event.text.lstrip().startswith("/"):
+                written = textnorm.message_language(ctx.event.text)
+            if written is not None:
+                people.wrote_in(ctx.conn, ctx.user.psid, written)
+            written = written or ctx.user.written_language
         for priority in sorted(self._priorities):
             for handler in self._priorities[priority]:
                 match = handler.check(ctx)

@@ -25,7 +25,7 @@ def _switch_to(ctx: Context, lang: str) -> Text:
 def from_payload(ctx: Context) -> Text:
     wanted = ctx.match.language
     if wanted not in ("th", "en"):
-        wanted = "en" if ctx.user.language == "th" else "th"
+        wanted = "en" if ctx.lang == "th" else "th"  # the entry offered the other one than the replies' language
     return _switch_to(ctx, wanted)
 
 

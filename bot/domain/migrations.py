@@ -48,6 +48,7 @@ def main(pseudonym_key: str | None) -> list[Migration]:
         Migration("023 questions for the speakers: Q&A sessions, questions, upvotes", questions.schema),
         Migration("024 opinion rounds, their statements and votes", opinions.schema),
         Migration("025 opinion maps as last computed", opinion_results.schema),
+        Migration("026 users: the language of the words they last typed", people.written_language_column),
     ]
 
 

@@ -2,7 +2,7 @@
 
 A row per PSID: when the person was first and last seen, when they last opened Messenger's 24-hour window (a
 message, a tap, a click on an m.me link), their language and where it came from (Facebook's locale, or their own
-choice, which wins), the name and locale Facebook gave (asked once, `fetch_profiles`), and why the Send API
+choice, which wins), the language of the words they last typed (a tap that follows is answered in it), the name and locale Facebook gave (asked once, `fetch_profiles`), and why the Send API
 refused them for good, if it did (they blocked the Page, deleted their account): nobody sends to them again.
 
 Other tables' queries that need a person's language, window or reachability take it from here as an SQL
@@ -73,6 +73,7 @@ class User:
     locale: str | None = None
     first_seen: float = 0.0
     last_interaction_at: float | None = None
+    written_language: str | None = None  # the language of the words they last typed (th | en), None: none yet
 
     @classmethod
     def from_row(cls, row: sqlite3.Row | None, psid: str) -> "User":
@@ -80,7 +81,8 @@ class User:
             return cls(psid=psid)
         return cls(psid=row["psid"], language=row["language"] or "th", language_source=row["language_source"],
                    first_name=row["first_name"], last_name=row["last_name"], locale=row["locale"],
-                   first_seen=row["first_seen"], last_interaction_at=row["last_interaction_at"])
+                   first_seen=row["first_seen"], last_interaction_at=row["last_interaction_at"],
+                   written_language=row["written_language"])
 
     @property
     def name(self) -> str:
@@ -109,6 +111,18 @@ def get(conn: sqlite3.Connection, psid: str) -> sqlite3.Row | None:
 def set_language(conn: sqlite3.Connection, psid: str, lang: str) -> None:
     """The person chose a language: it wins over Facebook's locale from now on."""
     conn.execute("UPDATE users SET language = ?, language_source = 'user' WHERE psid = ?", (lang, psid))
+
+
+def wrote_in(conn: sqlite3.Connection, psid: str, lang: str) -> None:
+    """The person's words were in `lang`: a tap or a message without words that follows is answered in it."""
+    conn.execute("UPDATE users SET written_language = ? WHERE psid = ? AND written_language IS NOT ?",
+                 (lang, psid, lang))
+
+
+def written_language_column(db) -> None:
+    """Migration: the language of the words a person last typed (`wrote_in`)."""
+    if "written_language" not in db["users"].columns_dict:
+        db["users"].add_column("written_language", str)
 
 
 def language(conn: sqlite3.Connection, psid: str) -> str:
@@ -243,10 +257,11 @@ def _name(value: object) -> str | None:
 
 # -- personal data (bot/privacy.py) ---------------------------------------------------------------------------------
 def erase(conn: sqlite3.Connection, person) -> int:
-    """The name and locale Facebook gave; the row stays as the address of an open conversation (its language
-    and Messenger window decide how the confirmation is sent), and goes with the retention."""
-    return conn.execute("UPDATE users SET first_name = NULL, last_name = NULL, locale = NULL, profile_status = 'erased' "
-                        "WHERE psid = ?", (person.psid,)).rowcount
+    """The name and locale Facebook gave and the language of their last words; the row stays as the address of an
+    open conversation (its language and Messenger window decide how the confirmation is sent), and goes with the
+    retention."""
+    return conn.execute("UPDATE users SET first_name = NULL, last_name = NULL, locale = NULL, written_language = NULL, "
+                        "profile_status = 'erased' WHERE psid = ?", (person.psid,)).rowcount
 
 
 def purge(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
