@@ -261,8 +261,8 @@ class Form:
             answered = self.forms.answer(ctx, typed)
             if answered is not None:  # a question about the event: answer it, then ask the step again
                 return [answered, self.prompt(ctx, state)]
-            if ctx.reading.reason == "out of scope":  # not about the event, and no answer to the step either
-                return self.waiting(ctx, state, typed)
+            if ctx.reading.reason == "out of scope" and QUESTION_HINT.search(typed.replace("?", "")):
+                return self.waiting(ctx, state, typed)  # a question word ("?" may be in a link), not about the event
         if step is None:
             return self._on_summary(ctx, state, tapped, typed)
         return self._on_step(ctx, state, step, tapped, typed)
