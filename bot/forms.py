@@ -16,6 +16,10 @@ once and adds it to the runtime's registry (`bot.forms.add(FORM)`); it starts it
 - a question about the event typed in the middle of it (QUESTION_HINT) is answered by whoever answers questions
   (`bot.forms.answer_questions_with`, the FAQ), in the question's language, then the step is asked again; a step
   with `questions=False` (a question for the speakers) takes everything as its answer;
+- a feature confidently asked for ("ตารางงาน") is served (`bot.forms.serve_requests_with`) in the request's
+  language, and the form waits, kept, saying so first (`texts.paused`); its start words, `intent`, menu entry or
+  buttons bring it back. An out-of-scope question is no answer; text a step cannot take gets the question again
+  under what it waits for and how to leave (`texts.waiting`, or the step's `error`), in the language typed;
 - the form goes on in the language it started in; typed commands that work anywhere ("English", "my data") come
   first (Priority.COMMAND), and other buttons go their own way: the form waits;
 - where each person is lives in the database (`form_state`, owned here), written in the transaction of the event
@@ -47,11 +51,12 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from . import textnorm
-from .dispatcher import Context, Handler, Priority, Result, simplify
+from .dispatcher import Context, Handler, Priority, Result, as_list, simplify
 from .messenger.payloads import Payload, text
 from .messenger.replies import ContactQuickReply, QuickReply, Reply, Text
 from .store import ensure_table
@@ -105,6 +110,8 @@ class FormTexts:
     media: str  # a sticker or a photo where an answer was expected (above the question)
     cancel: str  # the "cancel" button
     confirm: str  # the summary's "confirm" button
+    paused: str = "form_paused"  # said above a feature served mid-form: the form waits, and how to come back
+    waiting: str = "form_waiting"  # above the question again when typed text is no answer: what to do, how to leave
 
 
 @dataclass
@@ -155,8 +162,8 @@ def drop_expired(ctx: Context) -> None:
 class Form:
     def __init__(self, name: str, key: str, steps: Sequence[Step], texts: FormTexts,
                  summary: Callable[[Context, dict], str], done: Callable[[Context, dict], Result], *,
-                 start_words: str | None = None, confirm_words: re.Pattern | None = None):
-        self.name, self.texts, self.steps = name, texts, tuple(steps)
+                 start_words: str | None = None, confirm_words: re.Pattern | None = None, intent: str | None = None):
+        self.name, self.texts, self.steps, self.intent = name, texts, tuple(steps), intent
         self.payload = Payload(key, action=text, value=text)
         self.summary, self.done = summary, done
         self.start_words, self.confirm_words = start_words, confirm_words
@@ -181,6 +188,8 @@ class Form:
         state = load(ctx.conn, ctx.user.psid, ctx.now)
         if state is None or state.form != self.name:
             return None
+        if state.data.pop("_paused", None):  # the person comes back to a form that waited for them
+            save(ctx.conn, state, ctx.now)
         return self.prompt(ctx, state, lead=ctx.t(self.texts.resume))
 
     def undo_start(self, ctx: Context) -> None:
@@ -216,10 +225,12 @@ class Form:
         """Whether this event is for the form in progress: typed text or media, its own buttons, and the address a
         contact quick reply of the current step sends (other buttons go their own way; the form waits)."""
         payload = ctx.event.payload
+        if payload and self.payload.matches(payload):
+            return True
+        if state.data.get("_paused"):  # it waits for its start words, its menu entry or its own buttons
+            return False
         if not payload:
             return ctx.event.kind == "message"
-        if self.payload.matches(payload):
-            return True
         step = self.step(state.step)
         if not (step and step.contact and ctx.event.kind == "message"):
             return False
@@ -231,6 +242,8 @@ class Form:
         event = ctx.event
         tapped = self.payload.parse(event.payload) if event.payload else None
         typed = event.text.strip() if event.has_text and tapped is None else ""
+        if state.data.pop("_paused", None):  # one of its own buttons, tapped while it waited
+            save(ctx.conn, state, ctx.now)
         if (tapped and tapped.action == "CANCEL") or (typed and CANCEL_WORDS.match(simplify(typed))):
             clear(ctx.conn, ctx.user.psid)
             return Text(ctx.t(self.texts.cancelled), quick_replies=ctx.menu())
@@ -239,10 +252,17 @@ class Form:
         if typed and self.start_words and re.fullmatch(self.start_words, simplify(typed), re.IGNORECASE):
             return self.prompt(ctx, state, lead=ctx.t(self.texts.resume))
         step = self.step(state.step)
-        if typed and (step is None or step.questions) and QUESTION_HINT.search(typed):
-            answered = self.forms.answer(ctx, typed) if self.forms else None
+        asks = bool(typed) and (step is None or step.questions) and self.forms is not None
+        if asks and self.intent and ctx.reading.asks_for(self.intent):  # "how do I sign up?" in registration
+            return self.prompt(ctx, state, lead=ctx.t(self.texts.resume))
+        if asks and (served := self.forms.serve(ctx, self, typed, exact=True)) is not None:
+            return served  # a feature's own words ("ตารางงาน"); other requests only when the step cannot take them
+        if asks and QUESTION_HINT.search(typed):
+            answered = self.forms.answer(ctx, typed)
             if answered is not None:  # a question about the event: answer it, then ask the step again
                 return [answered, self.prompt(ctx, state)]
+            if ctx.reading.reason == "out of scope" and QUESTION_HINT.search(typed.replace("?", "")):
+                return self.waiting(ctx, state, typed)  # a question word ("?" may be in a link), not about the event
         if step is None:
             return self._on_summary(ctx, state, tapped, typed)
         return self._on_step(ctx, state, step, tapped, typed)
@@ -258,6 +278,10 @@ class Form:
                 clear(ctx.conn, ctx.user.psid)  # nothing kept
                 return Text(ctx.t(value.text), quick_replies=ctx.menu())
             if value is None:
+                if typed and step.questions and (served := self.forms.serve(ctx, self, typed)) is not None:
+                    return served  # "ask the speakers something" is no consent ("สมศรี ตารางดี" is a name)
+                if typed and (step.error is None or QUESTION_HINT.search(typed)):
+                    return self.waiting(ctx, state, typed)
                 return self.prompt(ctx, state, lead=ctx.t(step.error) if step.error else None)
         step.store(state.data, value)
         later = [s.name for s in self.steps[self.steps.index(step) + 1:]]
@@ -267,6 +291,19 @@ class Form:
             state.step = later[0]
         save(ctx.conn, state, ctx.now)
         return self.prompt(ctx, state)
+
+    def waiting(self, ctx: Context, state: FormState, typed: str) -> Text:
+        """Typed text that is no answer: the question again under what it waits for and how to leave."""
+        with self.forms.typed_language(ctx, typed):
+            return self.prompt(ctx, state, lead=ctx.t(self.texts.waiting))
+
+    def pause(self, ctx: Context, served: list) -> list:
+        """A feature was served mid-form: the form waits and says how to come back (unless a form replaced it)."""
+        if (state := load(ctx.conn, ctx.user.psid, ctx.now)) is None or state.form != self.name:
+            return served
+        state.data["_paused"] = True
+        save(ctx.conn, state, ctx.now)
+        return [Text(ctx.t(self.texts.paused)), *served]
 
     def _on_summary(self, ctx: Context, state: FormState, tapped, typed: str) -> Result:
         if tapped and tapped.action == "EDIT" and (step := self.step(tapped.value)) is not None and step.edit:
@@ -309,6 +346,7 @@ class Forms:
     def __init__(self, dispatcher):
         self._forms: dict[str, Form] = {}
         self._answer: Callable[[Context, str], Reply | None] | None = None
+        self._open, self._social = None, frozenset()  # who serves a feature mid-form; intents that are no request
         dispatcher.add(FormHandler(self), Priority.FORM)
         dispatcher.before(drop_expired)
 
@@ -331,12 +369,32 @@ class Forms:
         (then the text is taken as the step's answer)."""
         self._answer = answer
 
+    def serve_requests_with(self, open_feature: Callable[[Context, str], Result], social: Sequence[str] = ()) -> None:
+        """Who serves a feature asked for in the middle of a form: `open_feature(ctx, intent)` gives its reply.
+        `social` intents (a greeting, thanks) are no request: the form takes them as it takes other text."""
+        self._open, self._social = open_feature, frozenset(social)
+
+    def serve(self, ctx: Context, form: Form, typed: str, exact: bool = False) -> list | None:
+        """The feature `typed` confidently asks for (`exact`: in an example's words), served, the form paused."""
+        reading, wanted = ctx.reading, ctx.reading.best.id if ctx.reading.best else None
+        if self._open is None or reading.verdict != "answer" or not reading.best.is_intent or wanted in self._social \
+                or (exact and reading.reason != "example") or wanted not in ctx.dispatcher.intents:
+            return None
+        with self.typed_language(ctx, typed):
+            return form.pause(ctx, as_list(self._open(ctx, reading.best.id)))
+
+    @contextmanager
+    def typed_language(self, ctx: Context, typed: str):
+        """Replies in the language `typed` is written in (the form keeps its own)."""
+        form_language, ctx.language = ctx.language, textnorm.message_language(typed) or ctx.lang
+        try:
+            yield
+        finally:
+            ctx.language = form_language
+
     def answer(self, ctx: Context, question: str) -> Reply | None:
         """A confident answer to `question`, in the question's language (the form keeps its own), or None."""
         if self._answer is None:
             return None
-        form_language, ctx.language = ctx.language, textnorm.message_language(question) or ctx.lang
-        try:
+        with self.typed_language(ctx, question):
             return self._answer(ctx, question)
-        finally:
-            ctx.language = form_language

@@ -6,7 +6,7 @@ takes what the person types and taps while they are in it (bot/forms.py).
 
 The form: consent (PDPA) -> full name -> e-mail or Thai mobile -> role -> topic -> team (optional) -> summary
 (confirm, edit a field, cancel). Typed "ยกเลิก"/"cancel" cancels at any step; a question about the event is
-answered and the step asked again; a sticker is answered kindly and the step asked again; a person who leaves
+answered and the step asked again; a feature asked for ("ตารางงาน") is served and the form waits for "สมัคร"; a sticker is answered kindly and the step asked again; a person who leaves
 finds the form where they left it (for 24 hours). Confirming gives a number (OGP4-000123); registering again
 edits the same registration (bot/domain/registrations.py). Declining consent keeps nothing.
 """
@@ -101,7 +101,7 @@ def confirm(ctx: Context, d: dict) -> Text:
 FORM = Form(
     name="registration", key="REG",
     texts=FormTexts(resume="reg_resume", cancelled="reg_cancelled", media="reg_media", cancel="reg_cancel",
-                    confirm="reg_confirm"),
+                    confirm="reg_confirm", paused="reg_paused", waiting="reg_waiting"),
     steps=(
         Step("consent", "reg_consent", parse=consent, cancel=False,  # "จัดที่ไหน" here is answered, then asked again
              choices=lambda ctx: [(ctx.t("reg_agree"), "yes"), (ctx.t("reg_disagree"), "no")],
@@ -115,7 +115,7 @@ FORM = Form(
              choices=lambda ctx: [(f"{n}) {ctx.t(f'topic_{n}')}", n) for n in TOPICS]),
         Step("team", "reg_ask_team", parse=team, error="reg_bad_team", skip="reg_skip", edit="reg_edit_team"),
     ),
-    summary=summary, done=confirm, start_words=REGISTER_WORDS, confirm_words=AGREE_WORDS)
+    summary=summary, done=confirm, start_words=REGISTER_WORDS, confirm_words=AGREE_WORDS, intent="register")
 
 
 # -- entry points -------------------------------------------------------------------------------------------------
@@ -146,4 +146,4 @@ def register(bot) -> None:
     bot.dispatcher.add(TextHandler(start, patterns=[REGISTER_WORDS], name="register_words"))
     bot.dispatcher.add_menu_item(MenuItem(REGISTER.build(), {"th": "📝 ลงทะเบียน", "en": "📝 Register"}, order=20))
     bot.dispatcher.add_intent("register", start, undo=FORM.undo_start)
-    bot.content.require_texts("reg_consent", "reg_done", "reg_cancelled", "reg_summary")
+    bot.content.require_texts("reg_consent", "reg_done", "reg_cancelled", "reg_summary", "reg_paused", "reg_waiting")

@@ -6,6 +6,7 @@ Takes:
   it with `bot.dispatcher.add_intent` opens in the same reply ("ขอตารางงานหน่อยค่ะ" -> the days), after the
   intent's intro line and with "not what I asked" under it; an intent written ahead for a feature still to come
   gets an honest "not in this chat yet". FAQ questions, unsure readings and the rest go on to handlers/faq.py;
+- a feature asked for in the middle of a form (bot/forms.py asks `open_intent`; the form waits);
 - `INTENT:<id>` taps (a feature among "did you mean" choices): the feature opens;
 - `NOT_THIS:<label>` taps ("not what I asked"): the question is logged as a miss with its candidates, what the
   feature began is undone (a registration form opened at its consent step is closed), and the other
@@ -86,7 +87,9 @@ def not_what_i_asked(ctx: Context) -> Text:
 
 
 def register(bot) -> None:
-    bot.content.require_texts("intent_unavailable", "not_this_sorry")
+    bot.content.require_texts("intent_unavailable", "not_this_sorry", "form_paused", "form_waiting")
+    # A feature asked for in the middle of a form is served (the form waits); a greeting or thanks is no request.
+    bot.forms.serve_requests_with(lambda ctx, intent: open_intent(ctx, intent, asked=True), social=("greeting", "thanks"))
     bot.dispatcher.add(TextHandler(open_understood, predicate=understood_intent, name="understood_intent"),
                        Priority.UNDERSTOOD)
     bot.dispatcher.add(PayloadHandler(INTENT, open_tapped))
