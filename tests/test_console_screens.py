@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from bot.domain import subscriptions
+from bot.messenger import simulator
 from test_browser import PASSWORD, browser, shoot  # noqa: F401  (the shared Chromium fixture)
 from test_console import add_moderator, csrf_of, log_in as http_log_in
 from test_registration import fill_in
@@ -138,8 +139,9 @@ def test_every_console_page_fits_a_phone_and_a_full_hd_screen(bot, browser):  # 
 
 def test_the_hand_over_reads_like_a_chat_with_the_reply_box_in_reach(bot, browser):  # noqa: F811
     seed(bot)
-    for i in range(25):  # a long conversation
-        bot.say("8801", f"ข้อความที่ {i} จากผู้ใช้")
+    for i in range(25):  # a long conversation (the bot is quiet while a person has the chat: nothing to wait for)
+        bot.webhook.send(simulator.text("8801", f"ข้อความที่ {i} จากผู้ใช้"))
+    bot.wait_idle()
     tab = logged_in_tab(browser, bot, {"width": 390, "height": 844})
     tab.goto(f"{bot.url}/console/handover/8801")
     box = tab.locator("#history").bounding_box()
