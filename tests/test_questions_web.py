@@ -35,7 +35,7 @@ def test_a_question_through_the_signed_webhook_reaches_the_screen_only_when_appr
     snap = screen(bot).json()
     assert [(q["text"], q["name"], q["upvotes"]) for q in snap["questions"]] == [
         ("What happens to the prototypes after the hackathon ends?", "Anan", 0)]
-    assert "6201" not in json.dumps(snap)
+    assert "6201" not in re.findall(r"\w+", json.dumps(snap))  # whole words (a timestamp may hold its digits)
     page = screen(bot, suffix="?overlay=1")
     assert page.status_code == 200 and "background: transparent" in page.text and "What happens to the prototypes" in page.text
     assert "Questions for the speakers" in screen(bot, suffix="?lang=en").text
@@ -80,7 +80,7 @@ def test_moderators_run_the_queue_from_the_console(bot):
     listing = http.get(f"{bot.url}/console/qa").text
     assert re.search(r"<td>3</td><td><strong>0</strong></td>\s*<td>1</td><td>1</td>", listing)
     export = http.get(f"{bot.url}/console/qa/opening/export.csv")
-    assert export.text.startswith("\ufeffid,session,text") and "6210" not in export.text
+    assert export.text.startswith("\ufeffid,session,text") and "6210" not in re.findall(r"\w+", export.text)
     with bot.db() as conn:
         actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE moderator = 'somsri' ORDER BY id")]
     assert actions[2:] == ["qa_open", "qa_approve", "qa_merge", "qa_dismiss", "qa_answer", "qa_export"]
