@@ -108,6 +108,10 @@ FEATURES = {
     "thanks": lambda r: r.says("thanks"),
     "ask_speakers": lambda r: r.says("qa_none_open", "qa_ask_question", "qa_ask_session"),
     "see_questions": lambda r: r.says("qa_none_open", "qa_list_header", "qa_list_empty"),
+    # Opinion rounds (issue 17): the first statement, the choice of rounds, or "no round is open".
+    "opinion": lambda r: r.says("opinion_none_open", "opinion_pick_round", "opinion_intro", "opinion_statement"),
+    "standing": lambda r: r.says("opinion_standing_none", "opinion_standing_more", "opinion_standing_wait",
+                                       "opinion_standing"),
 }
 
 
