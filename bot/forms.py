@@ -22,46 +22,34 @@ once and adds it to the runtime's registry (`bot.forms.add(FORM)`); it starts it
   under what it waits for and how to leave (`texts.waiting`, or the step's `error`), in the language typed;
 - the form goes on in the language it started in; typed commands that work anywhere ("English", "my data") come
   first (Priority.COMMAND), and other buttons go their own way: the form waits;
+- a form started while another is in progress (a question for the speakers mid-registration) puts the other
+  aside, answers kept (`form_state.waiting`, a stack); when it ends (confirmed, cancelled, declined) the one put
+  aside comes back, waiting, with a "carry on" button (`form_back`); starting a form that was put aside brings it
+  back and puts the current one aside: nothing typed into a form is lost to another;
 - where each person is lives in the database (`form_state`, owned here), written in the transaction of the event
   that moved the form on, so a redelivered event cannot move it twice; a form left for IDLE_SECONDS is dropped
-  before the person's next event is looked at (`Dispatcher.before`), and by the retention purge.
+  before the person's next event is looked at (`Dispatcher.before`), and by the retention purge, with the forms
+  put aside under it.
 
 Its payloads are one kind per form, `<key>:<action>[:<value>]`: "REG:ROLE:student" (a step's choice),
 "REG:TEAM:skip", "REG:EDIT:name", "REG:CONFIRM", "REG:CANCEL".
 
-The coming features' forms, for example:
-
-    ASK_SPEAKERS = Form(name="question", key="ASK", texts=FormTexts(resume="ask_resume", ...),
-        steps=(Step("session", "ask_which_session", parse=a_session_now_or_next, choices=sessions_now_and_next,
-                    error="ask_bad_session", edit="ask_edit_session"),
-               Step("question", "ask_your_question", parse=a_question_of_10_to_280_characters,
-                    error="ask_bad_question", edit="ask_edit_question", questions=False),
-               Step("name", "ask_name_shown", parse=a_display_name, skip="ask_anonymous", edit="ask_edit_name")),
-        summary=question_as_the_speakers_will_see_it, done=queue_for_moderation)
-
-    OWN_STATEMENT = Form(name="statement", key="STMT", texts=FormTexts(...),
-        steps=(Step("statement", "opinion_write_yours", parse=one_statement_of_at_most_140_characters,
-                    error="opinion_bad_statement", edit="opinion_edit_statement", questions=False),),
-        summary=statement_as_others_will_vote_on_it, done=submit_for_moderation)
-
-handlers/registration.py is the first: consent, name, contact, role, topic, team, summary.
+The forms: handlers/registration.py (consent, name, contact, role, topic, team), handlers/questions.py (a question
+for the speakers) and handlers/opinions.py (a statement of one's own).
 """
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from . import textnorm
 from .dispatcher import Context, Handler, Priority, Result, as_list, simplify
 from .messenger.payloads import Payload, text
 from .messenger.replies import ContactQuickReply, QuickReply, Reply, Text
-from .store import ensure_table
+from .form_state import FormState, begin, bring_back, drop_expired, end, load, save
 
-IDLE_SECONDS = 24 * 3600
 SUMMARY = "summary"  # the step after the last: the answers, confirm, edit, cancel
 CANCEL_WORDS = re.compile(r"^(?:ยกเลิก|ไม่เอาแล้ว|พอแล้ว|หยุด|cancel|stop|quit)$", re.IGNORECASE)
 SKIP_WORDS = re.compile(r"^(?:ข้าม|ไม่มี|ยังไม่มี|skip|none|no team|-)$", re.IGNORECASE)
@@ -114,50 +102,6 @@ class FormTexts:
     waiting: str = "form_waiting"  # above the question again when typed text is no answer: what to do, how to leave
 
 
-@dataclass
-class FormState:
-    psid: str
-    form: str
-    step: str
-    data: dict = field(default_factory=dict)  # the answers so far; "lang": the form's language
-    started_at: float = 0.0
-
-
-# -- where each person is (the one owner of `form_state`) --------------------------------------------------------
-def schema(db) -> None:
-    ensure_table(db, "form_state", {"psid": str, "form": str, "step": str, "data": str, "started_at": float,
-                                    "updated_at": float}, pk="psid", not_null={"form", "step", "data"})
-
-
-def declare(privacy) -> None:
-    # A form idle for a day is gone for the person; what they typed into it goes too.
-    privacy.personal("form_state", person="psid", kept_from="updated_at", max_age_days=IDLE_SECONDS / 86400)
-
-
-def load(conn: sqlite3.Connection, psid: str, now: float) -> FormState | None:
-    """The person's form in progress, or None (none, or left idle too long): reads only."""
-    row = conn.execute("SELECT * FROM form_state WHERE psid = ? AND updated_at >= ?", (psid, now - IDLE_SECONDS)).fetchone()
-    return None if row is None else FormState(psid, row["form"], row["step"], json.loads(row["data"]), row["started_at"])
-
-
-def save(conn: sqlite3.Connection, state: FormState, now: float) -> None:
-    conn.execute(
-        "INSERT INTO form_state (psid, form, step, data, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(psid) DO UPDATE SET form = excluded.form, step = excluded.step, data = excluded.data, "
-        "updated_at = excluded.updated_at",
-        (state.psid, state.form, state.step, json.dumps(state.data, ensure_ascii=False), state.started_at or now, now),
-    )
-
-
-def clear(conn: sqlite3.Connection, psid: str) -> None:
-    conn.execute("DELETE FROM form_state WHERE psid = ?", (psid,))
-
-
-def drop_expired(ctx: Context) -> None:
-    """Before anything looks at the person's event: a form they left for longer than IDLE_SECONDS is gone."""
-    ctx.conn.execute("DELETE FROM form_state WHERE psid = ? AND updated_at < ?", (ctx.user.psid, ctx.now - IDLE_SECONDS))
-
-
 # -- a form ---------------------------------------------------------------------------------------------------------
 class Form:
     def __init__(self, name: str, key: str, steps: Sequence[Step], texts: FormTexts,
@@ -180,13 +124,14 @@ class Form:
         state = FormState(ctx.user.psid, self.name, at or self.steps[0].name, data)
         if state.step == SUMMARY:
             data["_reviewed"] = True
-        save(ctx.conn, state, ctx.now)
+        begin(ctx.conn, state, ctx.now)  # a form in progress is put aside, answers kept, and comes back after
         return self.prompt(ctx, state, lead)
 
     def resume(self, ctx: Context) -> Reply | None:
-        """Where the person is in this form, asked again ("let's go on"), or None when they are not in it."""
-        state = load(ctx.conn, ctx.user.psid, ctx.now)
-        if state is None or state.form != self.name:
+        """Where the person is in this form, asked again ("let's go on"), or None when they are not in it (a form
+        put aside comes back, the one in progress put aside in its place)."""
+        state = bring_back(ctx.conn, ctx.user.psid, self.name, ctx.now)
+        if state is None:
             return None
         if state.data.pop("_paused", None):  # the person comes back to a form that waited for them
             save(ctx.conn, state, ctx.now)
@@ -196,7 +141,7 @@ class Form:
         """The person said the bot misunderstood them: close the form if nothing is in it yet."""
         state = load(ctx.conn, ctx.user.psid, ctx.now)
         if state is not None and state.form == self.name and state.step == self.steps[0].name:
-            clear(ctx.conn, ctx.user.psid)
+            end(ctx.conn, ctx.user.psid, ctx.now)
 
     # -- asking ----------------------------------------------------------------------------------------------
     def prompt(self, ctx: Context, state: FormState, lead: str | None = None) -> Text:
@@ -245,8 +190,9 @@ class Form:
         if state.data.pop("_paused", None):  # one of its own buttons, tapped while it waited
             save(ctx.conn, state, ctx.now)
         if (tapped and tapped.action == "CANCEL") or (typed and CANCEL_WORDS.match(simplify(typed))):
-            clear(ctx.conn, ctx.user.psid)
-            return Text(ctx.t(self.texts.cancelled), quick_replies=ctx.menu())
+            return self.ended(ctx, Text(ctx.t(self.texts.cancelled), quick_replies=ctx.menu()))
+        if tapped and tapped.action == "RESUME":  # "carry on" under a form that came back (`ended`)
+            return self.prompt(ctx, state, lead=ctx.t(self.texts.resume))
         if not typed and not event.payload:  # a sticker, a photo, a like
             return self.prompt(ctx, state, lead=ctx.t(self.texts.media))
         if typed and self.start_words and re.fullmatch(self.start_words, simplify(typed), re.IGNORECASE):
@@ -274,9 +220,8 @@ class Form:
             value = None
         else:
             value = step.parse(answer, ctx) if answer else None
-            if isinstance(value, Exit):
-                clear(ctx.conn, ctx.user.psid)  # nothing kept
-                return Text(ctx.t(value.text), quick_replies=ctx.menu())
+            if isinstance(value, Exit):  # nothing kept
+                return self.ended(ctx, Text(ctx.t(value.text), quick_replies=ctx.menu()))
             if value is None:
                 if typed and step.questions and (served := self.forms.serve(ctx, self, typed)) is not None:
                     return served  # "ask the speakers something" is no consent ("สมศรี ตารางดี" is a name)
@@ -298,9 +243,13 @@ class Form:
             return self.prompt(ctx, state, lead=ctx.t(self.texts.waiting))
 
     def pause(self, ctx: Context, served: list) -> list:
-        """A feature was served mid-form: the form waits and says how to come back (unless a form replaced it)."""
-        if (state := load(ctx.conn, ctx.user.psid, ctx.now)) is None or state.form != self.name:
+        """A feature was served mid-form: the form waits and says how to come back (also when the feature's own form
+        put it aside)."""
+        if (state := load(ctx.conn, ctx.user.psid, ctx.now)) is None:
             return served
+        if state.form != self.name:
+            aside = any(w["form"] == self.name for w in state.waiting)
+            return [Text(ctx.t(self.texts.paused)), *served] if aside else served
         state.data["_paused"] = True
         save(ctx.conn, state, ctx.now)
         return [Text(ctx.t(self.texts.paused)), *served]
@@ -312,9 +261,19 @@ class Form:
             return self.prompt(ctx, state)
         confirmed = typed and self.confirm_words is not None and self.confirm_words.match(simplify(typed))
         if (tapped and tapped.action == "CONFIRM") or confirmed:
-            clear(ctx.conn, ctx.user.psid)
-            return self.done(ctx, state.data)
+            return self.ended(ctx, lambda: self.done(ctx, state.data))
         return self.summary_message(ctx, state)
+
+    def ended(self, ctx: Context, reply: Result | Callable[[], Result]) -> Result:
+        """The form is over (`reply` said, or made once it is): a form it had put aside comes back, waiting, with a
+        "carry on" button under the reply."""
+        back = end(ctx.conn, ctx.user.psid, ctx.now)
+        said = as_list(reply() if callable(reply) else reply)
+        form = self.forms.get(back.form) if back is not None and self.forms is not None else None
+        if form is None:
+            return said
+        carry_on = QuickReply(ctx.t("form_back_button"), form.payload.build(action="RESUME"))
+        return [*said, Text(ctx.t("form_back"), [carry_on])]
 
 
 def _after(lead: str | None, text: str) -> str:

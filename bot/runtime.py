@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Callable, Protocol
 
-from . import forms, inbox, lease, public_screens
+from . import form_state, inbox, lease, public_screens
 from . import store as state
 from .config import Settings
 from .content import Content
@@ -96,7 +96,7 @@ class BotRuntime:
         people.declare(self.privacy)
         inbox.declare(self.privacy)
         outbox.declare(self.privacy, inbox.events_of_sql(":psid", ":key"))
-        for owner in (lease, state, sender, alerts, utility_messages, public_screens, forms):
+        for owner in (lease, state, sender, alerts, utility_messages, public_screens, form_state):
             owner.declare(self.privacy)
         state.declare(self.privacy, database="staging")
         # The content the engine itself reads: the understanding step's labels, the utility message templates.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.messenger import simulator
 from conftest import texts
 
 
@@ -100,3 +101,62 @@ def test_a_question_at_the_contact_step_is_answered_in_either_language(chat, sta
     assert len(answer) == 2 and "17" in answer[0] and "25" in answer[0]
     assert "doesn't look right" not in answer[-1] and next_prompt in answer[-1]
     assert form_state(chat, "7306")["step"] == "contact"
+
+
+# -- a second form started mid-form: the first waits under it and comes back when it ends --------------------------
+def ok(bot, *args) -> str:
+    result = bot.app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_asking_the_speakers_mid_registration_keeps_the_registration_answers_for_afterwards(chat):
+    """Field report: a person half-way through registration asked the speakers a question; the question form
+    replaced the registration, and the name typed into it was gone."""
+    ok(chat, "qa", "open", "opening")
+    at_contact(chat, "7311", name="สมหญิง รักดี")
+    assert "พิมพ์คำถามถึงวิทยากร" in " ".join(texts(chat.say("7311", "อยากถามวิทยากรค่ะ")))
+    chat.say("7311", "รัฐจะช่วยคนตกงานหลังโควิดอย่างไรบ้าง?")
+    chat.tap("7311", "anon", "ASKQ:NAME:anon")
+    sent = chat.tap("7311", "ok", "ASKQ:CONFIRM")
+    assert "ผู้ดูแลจะตรวจก่อนขึ้นจอ" in texts(sent)[0]
+    assert "ทำต่อ" in texts(sent)[-1]  # the registration is offered again, with a button to carry on
+    carry_on = [q["payload"] for q in simulator.quick_replies_of(sent[-1])]
+    assert "REG:RESUME" in carry_on
+    back = texts(chat.tap("7311", "▶️", "REG:RESUME"))[-1]
+    assert "อีเมล" in back or "เบอร์" in back  # the contact step, where the person was
+    state = form_state(chat, "7311")
+    assert state["form"] == "registration" and state["step"] == "contact" and "สมหญิง รักดี" in state["data"]
+
+
+def test_cancelling_the_second_form_brings_back_the_first_and_the_menu_entry_resumes_it(chat):
+    ok(chat, "qa", "open", "opening")
+    at_contact(chat, "7312", start="register", name="Sam Lee")
+    chat.say("7312", "I want to ask the speakers a question")
+    cancelled = texts(chat.say("7312", "cancel"))
+    assert "carry on" in cancelled[-1].lower()
+    resumed = texts(chat.say("7312", "register"))[-1]  # its start words work as well as the button
+    assert "carry on" in resumed.lower()
+    state = form_state(chat, "7312")
+    assert state["form"] == "registration" and state["step"] == "contact" and "Sam Lee" in state["data"]
+
+
+def test_starting_the_waiting_form_again_from_the_menu_swaps_the_two_and_loses_neither(chat):
+    ok(chat, "qa", "open", "opening")
+    at_contact(chat, "7313", name="สมหญิง รักดี")
+    chat.say("7313", "ถามวิทยากร")
+    chat.say("7313", "รัฐจะช่วยคนตกงานหลังโควิดอย่างไรบ้าง?")  # the question form waits at its name step now
+    chat.say("7313", "ลงทะเบียน")  # back to the registration
+    state = form_state(chat, "7313")
+    assert state["form"] == "registration" and state["step"] == "contact"
+    chat.say("7313", "somying@example.org")
+    chat.tap("7313", "role", "REG:ROLE:student")
+    chat.tap("7313", "topic", "REG:TOPIC:1")
+    chat.tap("7313", "skip", "REG:TEAM:skip")
+    done = chat.tap("7313", "ok", "REG:CONFIRM")
+    assert "ASKQ:RESUME" in [q["payload"] for q in simulator.quick_replies_of(done[-1])]
+    with chat.db() as conn:
+        assert conn.execute("SELECT full_name FROM registrations WHERE psid = '7313'").fetchone()[0] == "สมหญิง รักดี"
+    back = texts(chat.tap("7313", "▶️", "ASKQ:RESUME"))[-1]
+    assert "แสดงชื่อ" in back  # the question form, at the step it waited at
+    assert "รัฐจะช่วยคนตกงานหลังโควิดอย่างไรบ้าง?" in form_state(chat, "7313")["data"]

@@ -11,7 +11,7 @@ which has no record, to the same schema. A change from now on is a new step at t
 """
 from __future__ import annotations
 
-from .. import forms, inbox, lease, public_screens, store
+from .. import form_state, inbox, lease, public_screens, store
 from ..messenger import alerts, outbox, people, sender, utility_messages
 from ..store import Migration
 from . import (audit, broadcasts, comment_invites, faq_misses, handover, moderators, polls, questions, registrations,
@@ -32,7 +32,7 @@ def main(pseudonym_key: str | None) -> list[Migration]:
         Migration("008 operator alerts", alerts.schema),
         Migration("009 utility message templates", utility_messages.schema),
         Migration("010 public screen changes", public_screens.schema),
-        Migration("011 forms in progress", forms.schema),
+        Migration("011 forms in progress", form_state.schema),
         Migration("012 hand-over", handover.schema),
         Migration("013 registrations", registrations.schema),
         Migration("014 comment invitations", comment_invites.schema),
@@ -49,6 +49,7 @@ def main(pseudonym_key: str | None) -> list[Migration]:
         Migration("024 opinion rounds, their statements and votes", opinions.schema),
         Migration("025 opinion maps as last computed", opinion_results.schema),
         Migration("026 users: the language of the words they last typed", people.written_language_column),
+        Migration("027 forms in progress: the forms put aside under another", form_state.waiting_column),
     ]
 
 
