@@ -78,6 +78,20 @@ def test_everyone_gets_it_in_their_language_and_outside_the_window_only_register
     assert results == {"8001": "sent", "8002": "sent", "8003": "outside_window", "8004": "sent"}
 
 
+def test_someone_who_writes_english_gets_it_in_english_though_their_facebook_locale_is_thai(bot):
+    """Field report: a person who only ever typed English (their Facebook locale is Thai) got every reply in English
+    and every announcement in Thai. The language a person reads: chosen, else their words', else their locale's."""
+    bot.say("8011", "hello, when is the event?")  # typed English; never chose a language
+    bot.say("8012", "ภาษาไทย")  # chose Thai ...
+    bot.say("8012", "when is the event?")  # ... then typed English: the choice wins
+    broadcast_id = announce(bot, "--text", "ไลฟ์เริ่มแล้ว", "--text-en", "We are live")
+    wait_for_state(bot, broadcast_id)
+    assert bodies(bot, "8011", "We are live") and not bodies(bot, "8011", "ไลฟ์เริ่มแล้ว")
+    assert bodies(bot, "8012", "ไลฟ์เริ่มแล้ว") and not bodies(bot, "8012", "We are live")
+    with bot.db() as conn:
+        assert conn.execute("SELECT language FROM users WHERE psid = '8011'").fetchone()[0] == "th"  # the locale's
+
+
 def test_without_the_event_update_mark_nobody_outside_the_window_gets_it(bot):
     fill_in(bot, "8011")
     bot.tap("8011", "✅ ยืนยัน", "REG:CONFIRM")

@@ -125,9 +125,18 @@ def written_language_column(db) -> None:
         db["users"].add_column("written_language", str)
 
 
+def reads_sql(alias: str = "users") -> str:
+    """The language a person reads, as an SQL expression about the `users` row `alias`: the one they chose; else
+    the language of the words they last typed (someone whose Facebook locale is Thai but who writes English gets
+    announcements, reminders and notices in English, as the replies to their words); else their locale's."""
+    return (f"coalesce(CASE WHEN {alias}.language_source = 'user' THEN {alias}.language "
+            f"ELSE coalesce({alias}.written_language, {alias}.language) END, 'th')")
+
+
 def language(conn: sqlite3.Connection, psid: str) -> str:
-    row = conn.execute("SELECT language FROM users WHERE psid = ?", (psid,)).fetchone()
-    return row["language"] if row and row["language"] else "th"
+    """The language `psid` reads (`reads_sql`): 'th' or 'en', 'th' for someone unknown."""
+    row = conn.execute(f"SELECT {reads_sql()} AS language FROM users WHERE psid = ?", (psid,)).fetchone()
+    return row["language"] if row else "th"
 
 
 def unreachable(conn: sqlite3.Connection, refused: list[tuple[str, float, str]]) -> None:
@@ -142,8 +151,9 @@ def in_window(conn: sqlite3.Connection, since: float) -> int:
 
 # -- expressions for other tables' queries --------------------------------------------------------------------
 def language_sql(psid_column: str) -> str:
-    """The person's language ('th' when unknown), as an SQL expression about `psid_column` of another table."""
-    return f"coalesce((SELECT language FROM users WHERE psid = {psid_column}), 'th')"
+    """The language the person reads (`reads_sql`; 'th' when unknown), as an SQL expression about `psid_column` of
+    another table."""
+    return f"coalesce((SELECT {reads_sql()} FROM users WHERE psid = {psid_column}), 'th')"
 
 
 def last_interaction_sql(psid_column: str) -> str:
@@ -162,7 +172,7 @@ def audience(conn: sqlite3.Connection, who: Who, registered: Who, after: str, li
     """The next `limit` reachable people of `who` after the PSID `after`, in PSID order, each with `language`,
     `last_interaction_at` and `registered` (whether they are in `registered`)."""
     return conn.execute(
-        f"SELECT u.psid, coalesce(u.language, 'th') AS language, u.last_interaction_at, "
+        f"SELECT u.psid, {reads_sql('u')} AS language, u.last_interaction_at, "
         f"{registered.among('u')} AS registered FROM users u WHERE u.unreachable IS NULL "
         f"AND {who.among('u')} AND u.psid > :after ORDER BY u.psid LIMIT :limit",
         {**who.params, **registered.params, "after": after, "limit": limit}).fetchall()
@@ -185,7 +195,7 @@ def reach(conn: sqlite3.Connection, who: Who, registered: Who, since: float, lan
         f"SELECT count(*), coalesce(sum(last_interaction_at > :since), 0), "
         f"coalesce(sum(coalesce(last_interaction_at, 0) <= :since AND registered), 0), "
         f"coalesce(sum(coalesce(last_interaction_at, 0) <= :since AND registered AND language IN ({marks})), 0) "
-        f"FROM (SELECT coalesce(u.language, 'th') AS language, u.last_interaction_at, "
+        f"FROM (SELECT {reads_sql('u')} AS language, u.last_interaction_at, "
         f"{registered.among('u')} AS registered FROM users u WHERE u.unreachable IS NULL AND {who.among('u')})",
         params).fetchone()
     refused = conn.execute(f"SELECT count(*) FROM users u WHERE u.unreachable IS NOT NULL AND {who.among('u')}",
@@ -198,7 +208,7 @@ EVERYONE = Who("", {})
 
 def with_language(lang: str) -> Who:
     """The people reading `lang`."""
-    return Who("SELECT psid FROM users WHERE coalesce(language, 'th') = :language", {"language": lang})
+    return Who(f"SELECT psid FROM users WHERE {reads_sql()} = :language", {"language": lang})
 
 
 # -- profiles -----------------------------------------------------------------------------------------------------
