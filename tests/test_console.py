@@ -231,6 +231,8 @@ def test_a_broadcast_from_the_console_previews_its_reach_then_sends_and_reports_
             break
         time.sleep(0.1)
     assert progress == {"state": "done", "audience": 3, "sent": 2, "failed": 0, "skipped": 1, "pending": 0, "percent": 100}
+    reasons = re.search(r'<ul id="reasons">(.*?)</ul>', http.get(f"{bot.url}/console/broadcasts/{broadcast_id}").text, re.S)
+    assert "นอกช่วง 24 ชั่วโมง" in reasons[1] and "no permitted tag" not in reasons[1]  # in words, not the log's
     english = bot.graph.messages("8102")[-1]["body"]["message"]["attachment"]["payload"]
     assert english["text"] == "We are live" and english["buttons"][0]["title"] == "Watch"
     report = http.get(f"{bot.url}/console/broadcasts/{broadcast_id}.csv")
