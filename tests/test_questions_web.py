@@ -79,6 +79,7 @@ def test_moderators_run_the_queue_from_the_console(bot):
     assert "ใช้คำไม่สุภาพ" in " ".join(texts(bot.graph.messages("6212")))
     listing = http.get(f"{bot.url}/console/qa").text
     assert re.search(r"<td>3</td><td><strong>0</strong></td>\s*<td>1</td><td>1</td>", listing)
+    assert "เปิดรับคำถาม / Taking questions" in listing  # the state in words, not "open"
     export = http.get(f"{bot.url}/console/qa/opening/export.csv")
     assert export.text.startswith("\ufeffid,session,text") and "6210" not in re.findall(r"\w+", export.text)
     with bot.db() as conn:

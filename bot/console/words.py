@@ -2,7 +2,7 @@
 "how_to_join (0.36)") become the labels organisers wrote in content/texts.toml, in Thai and English.
 
 Templates call `say(kind, value)` ("role", "topic", "status", "broadcast_state", "poll_state", "segment",
-"faq_outcome", "audit", "reason"). A value the content has no label for is shown as the organisers' id with its underscores
+"faq_outcome", "audit", "reason", "qa_state", "statement_status"). A value the content has no label for is shown as the organisers' id with its underscores
 as spaces, never as a crash: the content is edited while the bot runs.
 """
 from __future__ import annotations
@@ -13,7 +13,8 @@ from ..domain.reports.labels import Labels
 from ..web import runtime as bot
 
 KEYS = {"role": "role_{}", "topic": "topic_{}", "status": "status_{}", "broadcast_state": "broadcast_state_{}",
-        "poll_state": "poll_state_{}", "faq_outcome": "faq_outcome_{}", "audit": "audit_{}"}
+        "poll_state": "poll_state_{}", "qa_state": "qa_state_{}", "statement_status": "statement_status_{}",
+        "faq_outcome": "faq_outcome_{}", "audit": "audit_{}"}
 
 
 def both(th: str, en: str) -> str:
