@@ -101,6 +101,16 @@ def test_a_session_with_auto_approve_lists_questions_at_once(chat):
     assert [q["text"] for q in shown(chat)["questions"]] == ["ทีมที่ชนะจะได้รับการสนับสนุนต่ออย่างไร"]
 
 
+def test_a_rude_question_waits_for_a_moderator_even_where_the_session_auto_approves(chat):
+    """Field report: with auto-approve, "โครงการนี้มันห่วยแตก ไอ้สัส ตอบมาดิ" went straight onto the live screen."""
+    ok(chat, "qa", "open", "opening", "--auto-approve")
+    sent = texts(ask(chat, "6021", "โครงการนี้มันห่วยแตก ไอ้สัส ตอบมาดิ"))[0]
+    assert "ผู้ดูแลจะตรวจก่อนขึ้นจอ" in sent and "ขึ้นรายการแล้ว" not in sent
+    assert shown(chat)["questions"] == []
+    (question_id,) = question_ids(chat)
+    assert "สัส" in ok(chat, "qa", "show", "opening")  # flagged for the moderators, who decide
+
+
 def test_live_comments_marked_as_questions_ask_once_and_get_one_private_reply_to_follow_in_the_chat(chat):
     ok(chat, "qa", "open", "opening", "--video-id", "555")
     changes = [comment("c1", "555", "6030", "ถาม: งบประมาณของโครงการมาจากไหนครับ"),

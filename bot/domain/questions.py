@@ -196,15 +196,18 @@ def asked_between(conn: sqlite3.Connection, start: float, end: float) -> list[st
 def ask(conn: sqlite3.Connection, session: QaSession, text: str, asker: str, *, shown_name: str | None,
         language: str, channel: str = "messenger", comment_id: str | None = None) -> Question | None:
     """Record a question (text already valid); None when its comment already asked it (a redelivery). Pending
-    unless the session auto-approves; rude words are flagged for the moderators either way."""
-    status = "approved" if session.auto_approve else "pending"
+    unless the session auto-approves; rude words (in the text or the name to show) are flagged for the moderators
+    either way, and a flagged question waits for a moderator even where the session auto-approves: nothing rude
+    goes on a live screen by itself."""
+    flagged = ", ".join(question_text.rude_words(f"{text} {shown_name or ''}")) or None
+    status = "approved" if session.auto_approve and flagged is None else "pending"
     now = time.time()
     row = conn.execute(
         "INSERT INTO questions (session_id, text, asker, reachable, shown_name, channel, comment_id, language, status, "
         "flagged, created_at, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(comment_id) DO NOTHING "
         "RETURNING id",
         (session.session_id, text, asker, int(channel == "messenger"), shown_name, channel, comment_id, language, status,
-         ", ".join(question_text.rude_words(text)) or None, now, now if status == "approved" else None)).fetchone()
+         flagged, now, now if status == "approved" else None)).fetchone()
     if row is None:
         return None
     if status == "approved":
