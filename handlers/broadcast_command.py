@@ -1,6 +1,8 @@
 """Moderators' "/broadcast TEXT" in Messenger: announce to everyone, after a confirmation that shows the audience.
 
-Takes: "/broadcast TEXT" and "/broadcast status ID" typed by a PSID in MODERATOR_PSIDS (from anyone else it is
+Takes: "/broadcast ไทย | English" (the English text after "|", as poll texts are written; without one, English
+readers get the Thai text and the confirmation says so) and "/broadcast status ID" typed by a PSID in
+MODERATOR_PSIDS (from anyone else it is
 ordinary text), and the confirmation payloads `BROADCAST:SEND:<id>` / `BROADCAST:DROP:<id>` from moderators.
 The broadcast is saved as a draft first; "ส่งเลย/Send" schedules it for now, and the lease holder's job queue
 fans it out (schedules/broadcasts.py). Segments, links and scheduling are in the console and the CLI.
@@ -35,14 +37,15 @@ def compose(ctx: Context) -> Text:
         return show_status(ctx, broadcast_id)
     who = f"messenger:{ctx.user.psid}"
     segment = Segment("everyone")
+    text_th, _, text_en = (part.strip() for part in body.partition("|"))
     try:
-        broadcast_id = broadcasts.create(ctx.conn, text_th=body, segment=segment, created_by=who)
+        broadcast_id = broadcasts.create(ctx.conn, text_th=text_th, text_en=text_en, segment=segment, created_by=who)
     except BroadcastError as exc:
         return Text(ctx.t("broadcast_not_changeable", reason=str(exc)))
     audit.record(ctx.conn, who, "broadcast_draft", f"#{broadcast_id} {segment}")
     e = estimate(ctx.conn, segment, False, ctx.content["agenda"], now=ctx.now)
     return Text(ctx.t("broadcast_confirm", id=broadcast_id, total=e.total, reachable=e.reachable, outside=e.outside,
-                      text=body[:500]),
+                      text=text_th[:500], english=text_en[:500] or ctx.t("broadcast_no_english")),
                 quick_replies=[QuickReply(ctx.t("broadcast_send_button"), BROADCAST.build(action="SEND", broadcast=broadcast_id)),
                                QuickReply(ctx.t("broadcast_drop_button"), BROADCAST.build(action="DROP", broadcast=broadcast_id))])
 

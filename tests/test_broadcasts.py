@@ -205,6 +205,22 @@ def test_messenger_moderators_broadcast_after_seeing_the_audience(start_bot):
     assert actions == ["broadcast_draft", "broadcast_send"]
 
 
+def test_a_messenger_broadcast_carries_its_english_text_after_a_bar(start_bot):
+    """Field report: "/broadcast TEXT" reached people who read English in Thai, with no way to give an English text."""
+    bot = start_bot(moderator_psids=frozenset({"8075"}))
+    bot.say("8076", "hello, when is it?")  # reads English (their words)
+    bot.say("8077", "สวัสดีค่ะ")
+    alone = texts(bot.say("8075", "/broadcast ไลฟ์เริ่มแล้ว"))[0]
+    assert "ผู้อ่านภาษาอังกฤษจะได้ข้อความภาษาไทย" in alone  # the moderator is told before sending
+    confirm = bot.say("8075", "/broadcast ไลฟ์เริ่มแล้ว มาโหวตกัน | We are live, come and vote")
+    assert "We are live, come and vote" in texts(confirm)[0]
+    send = next(q["payload"] for q in simulator.quick_replies_of(confirm[-1]) if q["payload"].startswith("BROADCAST:SEND:"))
+    bot.tap("8075", "ส่งเลย", send)
+    wait_for_state(bot, int(send.rsplit(":", 1)[1]))
+    assert bodies(bot, "8076", "We are live, come and vote") and not bodies(bot, "8076", "มาโหวตกัน")
+    assert bodies(bot, "8077", "ไลฟ์เริ่มแล้ว มาโหวตกัน") and not bodies(bot, "8077", "We are live")
+
+
 def test_a_fan_out_interrupted_after_its_first_chunk_resumes_where_it_stopped(start_bot):
     """As after a kill -9 mid fan-out: the cursor and the dedup keys let the next leader finish it exactly."""
     people = [f"809{i:02d}" for i in range(25)]
