@@ -37,7 +37,7 @@ def _entry_buttons(understanding: Understanding, ids, lang: str) -> list[QuickRe
 
 
 def choice_buttons(ctx: Context, candidates) -> list[QuickReply]:
-    """FAQ entries and features as "did you mean" buttons."""
+    """FAQ entries and features as "did you mean" buttons, then "talk to a person" (once: it may be a candidate)."""
     understanding: Understanding = ctx.content["understanding"]
     buttons = []
     for c in candidates:
@@ -45,6 +45,8 @@ def choice_buttons(ctx: Context, candidates) -> list[QuickReply]:
             buttons.append(QuickReply(understanding.intents[c.id].title[ctx.lang], INTENT.build(intent=c.id)))
         elif c.id in understanding.faq.entries:
             buttons.append(QuickReply(understanding.faq.entries[c.id].title[ctx.lang], FAQ.build(entry=c.id)))
+    if not any(c.is_intent and c.id == "human" for c in candidates):
+        buttons.append(QuickReply(ctx.t("faq_human"), HUMAN.build()))
     return buttons
 
 
@@ -97,8 +99,7 @@ def ask(ctx: Context) -> Text | Buttons:
         return decline(ctx)
     record_miss(ctx, text, reading, "unsure" if reading.verdict == "unsure" else "none")
     if reading.verdict == "unsure":
-        human = QuickReply(ctx.t("faq_human"), HUMAN.build())
-        return Text(ctx.t("faq_unsure"), quick_replies=choice_buttons(ctx, reading.candidates) + [human])
+        return Text(ctx.t("faq_unsure"), quick_replies=choice_buttons(ctx, reading.candidates))
     return decline(ctx)
 
 

@@ -82,8 +82,7 @@ def not_what_i_asked(ctx: Context) -> Text:
         if route is not None and route.undo is not None:
             route.undo(ctx)
     others = [c for c in (reading.candidates if reading else ()) if c.label != label]
-    human = QuickReply(ctx.t("faq_human"), HUMAN.build())
-    return Text(ctx.t("not_this_sorry"), quick_replies=faq.choice_buttons(ctx, others) + [human])
+    return Text(ctx.t("not_this_sorry"), quick_replies=faq.choice_buttons(ctx, others))
 
 
 def register(bot) -> None:

@@ -336,3 +336,14 @@ def test_understanding_setting_names_every_method_and_refuses_others():
     assert Settings.from_mapping({"UNDERSTANDING": "Blend"}).understanding == "blend"  # the first part's method
     with pytest.raises(ConfigError, match="UNDERSTANDING"):
         Settings.from_mapping({"UNDERSTANDING": "svm"})
+
+
+@pytest.mark.parametrize("words", ["ขอลิงก์ไลฟ์", "มีคนช่วยไหม", "ติดต่อใครได้บ้าง", "help", "ขอคุยหน่อย",
+                                   "ใครตอบได้บ้าง", "contact", "ถามคนได้ไหม"])
+def test_did_you_mean_never_offers_the_same_choice_twice(chat, words):
+    """Field report: "ขอลิงก์ไลฟ์" got two "🙋 คุยกับเจ้าหน้าที่" quick replies (the feature, and the fixed button)."""
+    for message in chat.say("7420", words):
+        quick = simulator.quick_replies_of(message)
+        leads_to_a_person = [q for q in quick if q["payload"] in ("HUMAN", "INTENT:human")]
+        assert len(leads_to_a_person) <= 1, [q["title"] for q in quick]
+        assert len({q["title"] for q in quick}) == len(quick), [q["title"] for q in quick]
