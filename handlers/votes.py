@@ -2,7 +2,8 @@
 
 Takes: "โหวต" / "vote" typed and the `VOTE` menu entry (the open polls, options as quick replies), the
 `VOTE:<poll>:<option>` taps (one vote per person per poll, enforced by the database; a change where the poll
-allows it; a polite "closed" with the results after closing), and, from people in MODERATOR_PSIDS only,
+allows it; a polite "closed" with the results after closing), an option typed while one poll is open ("2", "B",
+"ทีม B"), and, from people in MODERATOR_PSIDS only,
 "/poll open ID", "/poll close ID", "/poll results ID" (anyone else typing them gets an ordinary reply).
 Opening a poll sends it to the people who asked to be told of votes ("🔔 Tell me when open"), or for reminders of
 its session or of everything, inside their 24-hour window and never under a message tag (Facebook forbids polls in tagged messages).
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 
 from bot import textnorm
-from bot.dispatcher import Context, EventHandler, MenuItem, PayloadHandler, Priority, TextHandler
+from bot.dispatcher import Context, EventHandler, MenuItem, PayloadHandler, Priority, TextHandler, simplify
 from bot.domain import audit, polls
 from bot.domain.payloads import REMIND, VOTE, VOTES
 from bot.messenger.replies import QuickReply, Text
@@ -37,6 +38,32 @@ def cast(ctx: Context) -> Text:
     poll = polls.get(ctx.conn, poll_id)
     if poll is None or not (1 <= option <= len(poll.options)) or poll.state == "draft":
         return Text(ctx.t("unknown_choice"), quick_replies=ctx.menu())
+    return record(ctx, poll, option)
+
+
+def typed_vote(text: str, ctx: Context) -> tuple[polls.Poll, int] | None:
+    """(the poll, the option) when the text is an option of the one open poll: its number or letter as a comment
+    would give it ("2", "ข้อ 2", "B") or its own words ("ทีม B", "2. ทีม B"). People answer a ballot by typing as
+    often as by tapping; with several polls open a bare "2" is no vote (the text goes on to the others)."""
+    open_now = polls.open_polls(ctx.conn)
+    if len(open_now) != 1:
+        return None
+    poll = open_now[0]
+    option = comment_option(text, poll)
+    if option is None:
+        named = {simplify(f"{o[lang]}"): i for i, o in enumerate(poll.options, 1) for lang in ("th", "en")}
+        named.update({simplify(f"{i}. {o[lang]}"): i for i, o in enumerate(poll.options, 1) for lang in ("th", "en")})
+        option = named.get(text)
+    return (poll, option) if option is not None else None
+
+
+def cast_typed(ctx: Context) -> Text:
+    poll, option = ctx.match
+    return record(ctx, poll, option)
+
+
+def record(ctx: Context, poll: polls.Poll, option: int) -> Text:
+    """The person's vote for `option` of `poll` (counted, changed or unchanged), or "closed" with the results."""
     if poll.state == "closed":
         return Text(ctx.t("vote_closed", results=polls.results_text(poll, polls.tally(ctx.conn, poll), ctx.lang)),
                     quick_replies=ctx.menu())
@@ -136,5 +163,6 @@ def register(bot) -> None:
     bot.dispatcher.add(EventHandler({"comment"}, vote_by_comment, predicate=comment_polls, name="comment_vote"))
     bot.dispatcher.add(PayloadHandler(VOTES, show_open))
     bot.dispatcher.add(TextHandler(show_open, patterns=[VOTE_WORDS], name="vote_words"))
+    bot.dispatcher.add(TextHandler(cast_typed, predicate=typed_vote, name="typed_vote"))
     bot.dispatcher.add_menu_item(MenuItem(VOTES.build(), {"th": "🗳️ โหวต", "en": "🗳️ Vote"}, order=40))
     bot.dispatcher.add_intent("vote", show_open)

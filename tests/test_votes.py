@@ -98,6 +98,36 @@ def results(bot, poll_id) -> list[int]:
     return [o["votes"] for o in json.loads(cli(bot, "poll", "results", str(poll_id), "--json").output)["options"]]
 
 
+def test_an_option_typed_after_the_ballot_is_a_vote_as_a_tap_is(chat):
+    """Field report: after "โหวต" showed the ballot, "2" got "I don't know that yet", "ทีม B" got the FAQ's list of
+    teams, and no vote was counted (live comments "1" and "#2" did count)."""
+    poll_id = make_poll(chat)
+    cli(chat, "poll", "open", str(poll_id))
+    chat.say("9120", "โหวต")
+    assert "บันทึกคะแนนโหวต \"QR ถุงข้าว\"" in texts(chat.say("9120", "2"))[0]
+    assert "บันทึกคะแนนโหวต \"Ocard\"" in texts(chat.say("9121", "ocard ค่ะ"))[0]  # an option's own words
+    assert "AI Doctor" in texts(chat.say("9122", "ข้อ 1"))[0]
+    assert "QR rice bag" in texts(chat.say("9123", "QR rice bag"))[0]  # in English, answered in English
+    assert results(chat, poll_id) == [1, 2, 1]
+    with chat.db() as conn:  # a registration's topic step still takes "2" as its answer
+        conn.execute("DELETE FROM form_state")
+    chat.say("9124", "ลงทะเบียน")
+    chat.tap("9124", "✅", "REG:CONSENT:yes")
+    chat.say("9124", "สมชาย ใจดี")
+    chat.say("9124", "0812345678")
+    chat.tap("9124", "role", "REG:ROLE:student")
+    chat.say("9124", "2")
+    assert results(chat, poll_id) == [1, 2, 1]
+
+
+def test_with_two_polls_open_a_bare_number_is_no_vote(chat):
+    first, second = make_poll(chat), make_poll(chat)
+    cli(chat, "poll", "open", str(first))
+    cli(chat, "poll", "open", str(second))
+    chat.say("9125", "2")
+    assert results(chat, first) == [0, 0, 0] and results(chat, second) == [0, 0, 0]
+
+
 def erase(bot, psid):
     bot.say(psid, "ลบข้อมูล")
     assert "ลบข้อมูลของคุณเรียบร้อย" in texts(bot.tap(psid, "🗑️ ลบเลย", "DATA:DELETE:yes"))[0]
