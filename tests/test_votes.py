@@ -83,7 +83,8 @@ def test_only_moderators_run_poll_commands_in_messenger(start_chat):
     chat = start_chat(moderator_psids=frozenset({"9130"}))
     poll_id = make_poll(chat)
     reply = texts(chat.say("9131", f"/poll open {poll_id}"))[0]
-    assert "is open" not in reply
+    assert "is open" not in reply and "สำหรับผู้ดูแลงานเท่านั้น" in reply  # said plainly, not read as a question
+    assert "สำหรับผู้ดูแลงานเท่านั้น" in texts(chat.say("9131", "/broadcast hello everyone"))[0]
     assert "draft" in cli(chat, "poll", "list").output
     assert f"poll {poll_id} is open" in texts(chat.say("9130", f"/poll open {poll_id}"))[0]
     chat.tap("9131", "1", f"VOTE:{poll_id}:1")

@@ -196,9 +196,8 @@ def asked_between(conn: sqlite3.Connection, start: float, end: float) -> list[st
 def ask(conn: sqlite3.Connection, session: QaSession, text: str, asker: str, *, shown_name: str | None,
         language: str, channel: str = "messenger", comment_id: str | None = None) -> Question | None:
     """Record a question (text already valid); None when its comment already asked it (a redelivery). Pending
-    unless the session auto-approves; rude words (in the text or the name to show) are flagged for the moderators
-    either way, and a flagged question waits for a moderator even where the session auto-approves: nothing rude
-    goes on a live screen by itself."""
+    unless the session auto-approves; rude words (text or shown name) are flagged, and a flagged question waits
+    for a moderator even where the session auto-approves: nothing rude goes on a live screen by itself."""
     flagged = ", ".join(question_text.rude_words(f"{text} {shown_name or ''}")) or None
     status = "approved" if session.auto_approve and flagged is None else "pending"
     now = time.time()
