@@ -79,8 +79,8 @@ def summary(ctx: Context, d: dict) -> str:
 
 def submit(ctx: Context, d: dict):
     session = questions.get_session(ctx.conn, d["session"])
-    if session is None or session.state != "open":
-        return Text(ctx.t("qa_none_open"), quick_replies=ctx.menu())
+    if session is None or session.state != "open":  # it closed while the person wrote: say it was not sent
+        return Text(ctx.t("qa_closed_unsent", question=d["question"][:300]), quick_replies=ctx.menu())
     question = questions.ask(ctx.conn, session, d["question"], ctx.user.psid, shown_name=d["name"] or None,
                              language=ctx.lang)
     key = "qa_sent_approved" if question.status == "approved" else "qa_sent_pending"

@@ -327,3 +327,14 @@ def test_the_dashboards_activity_chart_counts_questions_as_they_are_asked(chat):
     series = {s["name"]: s["data"] for s in chart["series"]}
     assert sum(series["คำถามถึงวิทยากร / Questions for the speakers"][-2:]) == 1  # this minute (or the one before)
     assert sum(series["ความเห็น / Opinion votes"]) == 0
+
+
+def test_a_question_confirmed_after_its_session_closed_is_said_to_be_unsent_and_shown_back(chat):
+    ok(chat, "qa", "open", "opening")
+    chat.say("6030", "ถามวิทยากร")
+    chat.say("6030", "ระบบราชการจะเปิดข้อมูลให้ประชาชนได้มากขึ้นไหม")
+    chat.tap("6030", "anon", "ASKQ:NAME:anon")
+    ok(chat, "qa", "close", "opening")
+    answer = texts(chat.tap("6030", "ok", "ASKQ:CONFIRM"))[0]
+    assert "ยังไม่ได้ส่ง" in answer and "ระบบราชการจะเปิดข้อมูลให้ประชาชนได้มากขึ้นไหม" in answer
+    assert question_ids(chat) == []
