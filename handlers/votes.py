@@ -3,7 +3,7 @@
 Takes: "โหวต" / "vote" typed and the `VOTE` menu entry (the open polls, options as quick replies), the
 `VOTE:<poll>:<option>` taps (one vote per person per poll, enforced by the database; a change where the poll
 allows it; a polite "closed" with the results after closing), an option typed while one poll is open ("2", "B",
-"ทีม B"), and, from people in MODERATOR_PSIDS only,
+"ทีม B"), "ผลโหวต" / "poll results" (the results so far, or of the poll closed last), and, from people in MODERATOR_PSIDS only,
 "/poll open ID", "/poll close ID", "/poll results ID" (anyone else typing them gets an ordinary reply).
 Opening a poll sends it to the people who asked to be told of votes ("🔔 Tell me when open"), or for reminders of
 its session or of everything, inside their 24-hour window and never under a message tag (Facebook forbids polls in tagged messages).
@@ -20,6 +20,10 @@ from bot.domain.payloads import REMIND, VOTE, VOTES
 from bot.messenger.replies import QuickReply, Text
 from bot.numbers import row_id
 VOTE_WORDS = r"โหวต|ลงคะแนน|ร่วมโหวต|vote|voting|poll|polls"
+RESULT_WORDS = re.compile(
+    r"(?:ดู)?(?:ผล|ผลการ)(?:โหวต|คะแนน|โพล)(?:\s*(?:เป็น)?(?:ยังไง|ไง|อย่างไร|เป็นไง)(?:บ้าง)?)?|"
+    r"(?:poll |vote |voting )?results?(?: so far)?|how(?:'s| is) the (?:vote|poll) going|who(?:'s| is) winning",
+    re.IGNORECASE)
 MODERATOR_COMMAND = re.compile(r"poll (open|close|results) (\d+)", re.IGNORECASE)
 
 
@@ -29,6 +33,22 @@ def show_open(ctx: Context):
         return Text(ctx.t("vote_none_open"), quick_replies=[QuickReply(ctx.t("vote_notify_button"), REMIND.build(what="POLLS"))]
                     + ctx.menu())
     return [polls.ballot(ctx.content.texts, poll, ctx.lang) for poll in open_now[:3]]
+
+
+def asks_for_results(text: str, ctx: Context) -> list[polls.Poll] | None:
+    """The polls whose results "ผลโหวต" / "poll results" asks for: the open ones, else the one closed last. None
+    before any poll opened ("results" may then mean the hackathon's: the understanding step reads it)."""
+    if not RESULT_WORDS.fullmatch(text):
+        return None
+    return polls.open_polls(ctx.conn)[:3] or [p for p in polls.latest(ctx.conn, 10) if p.state == "closed"][:1] or None
+
+
+def show_results(ctx: Context) -> Text:
+    """The results so far of the open polls, else of the poll closed last."""
+    shown = ctx.match
+    blocks = [ctx.t("vote_results", question=p.question[ctx.lang], state=ctx.t(f"vote_results_{p.state}"),
+                    results=polls.results_text(p, polls.tally(ctx.conn, p), ctx.lang)) for p in shown]
+    return Text("\n\n".join(blocks)[:2000], quick_replies=ctx.menu())
 
 
 def cast(ctx: Context) -> Text:
@@ -163,6 +183,7 @@ def register(bot) -> None:
     bot.dispatcher.add(EventHandler({"comment"}, vote_by_comment, predicate=comment_polls, name="comment_vote"))
     bot.dispatcher.add(PayloadHandler(VOTES, show_open))
     bot.dispatcher.add(TextHandler(show_open, patterns=[VOTE_WORDS], name="vote_words"))
+    bot.dispatcher.add(TextHandler(show_results, predicate=asks_for_results, name="vote_results"))
     bot.dispatcher.add(TextHandler(cast_typed, predicate=typed_vote, name="typed_vote"))
     bot.dispatcher.add_menu_item(MenuItem(VOTES.build(), {"th": "🗳️ โหวต", "en": "🗳️ Vote"}, order=40))
     bot.dispatcher.add_intent("vote", show_open)

@@ -121,6 +121,19 @@ def test_an_option_typed_after_the_ballot_is_a_vote_as_a_tap_is(chat):
     assert results(chat, poll_id) == [1, 2, 1]
 
 
+def test_anyone_asks_for_the_results_so_far_and_after_closing(chat):
+    """Field report: "ผลโหวตเป็นยังไงบ้าง" got the ballot while the poll was open, and "ผลโหวต" after it closed got
+    "no poll is open"."""
+    poll_id = make_poll(chat)
+    cli(chat, "poll", "open", str(poll_id))
+    chat.say("9126", "2")
+    so_far = texts(chat.say("9127", "ผลโหวตเป็นยังไงบ้าง"))[0]
+    assert "QR ถุงข้าว: 1 (100%)" in so_far and "ยังโหวตได้" in so_far
+    cli(chat, "poll", "close", str(poll_id))
+    closed = texts(chat.say("9127", "poll results"))[0]
+    assert "QR rice bag: 1 (100%)" in closed and "closed" in closed
+
+
 def test_with_two_polls_open_a_bare_number_is_no_vote(chat):
     first, second = make_poll(chat), make_poll(chat)
     cli(chat, "poll", "open", str(first))
