@@ -70,6 +70,14 @@ def test_stickers_likes_and_photos_get_a_friendly_reply(chat):
     assert "ข้อความ" in texts(chat.answer("2042", 0))[0]
 
 
+def test_emoji_typed_as_text_get_the_reply_a_sticker_gets(chat):
+    """Field report: "👍" typed (not the like button) got "Sorry, I don't know that yet"."""
+    assert texts(chat.say("2043", "👍")) == ["ขอบคุณค่ะ 👍"]
+    assert texts(chat.say("2044", "👍🏽👍🏽")) == ["ขอบคุณค่ะ 👍"]  # a skin tone is still a thumb
+    assert "😊" in texts(chat.say("2045", "😂😂"))[0]
+    assert "ยังไม่มีคำตอบ" not in " ".join(texts(chat.say("2046", "🎉")))
+
+
 def test_text_nobody_understands_and_stale_buttons_get_a_way_forward(chat):
     answer = chat.say("2050", "ขอสูตรต้มยำ")
     assert "ยังไม่มีคำตอบ" in texts(answer)[0]
