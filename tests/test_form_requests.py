@@ -160,3 +160,11 @@ def test_starting_the_waiting_form_again_from_the_menu_swaps_the_two_and_loses_n
     back = texts(chat.tap("7313", "▶️", "ASKQ:RESUME"))[-1]
     assert "แสดงชื่อ" in back  # the question form, at the step it waited at
     assert "รัฐจะช่วยคนตกงานหลังโควิดอย่างไรบ้าง?" in form_state(chat, "7313")["data"]
+
+
+def test_an_old_button_tapped_mid_form_says_it_expired_and_asks_the_forms_question_again(chat):
+    """Field report: tapping an old "✅ ยินยอม" while another form was current got "expired" and the main menu,
+    with the pending question nowhere."""
+    at_contact(chat, "7314")
+    answer = texts(chat.tap("7314", "old", "SOMETHING_FROM_LAST_YEAR"))
+    assert "หมดอายุ" in answer[0] and ("อีเมล" in answer[-1] or "เบอร์" in answer[-1])
