@@ -29,6 +29,7 @@ from .votes import moderators_command
 
 COMMAND = re.compile(r"round (open|close|report) #?(\d+)|round (list|pending)|round(?: .*)?", re.IGNORECASE)
 SHOWN = 5  # statements waiting shown at once (each is a message with its two buttons)
+MOST = 3  # statements under each heading of a report in the chat (the console and the CLI show them all)
 
 
 def say(ctx: Context, key: str, **values) -> str:
@@ -88,7 +89,7 @@ def report(ctx: Context, found: opinions.Round) -> list[Text]:
     fresh computation asked for when votes came in since (web workers never compute it)."""
     result = opinion_results.report(ctx.conn, found.id)
     first = ctx.user.language
-    messages = [Text("\n".join(opinion_results.report_lines(result, lang)))
+    messages = [Text("\n".join(opinion_results.report_lines(result, lang, most=MOST)))
                 for lang in (first, "en" if first == "th" else "th")]
     computed, last_vote = result["computed_at"], opinions.last_vote_at(ctx.conn, found.id)
     when = (datetime.fromtimestamp(computed, ctx.settings.tz).strftime("%H:%M") if computed else None)
