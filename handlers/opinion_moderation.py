@@ -92,10 +92,10 @@ def report(ctx: Context, found: opinions.Round) -> list[Text]:
     messages = [Text("\n".join(opinion_results.report_lines(result, lang, most=MOST)))
                 for lang in (first, "en" if first == "th" else "th")]
     computed, last_vote = result["computed_at"], opinions.last_vote_at(ctx.conn, found.id)
-    when = (datetime.fromtimestamp(computed, ctx.settings.tz).strftime("%H:%M") if computed else None)
+    when = datetime.fromtimestamp(computed, ctx.settings.tz).strftime("%H:%M") if computed else None
     if last_vote is not None and (computed is None or last_vote > computed):
         opinion_results.request(ctx.conn, found.id)
-        note = say(ctx, "round_report_refreshing", time=when or "-")
+        note = say(ctx, "round_report_refreshing", time=when) if when else say(ctx, "round_report_computing")
     else:
         note = say(ctx, "round_report_as_of", time=when) if when else None
     return messages + ([Text(note)] if note else [])

@@ -63,7 +63,7 @@ def test_a_moderator_lists_opens_reports_and_closes_a_round_from_messenger(start
 
     drive_planted_round(chat, planted, round_id)
     before = chat.say(MODERATOR, f"/round report {round_id}")
-    assert "ยังจัดกลุ่มไม่ได้" in TEXT(before)[0] and "กำลังคำนวณใหม่" in TEXT(before)[-1]
+    assert "ยังจัดกลุ่มไม่ได้: ยังไม่ได้คำนวณ" in TEXT(before)[0] and "กำลังคำนวณกลุ่มความเห็นครั้งแรก" in TEXT(before)[-1]
     assert recompute_due(chat.runtime.store) == [round_id]  # the lease holder's job queue answers the request
 
     thai, english, note = chat.say(MODERATOR, f"/round report {round_id}")
@@ -76,6 +76,9 @@ def test_a_moderator_lists_opens_reports_and_closes_a_round_from_messenger(start
     assert "คำนวณล่าสุดเวลา" in TEXT([note])[0]
     chat.tap("9501", "English", "LANG:en")  # a moderator who reads English gets English first
     assert TEXT(chat.say("9501", f"/round report {round_id}"))[0].startswith(f"Opinion round #{round_id}: From the chat")
+
+    chat.tap("9502", "👍", f"OPINION:VOTE:{statement_ids(chat, round_id)[0]}:1")  # an answer after the computation
+    assert "มีคำตอบใหม่หลังการคำนวณล่าสุด" in TEXT(chat.say(MODERATOR, f"/round report {round_id}"))[-1]
 
     closed = TEXT(chat.say(MODERATOR, f"/round close {round_id}"))[0]
     assert f"ปิดรอบ #{round_id}" in closed and state_of(chat, round_id) == "closed"

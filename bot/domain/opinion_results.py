@@ -209,10 +209,10 @@ WORDS = {
 }
 # Why there are no groups yet (opinion_map.NotEnough), in words.
 REASONS = {
-    "th": {"no_votes": "ยังไม่มีใครตอบ", "too_few_statements": "ข้อความยังน้อยเกินไป",
+    "th": {"not_computed": "ยังไม่ได้คำนวณ", "no_votes": "ยังไม่มีใครตอบ", "too_few_statements": "ข้อความยังน้อยเกินไป",
            "too_few_participants": f"ผู้ที่ตอบครบ {MIN_VOTES} ข้อขึ้นไปยังน้อยเกินไป",
            "no_differences": "ทุกคนตอบเหมือนกัน ยังไม่เห็นกลุ่มความเห็นที่ต่างกัน"},
-    "en": {"no_votes": "nobody has answered yet", "too_few_statements": "too few statements yet",
+    "en": {"not_computed": "not computed yet", "no_votes": "nobody has answered yet", "too_few_statements": "too few statements yet",
            "too_few_participants": f"too few people have answered {MIN_VOTES} or more",
            "no_differences": "everyone answered alike: no different opinion groups yet"},
 }
