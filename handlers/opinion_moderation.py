@@ -12,7 +12,7 @@ Takes, from people in MODERATOR_PSIDS only (anyone else typing them gets an ordi
   few at a time, rude words and near-duplicates flagged), each with "approve" and "reject" buttons
   (`OPINION:DECIDE:<statement>:<approve|reject>`): an approved statement goes live and its author is told, as
   from the console; every decision is in the audit log.
-A moderator typing "/round" alone or with anything else gets the list of commands.
+A moderator typing "/round" alone (or "/round help", or a command without its round) gets the list of commands.
 """
 from __future__ import annotations
 
@@ -27,7 +27,10 @@ from bot.numbers import row_id
 
 from .votes import moderators_command
 
-COMMAND = re.compile(r"round (open|close|report) #?(\d+)|round (list|pending)|round(?: .*)?", re.IGNORECASE)
+# The last branch: "/round" alone or a command without its id gets the list of commands ("round table" typed by a
+# moderator stays an ordinary question).
+COMMAND = re.compile(r"round (open|close|report) #?(\d+)|round (list|pending)|round(?: (?:help|open|close|report)\b.*)?",
+                     re.IGNORECASE)
 SHOWN = 5  # statements waiting shown at once (each is a message with its two buttons)
 MOST = 3  # statements under each heading of a report in the chat (the console and the CLI show them all)
 

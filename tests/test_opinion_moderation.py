@@ -60,6 +60,8 @@ def test_a_moderator_lists_opens_reports_and_closes_a_round_from_messenger(start
     assert "ทำไม่ได้" in TEXT(chat.say(MODERATOR, f"/round open {round_id}"))[0]  # open already
     assert "ไม่พบรอบความเห็น #999" in TEXT(chat.say(MODERATOR, "/round report 999"))[0]
     assert "/round pending" in TEXT(chat.say(MODERATOR, "/round"))[0]  # the commands, when none is given
+    assert "/round pending" in TEXT(chat.say(MODERATOR, "/round report"))[0]  # or no round
+    assert "/round" not in " ".join(TEXT(chat.say(MODERATOR, "round table ที่ไหน")))  # an ordinary question
 
     drive_planted_round(chat, planted, round_id)
     before = chat.say(MODERATOR, f"/round report {round_id}")
