@@ -14,6 +14,8 @@ MODULES = (handover, language, greeting, registration, privacy, comments, schedu
            broadcast_command, moderator_stats, media, faq, understanding, fallback, template_status, questions)
 from . import opinions  # noqa: E402  (opinion rounds)
 MODULES += (opinions,)
+from . import opinion_moderation  # noqa: E402  (moderators' /round commands)
+MODULES += (opinion_moderation,)
 from . import moderator_only  # noqa: E402  (after every module with a moderators' command)
 MODULES += (moderator_only,)
 

@@ -28,7 +28,7 @@ from bot.forms import Form, FormTexts, Step
 from bot.messenger.replies import Buttons, Card, Cards, Outgoing, PostbackButton, QuickReply, Text
 
 from .registration import AGREE_WORDS, valid_name
-from .votes import simplified, video_ids
+from .votes import moderators_command, video_ids
 
 ASK_WORDS = (r"ถามวิทยากร|มีคำถาม|ส่งคำถาม|อยากถามวิทยากร|ถามคำถาม|ขอถามวิทยากร|ask a question|ask the speakers?|"
              r"ask the panel|question for the speakers?|i have a question for the speakers?")
@@ -206,10 +206,6 @@ def follow(ctx: Context) -> Text:
 
 
 # -- moderators ----------------------------------------------------------------------------------------------------
-def typed_command(text: str, ctx: Context):
-    return MODERATOR_COMMAND.fullmatch(simplified(ctx)) if ctx.is_moderator else None
-
-
 def moderator_command(ctx: Context) -> Text:
     action, session_id, listing = ctx.match.groups()
     who = f"messenger:{ctx.user.psid}"
@@ -234,7 +230,7 @@ def register(bot) -> None:
     bot.forms.add(FORM)
     bot.content.require_texts("qa_none_open", "qa_ask_question", "qa_summary", "qa_sent_pending", "qa_comment_reply",
                               "qa_approved", "qa_dismissed", "qa_answered")
-    bot.dispatcher.add(TextHandler(moderator_command, predicate=typed_command, name="qa_command"), Priority.COMMAND)
+    bot.dispatcher.add(TextHandler(moderator_command, predicate=moderators_command(MODERATOR_COMMAND), name="qa_command"), Priority.COMMAND)
     # Before votes by comment (exact): a comment marked as a question is for the panel, whatever else the video takes.
     bot.dispatcher.add(EventHandler({"comment"}, ask_by_comment, predicate=comment_question, name="comment_question"),
                        Priority.COMMAND)

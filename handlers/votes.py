@@ -122,9 +122,12 @@ def simplified(ctx: Context) -> str:
     return " ".join(ctx.event.text.strip().lstrip("/").split()).lower()
 
 
-def typed_command(text: str, ctx: Context):
-    """A moderator's "/poll open|close|results ID" (the match of MODERATOR_COMMAND), else None."""
-    return MODERATOR_COMMAND.fullmatch(simplified(ctx)) if ctx.is_moderator else None
+def moderators_command(pattern: re.Pattern):
+    """A TextHandler predicate: the match of `pattern` over a moderator's typed command ("/poll open 3", leading
+    slash and spacing tidied), else None; from anyone else the text is ordinary (/poll, /qa, /round)."""
+    def typed_command(text: str, ctx: Context):
+        return pattern.fullmatch(simplified(ctx)) if ctx.is_moderator else None
+    return typed_command
 
 
 # "1", "#2", "ข้อ 3", "no. 4", "option 5", "A", "๒": a comment that is only an option is a vote.
@@ -177,7 +180,7 @@ def vote_by_comment(ctx: Context) -> None:
 
 def register(bot) -> None:
     bot.content.require_texts("vote_none_open", "vote_prompt", "vote_counted", "vote_closed")
-    bot.dispatcher.add(TextHandler(moderator_command, predicate=typed_command, name="poll_command"), Priority.COMMAND)
+    bot.dispatcher.add(TextHandler(moderator_command, predicate=moderators_command(MODERATOR_COMMAND), name="poll_command"), Priority.COMMAND)
     bot.dispatcher.add(PayloadHandler(VOTE, cast))
     # Exact, before comment invitations (general): a comment under a poll's video that is an option is a vote.
     bot.dispatcher.add(EventHandler({"comment"}, vote_by_comment, predicate=comment_polls, name="comment_vote"))

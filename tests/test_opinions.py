@@ -284,14 +284,20 @@ def test_through_the_signed_webhook_votes_become_a_map_on_the_job_queue_and_the_
     assert re.search(r"คุณอยู่กลุ่ม [AB] \(\d+ คน\) จาก 2 กลุ่มความเห็น \(40 คน\)", standing)
 
 
-def test_moderators_run_a_round_from_the_console_and_read_its_groups_in_plain_words(bot):
+def test_moderators_run_a_round_from_the_console_and_read_its_groups_in_plain_words(start_bot):
+    from conftest import eventually
     from test_console import logged_in, post_form
 
+    bot = start_bot(moderator_psids=frozenset({"8399"}))
     http = logged_in(bot)
+    bot.tap("8301", "🔔 ทุกช่วง", "REMIND:ALL")  # asked to be told of everything
     made = post_form(bot, http, "/console/opinions", "/console/opinions", topic="4", title="", statements="")
     assert "ยังไม่เปิด" in made.text and "มาตรการควบคุมการระบาด ควรเป็นอย่างไร" in made.text
     round_id = int(re.search(r"/console/opinions/(\d+)/open", made.text)[1])
-    post_form(bot, http, f"/console/opinions/{round_id}", f"/console/opinions/{round_id}/open")
+    opened = post_form(bot, http, f"/console/opinions/{round_id}", f"/console/opinions/{round_id}/open")
+    assert "แจ้ง 1 คน / 1 told" in opened.text
+    notice = eventually(lambda: [m for m in bot.graph.messages("8301") if "เปิดรอบร่วมแสดงความเห็นแล้ว" in TEXT([m])[0]])
+    assert "มาตรการควบคุมการระบาด" in TEXT(notice)[0] and quick(notice[0]) == {"▶️ เริ่มตอบ": f"OPINION:ROUND:{round_id}"}
     assert "ข้อ 1 จาก 20" in TEXT(bot.say("8300", "ร่วมแสดงความเห็น"))[-1]
     bot.tap("8300", "✍️", f"OPINION:WRITE:{round_id}")
     summary = bot.say("8300", "ควรบังคับให้ทุกคนใส่หน้ากากเวลาออกนอกบ้าน")[-1]
@@ -303,8 +309,6 @@ def test_moderators_run_a_round_from_the_console_and_read_its_groups_in_plain_wo
     approved = post_form(bot, http, "/console/opinions", f"/console/opinions/statements/{statement_id}/approve",
                          th="ควรบังคับให้ทุกคนใส่หน้ากากเวลาออกนอกบ้าน", en="Everyone should have to wear a mask outdoors.")
     assert "เผยแพร่แล้ว / approved" in approved.text
-    from conftest import eventually
-
     eventually(lambda: any("ความเห็นของคุณเผยแพร่แล้ว" in t for t in TEXT(bot.graph.messages("8300"))),
                message="the author was not told")
 
@@ -328,6 +332,10 @@ def test_moderators_run_a_round_from_the_console_and_read_its_groups_in_plain_wo
     assert votes.text.startswith("\ufeffvoter,statement,vote") and voters  # by one-way key, never the PSID
     assert all(v.startswith("p1:") for v in voters) and "8300" not in voters
     assert http.get(f"{bot.url}/console/opinions/{round_id}.json").json()["counted"] == 40
+    report = TEXT(bot.say("8399", f"/round report {round_id}"))  # from Messenger too, through the signed webhook
+    assert "กลุ่ม A:" in report[0] and "ทุกกลุ่มเห็นตรงกัน:" in report[0] and "…และอีก" in report[0]
+    assert report[1].startswith(f"Opinion round #{round_id}") and "Group A:" in report[1]
+    assert f"ปิดรอบ #{round_id}" in TEXT(bot.say("8399", f"/round close {round_id}"))[0]
 
 
 def test_asking_in_other_words_opens_the_round_and_where_i_stand(chat):

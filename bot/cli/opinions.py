@@ -3,7 +3,7 @@
 
     opinions create --topic 1                       a draft round seeded from content/opinions.toml
     opinions create --title "ไทย | English" [--statement "ไทย | English" ...]
-    opinions open ID / close ID
+    opinions open ID / close ID                     opening tells those who asked for polls or everything
     opinions list [--json]
     opinions statements ID [--pending] [--add "ไทย | English"] [--json]
     opinions approve STATEMENT [--reject] [--th TEXT] [--en TEXT]
@@ -64,11 +64,14 @@ def create_command(topic, title, statements) -> None:
 @with_appcontext
 def open_command(round_id: int) -> None:
     bot = runtime()
-    with bot.store.write() as conn:
-        if not opinions.set_state(conn, round_id, "open"):
-            raise click.ClickException(f"round {round_id} is not a draft")
-        audit.record(conn, "cli", "opinion_round_open", f"#{round_id}")
-    click.echo(f"round {round_id} is open")
+    try:
+        with bot.store.write() as conn:
+            told = opinions.open_round(conn, bot.content.texts, round_id)
+            audit.record(conn, "cli", "opinion_round_open", f"#{round_id}, told {told}")
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
+    bot.wake_sender()
+    click.echo(f"round {round_id} is open; {told} {'person' if told == 1 else 'people'} told")
 
 
 @opinions_command.command("close")

@@ -65,14 +65,26 @@ def opinion_close(round_id: int):
 
 
 def _set_state(round_id: int, state: str):
+    told = None
     with bot().store.write() as conn:
-        done = opinions.set_state(conn, round_id, "open" if state == "open" else "closed")
-        if done:
-            if state == "closed":
+        if state == "open":  # the people who asked to be told of polls or of everything are told
+            try:
+                told = opinions.open_round(conn, bot().content.texts, round_id)
+            except ValueError:
+                pass
+            done = told is not None
+        else:
+            done = opinions.set_state(conn, round_id, "closed")
+            if done:
                 opinion_results.request(conn, round_id)  # the final map, from every vote
-            audit(session["moderator"], f"opinion_round_{'open' if state == 'open' else 'close'}", f"#{round_id}", conn=conn)
+        if done:
+            audit(session["moderator"], f"opinion_round_{'open' if state == 'open' else 'close'}",
+                  f"#{round_id}" + (f", told {told}" if told is not None else ""), conn=conn)
+    if told:
+        bot().wake_sender()
     if done:
-        flash(f"รอบ #{round_id}: {'เปิดแล้ว / open' if state == 'open' else 'ปิดแล้ว / closed'}", "ok")
+        told_words = f" (แจ้ง {told} คน / {told} told)" if told is not None else ""
+        flash(f"รอบ #{round_id}: {'เปิดแล้ว / open' if state == 'open' else 'ปิดแล้ว / closed'}{told_words}", "ok")
     else:
         flash(f"round {round_id} cannot be {state} now", "error")
     return redirect(url_for("console.opinion_round", round_id=round_id))

@@ -200,37 +200,46 @@ def placement(conn: sqlite3.Connection, round_id: int, key: str) -> str | None:
 WORDS = {
     "th": {"title": "รอบความเห็น #{round}: {title} ({state})", "people": "{voters} คนร่วมตอบ, {counted} คนตอบครบ {min} ข้อขึ้นไป",
            "not_ready": "ยังจัดกลุ่มไม่ได้: {reason}", "group": "กลุ่ม {label}: {size} คน", "consensus": "ทุกกลุ่มเห็นตรงกัน:",
-           "divisive": "ความเห็นที่แบ่งกลุ่ม:", "agree": "เห็นด้วย", "disagree": "ไม่เห็นด้วย", "none": "(ยังไม่มี)"},
+           "divisive": "ความเห็นที่แบ่งกลุ่ม:", "agree": "เห็นด้วย", "disagree": "ไม่เห็นด้วย", "none": "(ยังไม่มี)",
+           "more": "  …และอีก {more} ข้อ (ดูทั้งหมดในคอนโซล)", "draft": "ร่าง", "open": "เปิดอยู่", "closed": "ปิดแล้ว"},
     "en": {"title": "Opinion round #{round}: {title} ({state})", "people": "{voters} {persons} took part, {counted} answered {min} or more",
            "not_ready": "No groups yet: {reason}", "group": "Group {label}: {size} people", "consensus": "Every group agrees:",
-           "divisive": "What divides the groups:", "agree": "agree", "disagree": "disagree", "none": "(none yet)"},
+           "divisive": "What divides the groups:", "agree": "agree", "disagree": "disagree", "none": "(none yet)",
+           "more": "  …and {more} more (all of them in the console)", "draft": "draft", "open": "open", "closed": "closed"},
 }
 # Why there are no groups yet (opinion_map.NotEnough), in words.
 REASONS = {
-    "th": {"no_votes": "ยังไม่มีใครตอบ", "too_few_statements": "ข้อความยังน้อยเกินไป",
+    "th": {"not_computed": "ยังไม่ได้คำนวณ", "no_votes": "ยังไม่มีใครตอบ", "too_few_statements": "ข้อความยังน้อยเกินไป",
            "too_few_participants": f"ผู้ที่ตอบครบ {MIN_VOTES} ข้อขึ้นไปยังน้อยเกินไป",
            "no_differences": "ทุกคนตอบเหมือนกัน ยังไม่เห็นกลุ่มความเห็นที่ต่างกัน"},
-    "en": {"no_votes": "nobody has answered yet", "too_few_statements": "too few statements yet",
+    "en": {"not_computed": "not computed yet", "no_votes": "nobody has answered yet", "too_few_statements": "too few statements yet",
            "too_few_participants": f"too few people have answered {MIN_VOTES} or more",
            "no_differences": "everyone answered alike: no different opinion groups yet"},
 }
 
 
-def report_lines(report: dict, lang: str) -> list[str]:
-    """The report in plain words, one line each (the CLI; the console shows the same)."""
+def report_lines(report: dict, lang: str, most: int | None = None) -> list[str]:
+    """The report in plain words, one line each (the CLI; the console shows the same). `most`: at most this many
+    statements under each heading, then how many more (a chat message, read on a phone)."""
     w = WORDS[lang]
-    lines = [w["title"].format(round=report["round"], title=report["title"][lang], state=report["state"]),
+    lines = [w["title"].format(round=report["round"], title=report["title"][lang], state=w[report["state"]]),
              w["people"].format(voters=report["voters"], counted=report["counted"], min=MIN_VOTES,
                                 persons="person" if report["voters"] == 1 else "people")]
     if report["status"] != "ready":
         reason = report["reason"] or report["status"]
         return lines + [w["not_ready"].format(reason=REASONS[lang].get(reason, reason.replace("_", " ")))]
+
+    def listed(items: list[str]) -> list[str]:
+        shown = items if most is None else items[:most]
+        return [f"  • {item}" for item in shown] + ([w["more"].format(more=len(items) - len(shown))]
+                                                     if len(items) > len(shown) else []) or [f"  {w['none']}"]
+
     for group in report["groups"]:
         lines.append(w["group"].format(label=group["label"], size=group["size"]))
-        lines += [f"  • {d['text'][lang]} ({w[d['direction']]} {d['percent']}%)" for d in group["distinctive"]]
+        lines += listed([f"{d['text'][lang]} ({w[d['direction']]} {d['percent']}%)" for d in group["distinctive"]])
     lines.append(w["consensus"])
-    lines += [f"  • {c['text'][lang]} ({w[c['direction']]} {c['percent']}%)" for c in report["consensus"]] or [f"  {w['none']}"]
+    lines += listed([f"{c['text'][lang]} ({w[c['direction']]} {c['percent']}%)" for c in report["consensus"]])
     lines.append(w["divisive"])
-    lines += [f"  • {d['text'][lang]} (" + ", ".join(f"{g['label']} {g['agree_percent']}%" for g in d["groups"]) + f" {w['agree']})"
-              for d in report["divisive"]] or [f"  {w['none']}"]
+    lines += listed([f"{d['text'][lang]} (" + ", ".join(f"{g['label']} {g['agree_percent']}%" for g in d["groups"])
+                     + f" {w['agree']})" for d in report["divisive"]])
     return lines

@@ -27,9 +27,11 @@ from dataclasses import dataclass
 from ..csv_export import csv_document
 from ..messenger import people
 from ..messenger.outbox import enqueue
-from ..messenger.replies import Outgoing, Text
+from ..messenger.replies import Outgoing, QuickReply, Text
 from ..privacy import Person
 from ..public_screens import changed
+from . import subscriptions
+from .payloads import OPINION_ROUND
 
 SCREEN = "opinions"  # the public screen of a round's consensus (bot/screens/opinion_consensus.py)
 STATES = ("draft", "open", "closed")
@@ -177,6 +179,26 @@ def set_state(conn: sqlite3.Connection, round_id: int, state: str) -> bool:
     if done:
         changed(conn, SCREEN, round_id)
     return done
+
+
+def open_round(conn: sqlite3.Connection, texts, round_id: int) -> int:
+    """Open a draft round and tell the people who asked to be told of polls or of everything
+    (subscriptions.told_of_polls): one message each, in their language, with the round's title and a quick reply
+    that starts it; returns how many it was queued for. The CLI, the console and "/round open" all open here.
+    UPDATE and no tag, one per person and round (the dedup key): outside the 24-hour window the outbox records it
+    as not sendable, as Facebook requires. Raises ValueError when the round is not a draft."""
+    if not set_state(conn, round_id, "open"):
+        raise ValueError(f"round {round_id} is not a draft")
+    title = get_round(conn, round_id).title
+    queued = 0
+    for row in subscriptions.told_of_polls(conn, None):
+        lang = row["language"]
+        notice = Text(texts.get("opinion_round_opened", lang, title=title[lang]), quick_replies=[
+            QuickReply(texts.get("opinion_start_button", lang), OPINION_ROUND.build(round=round_id))])
+        queued += enqueue(conn, row["psid"], [Outgoing(notice, intent="UPDATE",
+                                                       dedup_key=f"opinion-open:{round_id}:{row['psid']}")],
+                          batch=f"opinion-open:{round_id}")
+    return queued
 
 
 # -- statements ---------------------------------------------------------------------------------------------------

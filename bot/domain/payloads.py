@@ -59,3 +59,6 @@ OPINION_VOTE = Payload("OPINION:VOTE", statement=row_id, vote=lambda value: smal
 OPINION_WRITE = Payload("OPINION:WRITE", round=row_id)  # write my own statement
 OPINION_STOP = Payload("OPINION:STOP", round=row_id)
 OPINION_STANDING = Payload("OPINION:STANDING")  # where do I stand?
+# Moderators only (handlers/opinion_moderation.py): the statements waiting, and a decision on one.
+OPINION_PENDING = Payload("OPINION:PENDING")
+OPINION_DECIDE = Payload("OPINION:DECIDE", statement=row_id, decision=text)  # approve | reject
