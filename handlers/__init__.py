@@ -18,6 +18,8 @@ from . import opinion_moderation  # noqa: E402  (moderators' /round commands)
 MODULES += (opinion_moderation,)
 from . import moderator_only  # noqa: E402  (after every module with a moderators' command)
 MODULES += (moderator_only,)
+from . import typed_choices  # noqa: E402  (typed words that say a button's title are its tap)
+MODULES += (typed_choices,)
 
 
 def register_all(bot) -> None:
