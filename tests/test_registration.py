@@ -255,6 +255,33 @@ def test_past_capacity_people_join_a_waitlist(start_chat):
     assert registration(chat, "7041")["status"] == "waitlisted"
 
 
+def test_cancelling_a_registration_keeps_other_data_and_gives_the_place_to_the_waitlist(start_chat):
+    """Field report: "cancel my registration" offered to erase all the person's data, and the waitlist's promise
+    ("if a place opens we will tell you here") had nothing to keep it."""
+    chat = start_chat(registration_capacity=1)
+    fill_in(chat, "7042")
+    chat.tap("7042", "✅ ยืนยัน", "REG:CONFIRM")
+    chat.say("7043", "hello")  # reads English
+    fill_in(chat, "7043", name="Sam Lee")
+    chat.tap("7043", "✅ ยืนยัน", "REG:CONFIRM")
+    assert registration(chat, "7043")["status"] == "waitlisted"
+    asked = chat.say("7042", "ขอยกเลิกการลงทะเบียนค่ะ")
+    assert "OGP4-000001" in texts(asked)[0] and "ลบข้อมูล" in texts(asked)[0]  # asked first; erasing is elsewhere
+    assert registration(chat, "7042") is not None
+    assert "ยกเลิก" in texts(chat.tap("7042", "✅ ยกเลิกเลย", "UNREGISTER:yes"))[0]
+    assert registration(chat, "7042") is None
+    with chat.db() as conn:  # the person is still known (no erasure): only the registration went
+        assert conn.execute("SELECT count(*) FROM users WHERE psid = '7042'").fetchone()[0] == 1
+    assert registration(chat, "7043")["status"] == "registered"
+    chat.settle()
+    assert "A place opened" in texts(chat.graph.messages("7043"))[-1] and "OGP4-000002" in texts(chat.graph.messages("7043"))[-1]
+    assert "ยังไม่ได้ลงทะเบียน" in texts(chat.tap("7042", "✅ ยกเลิกเลย", "UNREGISTER:yes"))[0]  # a second tap
+    kept = chat.say("7043", "cancel my registration")
+    assert "OGP4-000002" in texts(kept)[0]
+    assert "stays" in texts(chat.tap("7043", "↩️ Keep it", "UNREGISTER:keep"))[0]
+    assert registration(chat, "7043")["status"] == "registered"
+
+
 # -- entry points --------------------------------------------------------------------------------------------
 def test_an_m_me_link_with_ref_register_starts_the_form(chat):
     chat.webhook.send(simulator.referral("7050", "register"))

@@ -26,6 +26,7 @@ HUMAN = Payload("HUMAN")  # talk to a person
 
 # -- registering, the schedule, reminders --------------------------------------------------------------------------
 REGISTER = Payload("REGISTER")
+UNREGISTER = Payload("UNREGISTER", action=text)  # the person's registration: "yes" (cancel it) | "keep"
 SCHEDULE = Payload("SCHEDULE")  # the days
 SCHEDULE_DAY = Payload("SCHEDULE:DAY", day=text, start=text)  # a day's sessions (ISO date), from the start-th card
 SCHEDULE_NOW = Payload("SCHEDULE:NOW")

@@ -1,7 +1,7 @@
 """Registrations: the participants, the one owner of the `registrations` table.
 
 One registration per person (a UNIQUE PSID), a number such as OGP4-000123 that is never given twice (AUTOINCREMENT),
-`registered` or `waitlisted` past REGISTRATION_CAPACITY, kept from the person's consent (the retention counts from
+`registered` or `waitlisted` past REGISTRATION_CAPACITY (a place given up goes to the first of the waitlist), kept from the person's consent (the retention counts from
 it). The form that fills it is handlers/registration.py; the console, the shell, broadcasts, reminders and reports
 read it through the functions here.
 """
@@ -69,6 +69,23 @@ def save(conn: sqlite3.Connection, psid: str, fields: dict, capacity: int, now: 
     number = f"{NUMBER_PREFIX}{row_id:06d}"
     conn.execute("UPDATE registrations SET number = ? WHERE id = ?", (number, row_id))
     return number, status, False
+
+
+def cancel(conn: sqlite3.Connection, psid: str, capacity: int, now: float) -> tuple[sqlite3.Row | None, sqlite3.Row | None]:
+    """The person withdraws: their registration is deleted (nothing of it kept), and when it held a place under
+    `capacity`, the first of the waitlist (by number) takes it. Returns (the registration cancelled or None, the
+    registration promoted or None)."""
+    mine = of(conn, psid)
+    if mine is None:
+        return None, None
+    conn.execute("DELETE FROM registrations WHERE psid = ?", (psid,))
+    promoted = None
+    if mine["status"] == "registered" and capacity:
+        promoted = conn.execute(
+            "UPDATE registrations SET status = 'registered', updated_at = ? WHERE id = (SELECT id FROM registrations "
+            "WHERE status = 'waitlisted' ORDER BY id LIMIT 1) AND (SELECT count(*) FROM registrations WHERE "
+            "status = 'registered') < ? RETURNING *", (now, capacity)).fetchone()
+    return mine, promoted
 
 
 # -- reading them -------------------------------------------------------------------------------------------------
