@@ -90,10 +90,17 @@ def day_named(ctx: Context, bare_numbers: bool) -> date | None:
     return named_day(ctx.event.text or "", agenda.days, today, bare_numbers=bare_numbers)
 
 
+def named_day_cards(ctx: Context, day: date):
+    """The day the person named, said back ("📅 The sessions on Sun 19 Jul"), and its sessions."""
+    label = day_label(day, ctx.lang)
+    return [Text(ctx.t("schedule_day_named", day=f" {label}" if ctx.lang == "th" else label)),
+            day_cards(ctx, agenda_of(ctx), day)]
+
+
 def schedule_asked(ctx: Context):
     """The schedule asked for in words: the day named opens at once ("ขอตารางวันที่ 19"), else the days to pick."""
     day = day_named(ctx, bare_numbers=True) if ctx.event.text else None
-    return day_cards(ctx, agenda_of(ctx), day) if day else pick_day(ctx)
+    return named_day_cards(ctx, day) if day else pick_day(ctx)
 
 
 def asks_about_a_day(text: str, ctx: Context) -> bool:
@@ -123,7 +130,7 @@ def next_up(ctx: Context) -> Text | Cards:
 
 
 def register(bot) -> None:
-    bot.content.require_texts("schedule_pick_day", "schedule_now_none", "schedule_next_none", "topic_all")
+    bot.content.require_texts("schedule_pick_day", "schedule_day_named", "schedule_now_none", "schedule_next_none", "topic_all")
     bot.dispatcher.add(PayloadHandler(SCHEDULE, pick_day))
     bot.dispatcher.add(PayloadHandler(SCHEDULE_DAY, show_day))
     bot.dispatcher.add(PayloadHandler(SCHEDULE_NOW, now_on))
@@ -133,7 +140,7 @@ def register(bot) -> None:
     bot.dispatcher.add(TextHandler(next_up, patterns=[NEXT_WORDS], name="next_words"))
     bot.dispatcher.add_menu_item(MenuItem(SCHEDULE.build(), {"th": "📅 ตารางงาน", "en": "📅 Schedule"}, order=30))
     bot.dispatcher.add_intent("schedule", schedule_asked)
-    bot.dispatcher.add(TextHandler(lambda ctx: day_cards(ctx, agenda_of(ctx), day_named(ctx, bare_numbers=False)),
+    bot.dispatcher.add(TextHandler(lambda ctx: named_day_cards(ctx, day_named(ctx, bare_numbers=False)),
                                    predicate=asks_about_a_day, name="day_named"), Priority.UNDERSTOOD)
     bot.dispatcher.add_intent("now", now_on)
     bot.dispatcher.add_intent("next", next_up)

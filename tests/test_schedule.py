@@ -168,10 +168,12 @@ def titles_shown(answer) -> list[str]:
 def test_a_day_named_in_words_opens_that_days_sessions(chat):
     """Field report (issue 14): "วันที่ 19 มีอะไรบ้างคะ" and "what's on the 25th" were declined; the schedule asked
     for with a day named showed the days to pick from instead of that day."""
-    assert titles_shown(chat.say("8010", "วันที่ 19 มีอะไรบ้างคะ")) == [
-        "พัฒนาไอเดีย: การเรียนการสอนยุค New Normal", "พัฒนาไอเดีย: มาตรการควบคุมการระบาด"]
-    assert titles_shown(chat.say("8011", "what's on the 25th")) == [
-        "Final pitches to government executives", "The 12 selected teams"]
+    answer = chat.say("8010", "วันที่ 19 มีอะไรบ้างคะ")
+    assert texts(answer)[0] == "📅 กำหนดการ อา 19 ก.ค. 👇"
+    assert titles_shown(answer) == ["พัฒนาไอเดีย: การเรียนการสอนยุค New Normal", "พัฒนาไอเดีย: มาตรการควบคุมการระบาด"]
+    answer = chat.say("8011", "what's on the 25th")
+    assert texts(answer)[0] == "📅 The sessions on Sat 25 Jul 👇"
+    assert titles_shown(answer) == ["Final pitches to government executives", "The 12 selected teams"]
     assert titles_shown(chat.say("8012", "ขอตารางงานวันศุกร์หน่อยค่ะ"))[0] == "เปิดงาน MY BETTER COUNTRY HACKATHON #4"
     assert titles_shown(chat.say("8013", "schedule for july 18 please")) == [
         "Building ideas: jobs and livelihoods", "Building ideas: relief for those affected"]
