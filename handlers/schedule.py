@@ -24,6 +24,10 @@ NEXT_WORDS = r"ต่อไป|ถัดไป|ช่วงต่อไป|ต�
 WHATS_ON = re.compile(r"มีอะไร|อะไรบ้าง|จัดอะไร|ทำอะไร|กิจกรรม|ตาราง|กำหนดการ|หัวข้อ|ใครพูด|what'?s on|what is on|"
                       r"what'?s happening|what happens|going on|sessions?|talks?|programme|program|"
                       r"schedule|agenda|timetable|plan")
+# What is on at this moment, asked in words the step is not sure of ("what are they talking about at the moment").
+AT_THE_MOMENT = re.compile(r"ตอนนี้|ขณะนี้|เดี๋ยวนี้|at the moment|right now|currently|\bnow\b")
+TALKING_ABOUT = re.compile(WHATS_ON.pattern + r"|talking about|talk about|discussing|พูดเรื่อง|คุยเรื่อง|พูดถึง|"
+                           r"คุยอะไร|พูดอะไร|ไลฟ์|live")
 
 
 def agenda_of(ctx: Context) -> Agenda:
@@ -112,6 +116,14 @@ def asks_about_a_day(text: str, ctx: Context) -> bool:
     return bool(WHATS_ON.search(text)) and day_named(ctx, bare_numbers=False) is not None
 
 
+def asks_about_now(text: str, ctx: Context) -> bool:
+    """"what are they talking about at the moment": what is on now, in words the understanding step is not sure of
+    (a confident reading, "ตอนนี้สมัครได้ไหม", wins)."""
+    reading = ctx.reading
+    return (reading.verdict != "answer" and bool(AT_THE_MOMENT.search(text)) and bool(TALKING_ABOUT.search(text))
+            and reading.reason != "no words")
+
+
 def now_on(ctx: Context):
     agenda = agenda_of(ctx)
     running = agenda.now(datetime.fromtimestamp(ctx.now, agenda.tz))
@@ -142,5 +154,6 @@ def register(bot) -> None:
     bot.dispatcher.add_intent("schedule", schedule_asked)
     bot.dispatcher.add(TextHandler(lambda ctx: named_day_cards(ctx, day_named(ctx, bare_numbers=False)),
                                    predicate=asks_about_a_day, name="day_named"), Priority.UNDERSTOOD)
+    bot.dispatcher.add(TextHandler(now_on, predicate=asks_about_now, name="now_asked"), Priority.UNDERSTOOD)
     bot.dispatcher.add_intent("now", now_on)
     bot.dispatcher.add_intent("next", next_up)

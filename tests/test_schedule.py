@@ -184,3 +184,10 @@ def test_a_day_the_agenda_does_not_have_or_two_days_offer_the_days(chat):
     assert not titles_shown(answer)
     assert "ส 18 ก.ค." in [q["title"] for q in simulator.quick_replies_of(answer[-1])]
     assert not titles_shown(chat.say("8015", "วันที่ 20 มีอะไรบ้างคะ"))  # no session that day: no cards of another
+
+
+def test_what_is_on_at_the_moment_asked_in_other_words_answers_from_the_clock(chat):
+    """Field report (issue 14): "what are they talking about at the moment" was declined."""
+    assert texts(chat.say("8016", "what are they talking about at the moment"))[0].startswith(
+        ("Nothing is on right now", "On right now"))
+    assert texts(chat.say("8017", "ตอนนี้เขาคุยเรื่องอะไรกันอยู่คะ"))[0].startswith(("ตอนนี้ไม่มี", "กำลังจัดอยู่ตอนนี้"))
