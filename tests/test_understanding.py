@@ -365,3 +365,15 @@ def test_understanding_setting_names_every_method_and_refuses_others():
     assert Settings.from_mapping({"UNDERSTANDING": "Blend"}).understanding == "blend"  # the first part's method
     with pytest.raises(ConfigError, match="UNDERSTANDING"):
         Settings.from_mapping({"UNDERSTANDING": "svm"})
+
+
+def test_training_variants_of_a_thai_example_are_typed_as_on_a_phone_and_the_same_each_time():
+    """bench/faq.py's lever (intent_classifier.Settings.augment): measured, not shipped (see the README)."""
+    from bot.understanding import augment
+
+    variants = augment.variants("ดูไลฟ์ได้ที่ไหน")
+    assert variants == augment.variants("ดูไลฟ์ได้ที่ไหน")  # seeded by the text: the same content, the same model
+    assert variants[0] == "ดูไลฟไดทีไหน"  # the marks left out
+    assert len(variants[1]) == len("ดูไลฟ์ได้ที่ไหน") and variants[1] != "ดูไลฟ์ได้ที่ไหน"  # one neighbouring key
+    assert variants[2].startswith("ดูไลฟ์ได้ที่ไหน") and variants[2][len("ดูไลฟ์ได้ที่ไหน"):] in augment.PARTICLES
+    assert augment.variants("how do i join") == []
