@@ -83,6 +83,7 @@ class EnglishSpelling:
         self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
         for word in self.vocabulary:
             self._symspell.create_dictionary_entry(word, self._frequency.get(word, 0) + 1)
+        self._seen: dict[str, str] = {}  # corrections already made (a look-up is ~0.1-0.5 ms; words come again)
 
     def correct(self, word: str) -> str:
         """`word` (normalised, lower-case) as the examples would write it: a chat spelling written out (maybe
@@ -91,6 +92,13 @@ class EnglishSpelling:
             return CHAT[word]
         if word in self.vocabulary or len(word) <= 2 or not _LATIN_WORD.fullmatch(word):
             return word
+        if word not in self._seen:
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            self._seen[word] = self._lookup(word)
+        return self._seen[word]
+
+    def _lookup(self, word: str) -> str:
         from symspellpy import Verbosity
 
         own = self._frequency.get(word, 0)
