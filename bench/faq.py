@@ -123,6 +123,7 @@ def latency(size: int, rounds: int, method: str = "hybrid", encoder: SentenceEnc
             textnorm.tokens.cache_clear()
             textnorm.surface_tokens.cache_clear()
             u.encoder.forget([textnorm.plain(question) or question, u.lexical.corrected(question)])
+            u.lexical.spelling.forget()
             t = time.perf_counter()
             u.read(question)
             timings.append(time.perf_counter() - t)

@@ -98,6 +98,10 @@ class EnglishSpelling:
             self._seen[word] = self._lookup(word)
         return self._seen[word]
 
+    def forget(self) -> None:
+        """Drop the corrections made so far (bench/faq.py times messages never seen before)."""
+        self._seen.clear()
+
     def _lookup(self, word: str) -> str:
         from symspellpy import Verbosity
 
