@@ -94,9 +94,10 @@ class Replies:
 # How each feature's own reply is recognised (its quick replies, or the sentence it starts with).
 FEATURES = {
     "register": lambda r: r.offers("REG:"),
-    "schedule": lambda r: r.offers("SCHEDULE:DAY:") and r.says("schedule_pick_day"),
+    "schedule": lambda r: r.offers("SCHEDULE:DAY:") and r.says("schedule_pick_day", "schedule_day_named"),
     "now": lambda r: r.says("schedule_now", "schedule_now_none"),
-    "next": lambda r: (r.cards and r.offers("SCHEDULE:NOW") and not r.says("schedule_now", "schedule_now_none"))
+    "next": lambda r: (r.cards and r.offers("SCHEDULE:NOW")
+                       and not r.says("schedule_now", "schedule_now_none", "schedule_day_named"))
                       or r.says("schedule_next_none"),
     "remind": lambda r: r.says("remind_offer", "remind_list", "remind_none"),
     "vote": lambda r: r.offers("REMIND:POLLS") or r.offers("VOTE:"),

@@ -13,8 +13,9 @@
 The development questions (never examples in content/) are bench/questions/understanding-dev.tsv and
 tests/faq_paraphrases.tsv (question<TAB>label: an FAQ entry's id, @intent, OOS, or ? for a message too vague to
 answer, where "did you mean" is right), and bench/questions/heldout-citizens.tsv and fresh-*.tsv (question<TAB>expect
-as `make eval-faq` reads them: the right labels are the entries whose answer has the expected words). The sealed
-held-out set, bench/questions/heldout-2.tsv, is never read here: `make eval-faq` reports on it.
+as `make eval-faq` reads them: the right labels are the entries whose answer has the expected words), and the spent
+held-out set bench/questions/heldout-2.tsv. The sealed held-out set, bench/questions/heldout-3.tsv, is never read
+here: `make eval-faq` reports on it. The thresholds' curve: bench/faq_thresholds.py.
 """
 from __future__ import annotations
 
@@ -122,6 +123,7 @@ def latency(size: int, rounds: int, method: str = "hybrid", encoder: SentenceEnc
             textnorm.tokens.cache_clear()
             textnorm.surface_tokens.cache_clear()
             u.encoder.forget([textnorm.plain(question) or question, u.lexical.corrected(question)])
+            u.lexical.spelling.forget()
             t = time.perf_counter()
             u.read(question)
             timings.append(time.perf_counter() - t)

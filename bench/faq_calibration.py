@@ -169,8 +169,9 @@ def classify_all(u: Understanding, questions: list[Question]) -> Classified:
     return Classified(questions, model.labels, np.array(rows), words, exact, np.array(information), np.array(about_now))
 
 
-def replay_classified(c: Classified, params: ClassifierParams, indices=None) -> list[str]:
-    """Each question's outcome with these parameters (the bot's own decide_classified)."""
+def replay_classified(c: Classified, params: ClassifierParams, indices=None, helpful: list | None = None) -> list[str]:
+    """Each question's outcome with these parameters (the bot's own decide_classified); `helpful`, when given,
+    gets for each whether it was a "did you mean" offering a right choice."""
     temperature = params.classifier.temperature
     if temperature not in c.extra:  # the probabilities at each temperature, computed once
         c.extra[temperature] = [dict(zip(c.labels, intent_classifier.softmax(row, temperature).tolist()))
@@ -180,11 +181,15 @@ def replay_classified(c: Classified, params: ClassifierParams, indices=None) -> 
         q = c.questions[i]
         if not c.words[i]:
             out.append(outcome(q.gold, "none", None))
+            if helpful is not None:
+                helpful.append(False)
             continue
         probabilities = c.extra[temperature][i]
         vague = 0 < c.information[i] < params.vague_information  # inf: a word the examples never use
         reading = decide_classified(probabilities, c.exact[i], vague, bool(c.about_now[i]), params)
         out.append(outcome(q.gold, reading.verdict, reading.best.label if reading.best else None))
+        if helpful is not None:
+            helpful.append(reading.verdict == "unsure" and any(ch.label in q.gold for ch in reading.candidates))
     return out
 
 

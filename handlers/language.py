@@ -29,12 +29,35 @@ def from_payload(ctx: Context) -> Text:
     return _switch_to(ctx, wanted)
 
 
+# What a person says they cannot read or understand ("อ่านภาษาอังกฤษไม่ออก", "i can't read thai") names the
+# language they do NOT want. Read within one clause (split at punctuation and, in Thai, at spaces).
+CANNOT = (r"ไม่ออก|ไม่เข้าใจ|ไม่รู้เรื่อง|ไม่เก่ง|ไม่เป็น|ไม่ค่อย|ไม่ได้|ไม่ถนัด|ไม่แข็ง|อ่อน"
+          r"|can'?t|cannot|can not|don'?t|do not|dont|not good|not fluent|no good|bad at|struggle")
+_CLAUSES = re.compile(r"[,.;!?/()\n]+|\s+(?:but|so|and|because|pls|please)\s+|\s+(?=[\u0e00-\u0e7f])|(?<=[\u0e00-\u0e7f])\s+")
+
+
+def wanted_language(text: str) -> str | None:
+    """The language a request in words asks for: the one named and wanted ("ขอภาษาไทยได้ไหมคะ", "can you reply in
+    thai"), not one the person says they cannot read ("อ่านภาษาอังกฤษไม่ออก ขอภาษาไทยได้ไหมคะ" -> th); only a
+    language they cannot read named: the other one; None when it cannot tell (both wanted, or none named)."""
+    wanted, unwanted = set(), set()
+    for clause in _CLAUSES.split(simplify(text)):
+        named = {lang for lang, names in (("en", NAMES_ENGLISH), ("th", NAMES_THAI)) if re.search(names, clause)}
+        (unwanted if re.search(CANNOT, clause) else wanted).update(named)
+    wanted -= unwanted
+    if len(wanted) == 1:
+        return wanted.pop()
+    if not wanted and len(unwanted) == 1:
+        return "th" if unwanted == {"en"} else "en"
+    return None
+
+
 def by_words(ctx: Context) -> Text:
-    """Asked in other words ("can you reply in english please"): switch to the language named, else offer both."""
-    text = simplify(ctx.event.text)
-    for lang, names in (("en", NAMES_ENGLISH), ("th", NAMES_THAI)):
-        if re.search(names, text):
-            return _switch_to(ctx, lang)
+    """Asked in other words ("can you reply in english please"): switch to the language named and wanted, else
+    offer both."""
+    lang = wanted_language(ctx.event.text)
+    if lang is not None:
+        return _switch_to(ctx, lang)
     return Text(ctx.t("language_offer"), quick_replies=[QuickReply("ภาษาไทย", LANGUAGE.build(language="th")),
                                                                 QuickReply("English", LANGUAGE.build(language="en"))])
 

@@ -90,3 +90,15 @@ def test_erasure_forgets_the_language_of_the_words(chat):
     with chat.db() as conn:
         assert tuple(conn.execute("SELECT written_language, profile_status FROM users WHERE psid = '9110'")
                      .fetchone()) == (None, "erased")
+
+
+def test_asking_in_words_switches_to_the_language_named_and_wanted_not_one_the_person_cannot_read(chat):
+    """Field report (issue 14): "อ่านภาษาอังกฤษไม่ออก ขอภาษาไทยได้ไหมคะ" (I can't read English, may I have Thai?)
+    switched the bot to English, the language the person said they cannot read."""
+    assert TEXT(chat.say("9120", "อ่านภาษาอังกฤษไม่ออก ขอภาษาไทยได้ไหมคะ"))[0] == "เปลี่ยนเป็นภาษาไทยแล้วค่ะ 🇹🇭"
+    assert TEXT(chat.say("9121", "can you reply in thai"))[0] == "เปลี่ยนเป็นภาษาไทยแล้วค่ะ 🇹🇭"
+    assert TEXT(chat.say("9122", "ขอเป็นภาษาอังกฤษได้ไหมคะ"))[0] == "Switched to English 🇬🇧"
+    # Only the language they cannot read named: the other one.
+    assert TEXT(chat.say("9123", "sorry i can't read thai"))[0] == "Switched to English 🇬🇧"
+    # And the choice holds: a Thai question is then answered in Thai.
+    assert THAI.search(TEXT(chat.say("9120", "งานจัดวันไหนคะ"))[0])

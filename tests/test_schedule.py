@@ -159,3 +159,35 @@ def test_the_calendar_feed_parses_back_with_stable_uids_and_time_zones(bot):
 def test_flask_agenda_prints_it(chat):
     out = chat.app.test_cli_runner().invoke(args=["agenda"]).output
     assert "13:00-14:00  opening" in out and "Sat 25 Jul" in out and "example" in out
+
+
+def titles_shown(answer) -> list[str]:
+    return [c["title"] for m in answer if "attachment" in m["body"]["message"] for c in cards_of(m)]
+
+
+def test_a_day_named_in_words_opens_that_days_sessions(chat):
+    """Field report (issue 14): "วันที่ 19 มีอะไรบ้างคะ" and "what's on the 25th" were declined; the schedule asked
+    for with a day named showed the days to pick from instead of that day."""
+    answer = chat.say("8010", "วันที่ 19 มีอะไรบ้างคะ")
+    assert texts(answer)[0] == "📅 กำหนดการ อา 19 ก.ค. 👇"
+    assert titles_shown(answer) == ["พัฒนาไอเดีย: การเรียนการสอนยุค New Normal", "พัฒนาไอเดีย: มาตรการควบคุมการระบาด"]
+    answer = chat.say("8011", "what's on the 25th")
+    assert texts(answer)[0] == "📅 The sessions on Sat 25 Jul 👇"
+    assert titles_shown(answer) == ["Final pitches to government executives", "The 12 selected teams"]
+    assert titles_shown(chat.say("8012", "ขอตารางงานวันศุกร์หน่อยค่ะ"))[0] == "เปิดงาน MY BETTER COUNTRY HACKATHON #4"
+    assert titles_shown(chat.say("8013", "schedule for july 18 please")) == [
+        "Building ideas: jobs and livelihoods", "Building ideas: relief for those affected"]
+
+
+def test_a_day_the_agenda_does_not_have_or_two_days_offer_the_days(chat):
+    answer = chat.say("8014", "ขอตารางงานวันเสาร์หน่อยค่ะ")  # two Saturdays (18 and 25 July): which one?
+    assert not titles_shown(answer)
+    assert "ส 18 ก.ค." in [q["title"] for q in simulator.quick_replies_of(answer[-1])]
+    assert not titles_shown(chat.say("8015", "วันที่ 20 มีอะไรบ้างคะ"))  # no session that day: no cards of another
+
+
+def test_what_is_on_at_the_moment_asked_in_other_words_answers_from_the_clock(chat):
+    """Field report (issue 14): "what are they talking about at the moment" was declined."""
+    assert texts(chat.say("8016", "what are they talking about at the moment"))[0].startswith(
+        ("Nothing is on right now", "On right now"))
+    assert texts(chat.say("8017", "ตอนนี้เขาคุยเรื่องอะไรกันอยู่คะ"))[0].startswith(("ตอนนี้ไม่มี", "กำลังจัดอยู่ตอนนี้"))

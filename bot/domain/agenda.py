@@ -6,14 +6,17 @@ Buddhist year ("17 ก.ค. 2563 เวลา 13:00 น.", PyThaiNLP's `thai_str
 """
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pythainlp.util import thai_strftime
+from pythainlp.util.date import thai_abbr_months, thai_full_months, thai_full_weekdays
 
+from .. import textnorm
 from ..content import ContentError, bilingual, keyed_tables, read_toml
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -113,3 +116,53 @@ def span(session: Session, lang: str) -> str:
     if lang == "th":
         return thai_strftime(session.start, "%-d %b %Y เวลา %H:%M") + f"–{end} น."
     return session.start.strftime("%-d %b %Y, %H:%M") + f"–{end}"
+
+
+# -- a day named in a message ("วันที่ 19 มีอะไรบ้าง", "what's on the 25th") --------------------------------------
+# Month and weekday names from PyThaiNLP's and the standard library's calendars, read as textnorm.clean writes
+# them ("ก.ค." -> "กค"); a month is any of its names, a weekday Monday=0.
+_MONTHS = {textnorm.clean(name): n for names in (thai_abbr_months, thai_full_months, calendar.month_name[1:],
+                                                 calendar.month_abbr[1:]) for n, name in enumerate(names, 1)}
+_WEEKDAYS = {textnorm.clean(name): n for names in (thai_full_weekdays, [w[3:] for w in thai_full_weekdays],
+                                                   calendar.day_name, calendar.day_abbr) for n, name in enumerate(names)}
+_WEEKDAYS["พฤหัส"] = 3
+_MONTH = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
+_WEEKDAY = "|".join(sorted(map(re.escape, _WEEKDAYS), key=len, reverse=True))
+_NUMBER = r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?(?!\d)"
+# A number is a day of the month when something says so: "วันที่ 19", "19 ก.ค.", "july 25", "the 25th", "on 19".
+_DAY_OF_MONTH = re.compile(rf"(?:วันที่|วัน|\bthe|\bon|\bday)\s*{_NUMBER}|{_NUMBER}\s*(?P<month>{_MONTH})"
+                           rf"|(?P<month_first>{_MONTH})\s*{_NUMBER}|(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)\b")
+_BARE_NUMBER = re.compile(_NUMBER)
+_WEEKDAY_NAMED = re.compile(rf"(?<![a-z])(?:{_WEEKDAY})(?![a-z])")  # Thai is written without spaces
+_FIRST_DAY = re.compile(r"วันแรก|first day|day one|day 1\b|opening day")
+_LAST_DAY = re.compile(r"วันสุดท้าย|last day|final day|closing day")
+_TODAY = re.compile(r"วันนี้|\btoday\b")
+_TOMORROW = re.compile(r"พรุ่งนี้|\btomorrow\b|\btmr\b")
+
+
+def named_day(text: str, days: list[date], today: date | None = None, bare_numbers: bool = False) -> date | None:
+    """The day of the agenda's `days` a message names, or None when it names none of them, or several.
+
+    Read: a day of the month said to be one ("วันที่ 19", "19 ก.ค.", "25 july", "the 25th"; a bare "19" too with
+    `bare_numbers`, for a message already read as asking for the schedule), a weekday ("วันเสาร์", "saturday"),
+    the first or last day ("วันแรก", "last day"), today and tomorrow (by `today`, the event's date now)."""
+    if not days:
+        return None
+    text = textnorm.clean(text)
+    found: set[date] = set()
+    numbers = [int(next(g for g in m.groups() if g and g.isdigit())) for m in _DAY_OF_MONTH.finditer(text)]
+    if bare_numbers and not numbers:
+        numbers = [int(m.group(1)) for m in _BARE_NUMBER.finditer(text)]
+    months = {_MONTHS[m] for m in re.findall(rf"(?:{_MONTH})", text)} if numbers else set()
+    for n in numbers:
+        found |= {d for d in days if d.day == n and (not months or d.month in months)}
+    weekdays = {_WEEKDAYS[w] for w in _WEEKDAY_NAMED.findall(text)}
+    found |= {d for d in days if d.weekday() in weekdays}
+    if _FIRST_DAY.search(text):
+        found.add(days[0])
+    if _LAST_DAY.search(text):
+        found.add(days[-1])
+    if today is not None:
+        found |= {d for d, said in ((today, _TODAY), (today + timedelta(days=1), _TOMORROW))
+                  if d in days and said.search(text)}
+    return found.pop() if len(found) == 1 else None

@@ -29,6 +29,7 @@ from pythainlp.util import Trie
 from rapidfuzz import fuzz, process
 
 from .. import textnorm
+from .spelling import EnglishSpelling, skeleton
 from ..content import ContentError, bilingual, button_title, example_lists, keyed_tables, read_toml
 from ..messenger.replies import QUICK_REPLY_TITLE, units
 
@@ -48,7 +49,6 @@ NOW_WORDS = regex.compile(r"วันนี้|พรุ่งนี้|เม�
 ANSWER_ABOUT_NOW_AT = 0.75
 TYPO_CUTOFF = 86  # rapidfuzz ratio to accept a known word as the correction of an unknown one
 TYPO_MIN_LENGTH = 4  # shorter words are too easily "corrected" into another word
-ENGLISH_TYPO_CUTOFF = 85  # ... for an English word against the examples' words as written ("sechdule": 87.5)
 THAI_MERGE_CUTOFF = 85  # ... for pieces of a mistyped Thai word glued back together ("ลง ทะ เบีนย": 88.9)
 _ENGLISH = regex.compile(r"[a-z]+")
 
@@ -203,12 +203,14 @@ class FaqIndex:
         self.vocabulary = sorted(self.idf)
         self.unknown_weight = math.log(1 + n)  # as rare as a word only one entry has
         self._trie = Trie(self.vocabulary)
-        # For typos: English words as the examples write them (a typo is nearer the word than its stem:
-        # "sechdule" is 87.5 from "schedule", 85.7 from "schedul"), and Thai words by their sound (LK82 Thai
-        # soundex: a final consonant typed from the wrong letter of the same sound, "โหวด" for "โหวต").
-        self._english = {w: textnorm.stem(w) for _, q in raw for w in textnorm.surface_tokens(q)
-                         if _ENGLISH.fullmatch(w) and textnorm.stem(w) in self.idf}
-        self._english_words = sorted(self._english)
+        # For typos: English words as the examples write them (spelling.py: SymSpell and an English frequency
+        # list), Thai words by their sound (LK82 Thai soundex: a final consonant typed from the wrong letter of the
+        # same sound, "โหวด" for "โหวต") and by their skeleton (tone marks left out: "ได" for "ได้", one word only).
+        self.spelling = EnglishSpelling(w for _, q in raw for w in textnorm.clean(q).split())
+        skeletons: dict[str, set[str]] = {}
+        for w in self.vocabulary:
+            skeletons.setdefault(skeleton(w), set()).add(w)
+        self._skeletons = {k: ws.pop() for k, ws in skeletons.items() if len(ws) == 1 and textnorm.language_of(k) == "th"}
         self._thai_words = [w for w in self.vocabulary if textnorm.language_of(w) == "th" and len(w) >= 3]
         self._by_sound: dict[str, list[str]] = {}
         for w in self._thai_words:
@@ -253,7 +255,7 @@ class FaqIndex:
             pieces = word_tokenize(word, custom_dict=self._trie, engine="newmm", keep_whitespace=False)
             if len(pieces) > 1 and all(p in self.idf for p in pieces):
                 return tuple(pieces)
-            sounds_like = self._sounds_like(word)
+            sounds_like = self._skeletons.get(skeleton(word)) or self._sounds_like(word)
             if sounds_like:
                 return (sounds_like,)
         if len(word) >= TYPO_MIN_LENGTH:
@@ -271,14 +273,14 @@ class FaqIndex:
                 if w[0] == word[0] and abs(len(w) - len(word)) <= 1]
         return max(same, key=lambda w: fuzz.ratio(w, word)) if same else None
 
-    def _english_typo(self, token: str) -> str:
-        """An English word as written, as the stem the index knows (a typo corrected against the examples' own
-        words); any other token unchanged."""
+    def _english_typo(self, token: str) -> tuple[str, ...]:
+        """An English word as written, as the stems the index knows (a chat spelling written out, a typo corrected:
+        spelling.py); any other token unchanged."""
         stemmed = textnorm.stem(token)
-        if stemmed in self.idf or len(token) < TYPO_MIN_LENGTH or not _ENGLISH.fullmatch(token):
-            return stemmed
-        found = process.extractOne(token, self._english_words, scorer=fuzz.ratio, score_cutoff=ENGLISH_TYPO_CUTOFF)
-        return self._english[found[0]] if found else stemmed
+        if stemmed in self.idf or not _ENGLISH.fullmatch(token):
+            return (stemmed,)
+        return tuple(textnorm.stem(w) for w in self.spelling.correct(token).replace("'", " ").split()
+                     if w not in textnorm.ENGLISH_FUNCTION_WORDS and w not in textnorm.PARTICLES) or (stemmed,)
 
     def _glue(self, words: tuple[str, ...], known=None) -> tuple[str, ...]:
         """A mistyped Thai word is cut by segmentation into pieces ("ลงทะเบีนย" -> "ลง", "ทะ", "เบีนย"): two to
@@ -323,19 +325,18 @@ class FaqIndex:
             if token in self._synonyms:  # a chat spelling of the content's ("wen" -> "when", "ตัง" -> "เงิน")
                 out.extend(self._synonyms[token])
                 continue
-            if _ENGLISH.fullmatch(token) and len(token) >= TYPO_MIN_LENGTH and textnorm.stem(token) not in self.idf:
-                found = process.extractOne(token, self._english_words, scorer=fuzz.ratio,
-                                           score_cutoff=ENGLISH_TYPO_CUTOFF)
-                token = found[0] if found else token
+            if _ENGLISH.fullmatch(token) and textnorm.stem(token) not in self.idf:
+                out.extend(self.spelling.correct(token).split())
+                continue
             out.append(token)
         known = self.idf.keys() | self._synonyms.keys()
         glued = self._glue(tuple(out), known)
-        return " ".join(w if w in known or textnorm.language_of(w) != "th" else (self._sounds_like(w) or w)
-                        for w in glued)
+        return " ".join(w if w in known or textnorm.language_of(w) != "th"
+                        else (self._skeletons.get(skeleton(w)) or self._sounds_like(w) or w) for w in glued)
 
     def words(self, text: str) -> tuple[str, ...]:
         """The question's words as the index knows them (synonyms applied, compounds split, typos corrected)."""
-        stems = tuple(self._english_typo(w) for w in textnorm.surface_tokens(text))
+        stems = tuple(s for w in textnorm.surface_tokens(text) for s in self._english_typo(w))
         return tuple(w for word in self._glue(self._canonical(stems)) for w in self._correct(word))
 
     def information(self, words: tuple[str, ...]) -> float:

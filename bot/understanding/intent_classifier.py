@@ -31,6 +31,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .. import textnorm
+from . import augment
 
 UNKNOWN_WORD = "xunknownx"  # never a real token: the normaliser lower-cases and keeps letters only
 NUMBER = "xnumberx"
@@ -47,6 +48,9 @@ class Settings:
     chars_weight: float = 1.0
     words_weight: float = 1.0
     temperature: float = 4.0  # softmax(temperature x score): calibrated on paraphrases
+    # Learn from each Thai example's variants too (augment.py: marks left out, a neighbouring key, a particle),
+    # with the example's own sentence embedding (the words and characters views are the variant's).
+    augment: bool = False
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -77,11 +81,17 @@ class IntentClassifier:
         labels = [label for label, _ in examples]
         texts = [text for _, text in examples]
         meaning = self._meaning(texts)
+        if settings.augment:
+            extra = [(i, variant) for i, text in enumerate(texts) for variant in augment.variants(text)]
+            labels += [labels[i] for i, _ in extra]
+            texts += [variant for _, variant in extra]
+            meaning = np.vstack([meaning, meaning[[i for i, _ in extra]]]) if extra else meaning
         tokens = [words(t) for t in texts]
         # A word no other example has counts as unknown in its example (see the module's doc).
-        seen = Counter(w for ws in tokens for w in set(ws))
+        seen = Counter(w for ws in tokens[:len(examples)] for w in set(ws))  # the examples, not their variants
         self._known = frozenset(w for w, n in seen.items() if n > 1)
-        word_docs = [self._word_doc(ws) for ws in tokens]
+        # A variant's unknown words are its typos, not a subject of its own: no unknown-word token from them.
+        word_docs = [self._word_doc(ws, typo=n >= len(examples)) for n, ws in enumerate(tokens)]
         lo, hi = settings.char_ngrams
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(lo, hi), sublinear_tf=True, dtype=np.float32)
         self._wordvec = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, dtype=np.float32)
@@ -93,7 +103,7 @@ class IntentClassifier:
         self._model = LinearSVC(C=settings.c, class_weight="balanced").fit(x, labels)
         self.labels: list[str] = [str(label) for label in self._model.classes_]
 
-    def _word_doc(self, words: tuple[str, ...]) -> str:
+    def _word_doc(self, words: tuple[str, ...], typo: bool = False) -> str:
         """The words view: known words as they are, any other as the unknown-word token, except numbers (one
         token of their own) and the stray Thai letters a typo leaves after segmentation (dropped: one or two
         letters, "ส", "มุ", are pieces of a mistyped word, not a new subject)."""
@@ -103,7 +113,7 @@ class IntentClassifier:
                 out.append(w)
             elif w.isdigit():
                 out.append(NUMBER)
-            elif textnorm.language_of(w) != "th" or sum(ch not in _THAI_MARKS for ch in w) > 2:
+            elif not typo and (textnorm.language_of(w) != "th" or sum(ch not in _THAI_MARKS for ch in w) > 2):
                 out.append(UNKNOWN_WORD)
         return " ".join(out)
 
