@@ -2,7 +2,7 @@
 
 Takes: nothing of its own. Before any handler looks at a typed message (`Dispatcher.before`), a text that says
 what one of the quick replies under the last message the bot sent the person (within CHOICE_SECONDS) says
-becomes that tap: its title ("เห็นด้วย" under "👍 เห็นด้วย", "ทำต่อ", "AI Doctor" under "1. AI Doctor") or a word
+(the menu's entries aside) becomes that tap: its title ("เห็นด้วย" under "👍 เห็นด้วย", "ทำต่อ", "AI Doctor" under "1. AI Doctor") or a word
 people use for it (ALIASES: "agree", "ไม่เห็นด้วยค่ะ", "👎" under an opinion statement). Field report: people
 type what the buttons say as often as they tap them; "ไม่เห็นด้วย" under a statement got "you're welcome" and the
 vote was lost. The feature then answers as it answers the tap, so it has nothing to learn.
@@ -49,7 +49,11 @@ def take_typed_choice(ctx: Context) -> None:
     event = ctx.event
     if event.kind != "message" or event.payload or not event.has_text or len(event.text) > 80:
         return
-    choices = outbox.last_choices(ctx.conn, ctx.user.psid, ctx.now - CHOICE_SECONDS)
+    # The menu's entries are left out: their titles are the features' own words, which their handlers already
+    # take ("Ask a question" is the FAQ's topics in the menu, "ask a question" the speakers' form when typed).
+    menu = {item.payload for item in ctx.dispatcher.menu_items}
+    choices = [(title, payload) for title, payload in outbox.last_choices(ctx.conn, ctx.user.psid, ctx.now - CHOICE_SECONDS)
+               if payload not in menu]
     payload = chosen(event.text, choices) if choices else None
     if payload:
         ctx.event = dataclasses.replace(event, payload=payload)
