@@ -60,6 +60,9 @@ class Settings:
     # How free text is understood: hybrid (words and meaning, the default), lexical (words only: no embedding
     # model is loaded, ~100 MB less memory), embedding (meaning only; for comparison).
     understanding: str = "hybrid"
+    # Where the trained classifier is kept between starts, by the hash of what it learns from (None: nowhere;
+    # every start trains again, 5-15 s). Writable by the bot only, like its database: the files are pickles.
+    model_cache_dir: Path | None = Path("instance/model-cache")
     # Advanced tuning; the defaults suit one Page on a 2-core machine.
     inbox_workers: int = 4
     send_concurrency: int = 0  # 0: derived from send_rate so the rate holds at Facebook's 300 ms latency
@@ -172,6 +175,8 @@ class Settings:
             trusted_proxies=int(_number(get, "TRUSTED_PROXIES", 0, minimum=0, maximum=5, integer=True)),
             retention_days=int(_number(get, "RETENTION_DAYS", 365, minimum=1, maximum=3650, integer=True)),
             pseudonym_key=get("PSEUDONYM_KEY"),
+            model_cache_dir=None if (get("MODEL_CACHE_DIR") or "").lower() in ("off", "none") else Path(
+                get("MODEL_CACHE_DIR") or "instance/model-cache"),
             console_idle_minutes=_number(get, "CONSOLE_IDLE_MINUTES", 30.0, minimum=1, maximum=720),
             understanding=understanding,
             comment_keywords=tuple(k.strip().lower() for k in (get("COMMENT_KEYWORDS") or "ลงทะเบียน,สมัคร,register").split(",")

@@ -100,7 +100,8 @@ class BotRuntime:
             owner.declare(self.privacy)
         state.declare(self.privacy, database="staging")
         # The content the engine itself reads: the understanding step's labels, the utility message templates.
-        content.add_loader("understanding", lambda directory: preload.load(directory, settings.understanding))
+        content.add_loader("understanding", lambda directory: preload.load(directory, settings.understanding,
+                                                                           settings.model_cache_dir))
         content.add_loader("message_templates", utility_messages.MessageTemplates.load)
         self.services: list[Service] = [  # features add theirs (reminders, ...)
             Checkpointer(store, staging, after=lambda: self.privacy.scrub_if_requested(store, staging)),

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,11 +86,18 @@ def serve(app) -> tuple[AsgiServer, str]:
     return server, server.url
 
 
+# One trained classifier for the whole run, every test process and every bot process the tests start (bot/
+# understanding/intent_classifier.py `trained`): training the content takes 5-15 s, more than a started bot's first
+# reply may wait. Bot processes inherit it from the environment.
+MODEL_CACHE = Path(os.environ.setdefault(
+    "MODEL_CACHE_DIR", str(Path(tempfile.gettempdir()) / f"opengov-bot-tests-model-cache-{os.getuid()}")))
+
+
 def bot_settings(tmp_path: Path, graph_url: str, **overrides) -> Settings:
     base = Settings(
         page_access_token=TOKEN, app_secret=SECRET, verify_token=VERIFY, graph_api_url=graph_url,
         database_path=tmp_path / "bot.sqlite3", content_dir=ROOT / "content", log_level="WARNING",
-        token_recheck_seconds=0.2,
+        token_recheck_seconds=0.2, model_cache_dir=MODEL_CACHE,
     )
     return base.with_overrides(**overrides)
 
@@ -258,5 +266,6 @@ def embedding_model():
     # a bot started with the encoder loaded trains at once (the runner does it in the background), which would
     # otherwise take seconds from the first test of each process that starts a bot (a reminder due 3 s after the
     # start is missed).
-    preload.load(ROOT / "content", "hybrid")
+    # With the cache on disk, the bots the tests start as processes (gunicorn, the terminal chat) read it too.
+    preload.load(ROOT / "content", "hybrid", MODEL_CACHE)
     return ENCODER

@@ -387,3 +387,4 @@ def test_training_variants_of_a_thai_example_are_typed_as_on_a_phone_and_the_sam
     assert len(variants[1]) == len("ดูไลฟ์ได้ที่ไหน") and variants[1] != "ดูไลฟ์ได้ที่ไหน"  # one neighbouring key
     assert variants[2].startswith("ดูไลฟ์ได้ที่ไหน") and variants[2][len("ดูไลฟ์ได้ที่ไหน"):] in augment.PARTICLES
     assert augment.variants("how do i join") == []
+

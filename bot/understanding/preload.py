@@ -28,15 +28,15 @@ _BUILT_LOCK = threading.Lock()
 KEEP_BUILT = 4
 
 
-def load(directory: Path, method: str) -> Understanding:
-    """The understanding step of content/faq.toml and intents.toml in `directory`, read the `method` way
-    (ContentError for a file that does not validate)."""
+def load(directory: Path, method: str, model_cache: Path | None = None) -> Understanding:
+    """The understanding step of content/faq.toml and intents.toml in `directory`, read the `method` way, its
+    trained classifier kept in `model_cache` between starts (ContentError for a file that does not validate)."""
     key = (method, fingerprint(directory))
     with _BUILT_LOCK:
         if (built := _BUILT.get(key)) is not None:
             _BUILT.move_to_end(key)
             return built
-    understanding = Understanding(Faq.load(directory), load_intents(directory), method=method)
+    understanding = Understanding(Faq.load(directory), load_intents(directory), method=method, model_cache=model_cache)
     if understanding.uses_meaning and understanding.encoder.loaded:
         understanding.prepare()  # a reload in the answering process: only new examples are embedded (ms)
     with _BUILT_LOCK:

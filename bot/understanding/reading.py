@@ -175,10 +175,11 @@ class Understanding:
     the classifier trains in a fraction of a second, the blend embeds the examples)."""
 
     def __init__(self, faq: Faq, intents: dict[str, Intent], method: str = "hybrid",
-                 encoder: SentenceEncoder | None = None, params: Params | ClassifierParams | None = None):
+                 encoder: SentenceEncoder | None = None, params: Params | ClassifierParams | None = None,
+                 model_cache: Path | None = None):
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-        self.faq, self.intents, self.method = faq, intents, method
+        self.faq, self.intents, self.method, self.model_cache = faq, intents, method, model_cache
         self.encoder = encoder or embedding.ENCODER  # the process's one model
         self.params = params or PARAMS[method]
         labelled = dict(faq.entries)
@@ -233,7 +234,10 @@ class Understanding:
                                                     self.encoder.model)
                 self._classifier = intent_classifier.trained(key, lambda: intent_classifier.IntentClassifier(
                     self._labelled_sentences, self.lexical.words, self.encoder.encode, OUT_OF_SCOPE,
-                    params.classifier, corrected=self.lexical.corrected))
+                    params.classifier, corrected=self.lexical.corrected),
+                    attach=lambda fitted: intent_classifier.IntentClassifier.attach(
+                        fitted, self.lexical.words, self.encoder.encode, self.lexical.corrected),
+                    directory=self.model_cache)
                 exact: dict[tuple[str, ...], str] = {}
                 for label, sentence in self._labelled_sentences:  # a wording two labels share is no exact match
                     words = self.lexical.words(sentence)
