@@ -88,5 +88,4 @@ def test_erasure_forgets_the_language_of_the_words(chat):
     chat.say("9110", "delete my data")
     chat.tap("9110", "🗑️", "DATA:DELETE:yes")
     with chat.db() as conn:
-        assert tuple(conn.execute("SELECT written_language, profile_status FROM users WHERE psid = '9110'")
-                     .fetchone()) == (None, "erased")
+        assert conn.execute("SELECT written_language FROM users WHERE psid = '9110'").fetchone() is None  # row gone

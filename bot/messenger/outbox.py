@@ -190,11 +190,15 @@ def any_due(conn: sqlite3.Connection, now: float) -> bool:
 
 def first_in_line(conn: sqlite3.Connection, now: float, limit: int) -> list[sqlite3.Row]:
     """Due rows that are first in line for their recipient (one message at a time per person, in order),
-    conversation before bulk, with the recipient's `last_interaction_at`."""
+    conversation before bulk, with the recipient's `last_interaction_at`. A reply to an event of someone who is no
+    longer in `users` (they asked to be forgotten in that very event) has the event's handling as its window: it
+    was queued in the transaction that handled their message."""
     return conn.execute(
         f"""
         SELECT o.id, o.recipient_key, o.psid, o.request, o.intent, o.tag, o.attempts, o.utility,
-               {people.last_interaction_sql("o.psid")} AS last_interaction_at
+               coalesce({people.last_interaction_sql("o.psid")},
+                        CASE WHEN o.intent = 'RESPONSE' AND o.source_event_id IS NOT NULL THEN o.created_at END)
+                 AS last_interaction_at
         FROM outbox o
         WHERE o.status = 'queued' AND o.next_attempt_at <= :now
           AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.recipient_key = o.recipient_key

@@ -267,11 +267,13 @@ def _name(value: object) -> str | None:
 
 # -- personal data (bot/privacy.py) ---------------------------------------------------------------------------------
 def erase(conn: sqlite3.Connection, person) -> int:
-    """The name and locale Facebook gave and the language of their last words; the row stays as the address of an
-    open conversation (its language and Messenger window decide how the confirmation is sent), and goes with the
-    retention."""
-    return conn.execute("UPDATE users SET first_name = NULL, last_name = NULL, locale = NULL, written_language = NULL, "
-                        "profile_status = 'erased' WHERE psid = ?", (person.psid,)).rowcount
+    """The whole row: the PSID, when they were first and last seen, their window, their language, the name and
+    locale Facebook gave. They leave every audience (broadcasts are walked over this table; reminders and poll
+    openings over subscriptions, erased too), and someone who writes again is a new person to the bot. Nothing
+    of it is needed afterwards: the erasure's confirmation is rendered before the transaction ends, and its
+    window is the message that asked for it (outbox.first_in_line); votes stay counted under a pseudonym kept
+    elsewhere, not under this row."""
+    return conn.execute("DELETE FROM users WHERE psid = ?", (person.psid,)).rowcount
 
 
 def purge(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
