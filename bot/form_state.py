@@ -43,7 +43,25 @@ def waiting_column(db) -> None:
 
 def declare(privacy) -> None:
     # A form idle for a day is gone for the person; what they typed into it (and the forms under it) goes too.
-    privacy.personal("form_state", person="psid", kept_from="updated_at", max_age_days=IDLE_SECONDS / 86400)
+    privacy.personal("form_state", person="psid", kept_from="updated_at", max_age_days=IDLE_SECONDS / 86400,
+                     show=show)
+
+
+INTERNAL = {"lang", "contact", "contact_kind", "number"}  # the form's own keys, or a value shown in another form
+
+
+def show(conn: sqlite3.Connection, person, words) -> list[str]:
+    """The form in progress and each form put aside, with the answers typed into it so far."""
+    state = load(conn, person.psid, person.now)
+    if state is None:
+        return []
+    items = []
+    for key, form in [("data_form", state.put_aside())] + [("data_form_aside", w) for w in reversed(state.waiting)]:
+        answers = [words.when(value) if name == "consent_at" else str(value)[:300]
+                   for name, value in form["data"].items()
+                   if not name.startswith("_") and name not in INTERNAL and value not in (None, "")]
+        items.append(words.t(key, form=words.t(f"form_name_{form['form']}"), answers=" · ".join(answers) or "-"))
+    return items
 
 
 def load(conn: sqlite3.Connection, psid: str, now: float) -> FormState | None:

@@ -357,4 +357,10 @@ def purge(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
 
 def declare(privacy, events: str) -> None:
     """`events`: the subquery of a person's events' ids (see `erase`)."""
-    privacy.personal("outbox", erase=lambda conn, person: erase(conn, person, events), purge=purge)
+    privacy.personal("outbox", erase=lambda conn, person: erase(conn, person, events), purge=purge, show=show)
+
+
+def show(conn: sqlite3.Connection, person, words) -> list[str]:
+    """How many messages the Page sent the person are kept."""
+    count = conn.execute("SELECT count(*) FROM outbox WHERE psid = ?", (person.psid,)).fetchone()[0]
+    return [words.t("data_outbox", count=count)] if count else []

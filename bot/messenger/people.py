@@ -281,5 +281,17 @@ def purge(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
                         (cutoff, -1 if limit is None else limit)).rowcount
 
 
+def show(conn: sqlite3.Connection, person, words) -> list[str]:
+    """The name and locale Facebook gave, the language the bot writes in and whether the person chose it."""
+    row = get(conn, person.psid)
+    if row is None:
+        return []
+    user = User.from_row(row, person.psid)
+    lang = language(conn, person.psid)
+    return [words.t("data_profile", name=user.name or "-", locale=user.locale or "-",
+                    language=words.t(f"data_language_{lang}"),
+                    chosen=words.t("data_language_chosen") if user.language_source == "user" else "")]
+
+
 def declare(privacy) -> None:
-    privacy.personal("users", erase=erase, purge=purge)
+    privacy.personal("users", erase=erase, purge=purge, show=show)
