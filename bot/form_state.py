@@ -123,6 +123,16 @@ def end(conn: sqlite3.Connection, psid: str, now: float) -> FormState | None:
     return restored
 
 
+def choose_language(conn: sqlite3.Connection, psid: str, lang: str, now: float) -> FormState | None:
+    """The person chose `lang`: the form in progress and every form put aside go on in it (their "lang")."""
+    state = load(conn, psid, now)
+    if state is not None:
+        for data in [state.data] + [w["data"] for w in state.waiting]:
+            data["lang"] = lang
+        save(conn, state, now)
+    return state
+
+
 def drop_expired(ctx) -> None:
     """Before anything looks at the person's event: a form they left for longer than IDLE_SECONDS is gone."""
     ctx.conn.execute("DELETE FROM form_state WHERE psid = ? AND updated_at < ?", (ctx.user.psid, ctx.now - IDLE_SECONDS))

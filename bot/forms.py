@@ -20,8 +20,10 @@ once and adds it to the runtime's registry (`bot.forms.add(FORM)`); it starts it
   language, and the form waits, kept, saying so first (`texts.paused`); its start words, `intent`, menu entry or
   buttons bring it back. An out-of-scope question is no answer; text a step cannot take gets the question again
   under what it waits for and how to leave (`texts.waiting`, or the step's `error`), in the language typed;
-- the form goes on in the language it started in; typed commands that work anywhere ("English", "my data") come
-  first (Priority.COMMAND), and other buttons go their own way: the form waits;
+- the form goes on in the language it started in, or the one the person chose since ("English" mid-form: this
+  form and every one put aside go on in it, and the pending question is asked again in it, `language_chosen`);
+  typed commands that work anywhere ("English", "my data") come first (Priority.COMMAND), and other buttons go
+  their own way: the form waits;
 - a form started while another is in progress (a question for the speakers mid-registration) puts the other
   aside, answers kept (`form_state.waiting`, a stack); when it ends (confirmed, cancelled, declined) the one put
   aside comes back, waiting, with a "carry on" button (`form_back`); starting a form that was put aside brings it
@@ -48,7 +50,7 @@ from . import textnorm
 from .dispatcher import Context, Handler, Priority, Result, as_list, simplify
 from .messenger.payloads import Payload, text
 from .messenger.replies import ContactQuickReply, QuickReply, Reply, Text
-from .form_state import FormState, begin, bring_back, drop_expired, end, load, save
+from .form_state import FormState, begin, bring_back, choose_language, drop_expired, end, load, save
 
 SUMMARY = "summary"  # the step after the last: the answers, confirm, edit, cancel
 CANCEL_WORDS = re.compile(r"^(?:ยกเลิก|ไม่เอาแล้ว|พอแล้ว|หยุด|cancel|stop|quit)$", re.IGNORECASE)
@@ -322,6 +324,15 @@ class Forms:
     def handle(self, ctx: Context) -> Result:
         state: FormState = ctx.match
         return self._forms[state.form].handle(ctx, state)
+
+    def language_chosen(self, ctx: Context, lang: str) -> Reply | None:
+        """The person chose `lang` ("English" mid-form): their forms, in progress and put aside, go on in it; the
+        question the form in progress waits for, asked again in it (None: no form waits for an answer)."""
+        state = choose_language(ctx.conn, ctx.user.psid, lang, ctx.now)
+        form = self.get(state.form) if state is not None else None
+        if form is None or state.data.get("_paused"):
+            return None
+        return form.prompt(ctx, state)
 
     def answer_questions_with(self, answer: Callable[[Context, str], Reply | None]) -> None:
         """Who answers a question asked in the middle of a form: `answer(ctx, text)` gives a confident answer, or None
