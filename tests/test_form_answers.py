@@ -36,3 +36,68 @@ def test_thai_chosen_mid_registration_of_an_english_profile_asks_in_thai_from_th
     switched = texts(chat.say("7402", "ภาษาไทย"))
     assert switched[0] == "เปลี่ยนเป็นภาษาไทยแล้วค่ะ 🇹🇭" and "ขอชื่อ-นามสกุล" in switched[-1]
     assert "ขออีเมล" in texts(chat.say("7402", "John Smith"))[-1]
+
+
+# -- cancel-like words end the form; a greeting or thanks is no answer -------------------------------------------
+def agreed(chat, psid):
+    chat.say(psid, "ลงทะเบียน")
+    chat.tap(psid, "✅", "REG:CONSENT:yes")
+    assert form_state(chat, psid)["step"] == "name"
+
+
+@pytest.mark.parametrize("typed", ["เลิก", "ออก", "ไม่สมัครแล้วครับ", "ไม่เอาแล้ว", "exit", "never mind"])
+def test_cancel_like_words_at_the_name_step_end_the_registration_keeping_nothing(chat, typed):
+    agreed(chat, "7410")
+    answer = texts(chat.say("7410", typed))
+    assert "ยกเลิกการลงทะเบียนแล้ว" in answer[0] or "Registration cancelled" in answer[0]
+    assert form_state(chat, "7410") is None
+
+
+@pytest.mark.parametrize("typed,kind", [("สวัสดีครับ", "สวัสดีค่ะ"), ("ขอบคุณครับ", "ยินดีค่ะ")])
+def test_a_greeting_or_thanks_is_no_name_nor_contact_and_the_question_comes_again_kindly(chat, typed, kind):
+    agreed(chat, "7411")
+    answer = texts(chat.say("7411", typed))[-1]
+    assert kind in answer and "ขอชื่อ-นามสกุล" in answer
+    assert form_state(chat, "7411")["step"] == "name"
+    chat.say("7411", "สมชาย ใจดี")
+    answer = texts(chat.say("7411", typed))[-1]
+    assert kind in answer and "ขออีเมล" in answer and "รูปแบบยังไม่ถูกต้อง" not in answer
+    assert form_state(chat, "7411")["step"] == "contact"
+
+
+def test_cancel_typed_in_english_in_a_thai_form_is_answered_in_english(chat):
+    agreed(chat, "7412")
+    assert texts(chat.say("7412", "cancel"))[0].startswith("Registration cancelled")
+
+
+# -- a feature's own words serve it at every step, the form put aside -------------------------------------------
+@pytest.mark.parametrize("typed", ["สมัคร", "ร่วมแสดงความเห็น", "ตารางงาน"])
+def test_a_features_words_at_the_question_forms_name_step_are_no_name(chat, typed):
+    cli(chat, "qa", "open", "opening")
+    chat.say("7420", "ถามวิทยากร")
+    chat.say("7420", "รัฐจะช่วยคนตกงานหลังโควิดอย่างไรบ้าง")
+    answer = texts(chat.say("7420", typed))
+    assert "ยืนยัน" not in " ".join(answer) and "แสดงชื่อ" not in answer[-1]  # no summary with it as the name
+    with chat.db() as conn:
+        kept = conn.execute("SELECT data, waiting FROM form_state WHERE psid = '7420'").fetchone()
+    assert typed not in kept["data"] and typed not in (kept["waiting"] or "")
+
+
+@pytest.mark.parametrize("typed,served", [("ลงทะเบียน", "ยินยอม"), ("สมัคร", "ยินยอม"), ("ตารางงาน", "ตาราง")])
+def test_a_features_words_at_the_question_text_step_serve_it(chat, typed, served):
+    cli(chat, "qa", "open", "opening")
+    chat.say("7421", "ถามวิทยากร")
+    answer = texts(chat.say("7421", typed))
+    assert served in " ".join(answer) and "10–300" not in " ".join(answer)
+    with chat.db() as conn:
+        assert typed not in conn.execute("SELECT data, waiting FROM form_state WHERE psid = '7421'").fetchone()["data"]
+
+
+# -- text at the summary: what it waits for --------------------------------------------------------------------
+def test_a_link_typed_at_the_summary_says_what_the_summary_waits_for(chat):
+    cli(chat, "qa", "open", "opening")
+    chat.say("7430", "ถามวิทยากร")
+    chat.say("7430", "รัฐจะช่วยคนตกงานหลังโควิดอย่างไรบ้าง")
+    chat.tap("7430", "anon", "ASKQ:NAME:anon")
+    answer = texts(chat.say("7430", "https://example.org/my-slides"))[-1]
+    assert "ตอนนี้บอทรอคำตอบ" in answer and "รัฐจะช่วยคนตกงาน" in answer
