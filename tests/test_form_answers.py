@@ -101,3 +101,23 @@ def test_a_link_typed_at_the_summary_says_what_the_summary_waits_for(chat):
     chat.tap("7430", "anon", "ASKQ:NAME:anon")
     answer = texts(chat.say("7430", "https://example.org/my-slides"))[-1]
     assert "ตอนนี้บอทรอคำตอบ" in answer and "รัฐจะช่วยคนตกงาน" in answer
+
+
+# -- answers inside a sentence ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("typed,kept", [("อีเมลผมคือ ploy@example.com ครับ", "ploy@example.com"),
+                                        ("081 234 5678 ค่ะ", "0812345678"), ("my email is Ploy@Example.com", "ploy@example.com")])
+def test_an_email_or_phone_inside_a_sentence_is_taken(chat, typed, kept):
+    at_contact(chat, "7440")
+    assert "บทบาท" in texts(chat.say("7440", typed))[-1] or form_state(chat, "7440")["step"] == "role"
+    assert kept in form_state(chat, "7440")["data"]
+
+
+@pytest.mark.parametrize("typed,number", [("เรื่องการเรียน", "3"), ("การเยียวยาค่ะ", "2"), ("epidemic control", "4"),
+                                          ("Jobs", "1")])
+def test_a_topic_named_in_words_is_taken(chat, typed, number):
+    at_contact(chat, "7441")
+    chat.say("7441", "0812345678")
+    chat.tap("7441", "role", "REG:ROLE:student")
+    chat.say("7441", typed)
+    state = form_state(chat, "7441")
+    assert state["step"] == "team" and f'"topic": "{number}"' in state["data"]
