@@ -106,8 +106,9 @@ class FormTexts:
     media: str  # a sticker or a photo where an answer was expected (above the question)
     cancel: str  # the "cancel" button
     confirm: str  # the summary's "confirm" button
-    paused: str = "form_paused"  # said above a feature served mid-form: the form waits, and how to come back
+    paused: str = ""  # said above a feature served mid-form: the form waits, and how to come back (form_paused_<form>)
     waiting: str = "form_waiting"  # above the question again when typed text is no answer: what to do, how to leave
+    name: str = ""  # what the form is, to name it ("your question for the speakers"; default form_name_<form>)
 
 
 # -- a form ---------------------------------------------------------------------------------------------------------
@@ -120,6 +121,7 @@ class Form:
         self.summary, self.done = summary, done
         self.start_words, self.confirm_words = start_words, confirm_words
         self.forms: Forms | None = None  # the registry it was added to
+        self.paused_text, self.name_text = texts.paused or f"form_paused_{name}", texts.name or f"form_name_{name}"
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -270,10 +272,10 @@ class Form:
             return served
         if state.form != self.name:
             aside = any(w["form"] == self.name for w in state.waiting)
-            return [Text(ctx.t(self.texts.paused)), *served] if aside else served
+            return [Text(ctx.t(self.paused_text)), *served] if aside else served
         state.data["_paused"] = True
         save(ctx.conn, state, ctx.now)
-        return [Text(ctx.t(self.texts.paused)), *served]
+        return [Text(ctx.t(self.paused_text)), *served]
 
     def _on_summary(self, ctx: Context, state: FormState, tapped, typed: str) -> Result:
         if tapped and tapped.action == "EDIT" and (step := self.step(tapped.value)) is not None and step.edit:
@@ -296,7 +298,7 @@ class Form:
         if form is None:
             return said
         carry_on = QuickReply(ctx.t("form_back_button"), form.payload.build(action="RESUME"))
-        return [*said, Text(ctx.t("form_back"), [carry_on])]
+        return [*said, Text(ctx.t("form_back_named", form=ctx.t(form.name_text)), [carry_on])]
 
 
 def _after(lead: str | None, text: str) -> str:
@@ -347,8 +349,7 @@ class Forms:
         return self._forms[state.form].handle(ctx, state)
 
     def language_chosen(self, ctx: Context, lang: str) -> Reply | None:
-        """The person chose `lang` ("English" mid-form): their forms, in progress and put aside, go on in it; the
-        question the form in progress waits for, asked again in it (None: no form waits for an answer)."""
+        """The person chose `lang`: their forms go on in it; the pending question, asked in it (None: none waits)."""
         state = choose_language(ctx.conn, ctx.user.psid, lang, ctx.now)
         form = self.get(state.form) if state is not None else None
         if form is None or state.data.get("_paused"):
@@ -375,8 +376,7 @@ class Forms:
             return form.pause(ctx, as_list(self._open(ctx, reading.best.id)))
 
     def serve_own_words(self, ctx: Context, form: Form, typed: str) -> list | None:
-        """The feature whose own words `typed` is (a text handler's patterns at Priority.EXACT: "ตารางงาน", another
-        form's start words), served, the form paused."""
+        """The feature whose own words (a text handler's at Priority.EXACT) `typed` is, served, the form paused."""
         for handler in ctx.dispatcher.handlers_at(Priority.EXACT):
             if isinstance(handler, TextHandler) and handler.regex is not None and (match := handler.check(ctx)):
                 with self.typed_language(ctx, typed):

@@ -91,7 +91,7 @@ def submit(ctx: Context, d: dict):
 FORM = Form(
     name="question", key="ASKQ",
     texts=FormTexts(resume="qa_resume", cancelled="qa_cancelled", media="qa_media", cancel="qa_cancel",
-                    confirm="qa_confirm"),
+                    confirm="qa_confirm", paused="qa_paused", name="form_name_question"),
     steps=(
         Step("session", "qa_ask_session", parse=a_session, error="qa_bad_session",
              choices=lambda ctx: [(session_title(ctx, s.session_id)[:20], s.session_id) for s in open_sessions(ctx)]),

@@ -109,7 +109,7 @@ def confirm(ctx: Context, d: dict) -> Text:
 FORM = Form(
     name="registration", key="REG",
     texts=FormTexts(resume="reg_resume", cancelled="reg_cancelled", media="reg_media", cancel="reg_cancel",
-                    confirm="reg_confirm", paused="reg_paused", waiting="reg_waiting"),
+                    confirm="reg_confirm", paused="reg_paused", waiting="reg_waiting", name="form_name_registration"),
     steps=(
         Step("consent", "reg_consent", parse=consent, cancel=False,  # "จัดที่ไหน" here is answered, then asked again
              choices=lambda ctx: [(ctx.t("reg_agree"), "yes"), (ctx.t("reg_disagree"), "no")],

@@ -24,7 +24,7 @@ def test_english_chosen_mid_registration_wins_there_and_after_a_question_put_it_
     chat.say("7401", "How will the government help people who lost their jobs?")
     chat.tap("7401", "anon", "ASKQ:NAME:anon")
     sent = texts(chat.tap("7401", "✅ Send it", "ASKQ:CONFIRM"))
-    assert "What you were filling in before is still here" in sent[-1]
+    assert "What you were filling in before is still here: Registration." in sent[-1]  # named
     carried_on = texts(chat.tap("7401", "▶️ Carry on", "REG:RESUME"))[-1]
     assert "An e-mail address or Thai mobile number" in carried_on and "ขออีเมล" not in carried_on
 
@@ -121,3 +121,23 @@ def test_a_topic_named_in_words_is_taken(chat, typed, number):
     chat.say("7441", typed)
     state = form_state(chat, "7441")
     assert state["step"] == "team" and f'"topic": "{number}"' in state["data"]
+
+
+# -- the texts name the form, and say truly how to come back -----------------------------------------------------
+def test_a_paused_question_says_how_to_come_back_and_a_form_that_comes_back_is_named(chat):
+    cli(chat, "qa", "open", "opening")
+    chat.say("7450", "ถามวิทยากร")
+    paused = texts(chat.say("7450", "ตารางงาน"))[0]
+    assert "พิมพ์ 'ถามวิทยากร'" in paused and "เมนู" not in paused
+    chat.say("7450", "ถามวิทยากร")  # back to it
+    chat.say("7450", "ลงทะเบียน")  # registration started on top of it: the question is put aside
+    back = texts(chat.say("7450", "ยกเลิก"))[-1]
+    assert "คำถามถึงวิทยากร ที่คุณทำค้างไว้" in back
+
+
+def test_a_paused_statement_says_how_to_write_it_again_not_pick_it_from_a_menu(chat):
+    made = cli(chat, "opinions", "create", "--topic", "3").output.strip()
+    cli(chat, "opinions", "open", made)
+    chat.tap("7451", "✍️", f"OPINION:WRITE:{made}")
+    paused = texts(chat.say("7451", "ตารางงาน"))[0]
+    assert "พิมพ์ 'แสดงความเห็น'" in paused and "เมนู" not in paused
