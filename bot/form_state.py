@@ -57,8 +57,7 @@ def show(conn: sqlite3.Connection, person, words) -> list[str]:
         return []
     items = []
     for key, form in [("data_form", state.put_aside())] + [("data_form_aside", w) for w in reversed(state.waiting)]:
-        answers = [words.when(value) if name == "consent_at" else str(value)[:300]
-                   for name, value in form["data"].items()
+        answers = [_answer(words, name, value) for name, value in form["data"].items()
                    if not name.startswith("_") and name not in INTERNAL and value not in (None, "")]
         items.append(words.t(key, form=words.t(f"form_name_{form['form']}"), answers=" · ".join(answers) or "-"))
     return items
@@ -121,6 +120,16 @@ def end(conn: sqlite3.Connection, psid: str, now: float) -> FormState | None:
                          state.waiting)
     save(conn, restored, now)
     return restored
+
+
+def _answer(words, name: str, value) -> str:
+    """An answer as the person reads it: a choice in words where it has some ("role_student"), a moment as a date."""
+    if name == "consent_at":
+        return words.when(value)
+    try:
+        return words.t(f"{name}_{value}")
+    except KeyError:
+        return str(value)[:300]
 
 
 def choose_language(conn: sqlite3.Connection, psid: str, lang: str, now: float) -> FormState | None:
