@@ -49,9 +49,10 @@ def show(conn: sqlite3.Connection, person, words) -> list[str]:
     reg = of(conn, person.psid)
     if reg is None:
         return []
+    contact = parse_contact(reg["contact"])
     return [words.t("data_registered", registration=words.t(
         "data_registration", number=reg["number"], status=words.t(f"status_{reg['status']}"), name=reg["full_name"],
-        contact=parse_contact(reg["contact"]).display if parse_contact(reg["contact"]) else reg["contact"],
+        contact=contact.display if contact else reg["contact"],
         role=words.t(f"role_{reg['role']}"), topic=words.t(f"topic_{reg['topic']}"), team=reg["team"] or "-",
         consented=words.when(reg["consent_at"])))]
 
