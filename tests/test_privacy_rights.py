@@ -90,7 +90,7 @@ def test_my_data_lists_every_thing_kept_forms_questions_statements_subscriptions
                  "รอเจ้าหน้าที่อยู่", "platypus"):  # the hand-over and what was written to the staff
         assert kept in shown, kept
     english = my_data(chat, psid, "my data")
-    assert "Everything the bot keeps about you" in english and "Your question for the speakers, being filled in" in english
+    assert "What the bot keeps about you, all of it" in english and "Your question for the speakers, being filled in" in english
 
 
 def test_every_table_that_keeps_something_about_a_person_shows_it_or_says_why_not(chat):
