@@ -141,3 +141,14 @@ def test_a_paused_statement_says_how_to_write_it_again_not_pick_it_from_a_menu(c
     chat.tap("7451", "✍️", f"OPINION:WRITE:{made}")
     paused = texts(chat.say("7451", "ตารางงาน"))[0]
     assert "พิมพ์ 'แสดงความเห็น'" in paused and "เมนู" not in paused
+
+
+@pytest.mark.parametrize("typed,served", [("ลงทะเบียน", "ยินยอม"), ("ถามวิทยากร", "ยังไม่มีช่วงที่เปิดรับคำถาม")])
+def test_a_features_words_at_the_own_statement_step_serve_it_and_are_no_statement(chat, typed, served):
+    made = cli(chat, "opinions", "create", "--topic", "3").output.strip()
+    cli(chat, "opinions", "open", made)
+    chat.tap("7452", "✍️", f"OPINION:WRITE:{made}")
+    answer = " ".join(texts(chat.say("7452", typed)))
+    assert served in answer and "10-140" not in answer
+    with chat.db() as conn:
+        assert typed not in conn.execute("SELECT data FROM form_state WHERE psid = '7452'").fetchone()["data"]
