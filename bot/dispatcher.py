@@ -261,6 +261,9 @@ class Dispatcher:
         are in content/intents.toml), or when the person taps it among "did you mean" choices."""
         self.intents[intent] = IntentRoute(intent, callback, undo)
 
+    def handlers_at(self, priority: Priority) -> list[Handler]:
+        return list(self._priorities.get(int(priority), ()))
+
     @property
     def handlers(self) -> list[Handler]:
         return [h for p in sorted(self._priorities) for h in self._priorities[p]]

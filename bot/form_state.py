@@ -43,7 +43,24 @@ def waiting_column(db) -> None:
 
 def declare(privacy) -> None:
     # A form idle for a day is gone for the person; what they typed into it (and the forms under it) goes too.
-    privacy.personal("form_state", person="psid", kept_from="updated_at", max_age_days=IDLE_SECONDS / 86400)
+    privacy.personal("form_state", person="psid", kept_from="updated_at", max_age_days=IDLE_SECONDS / 86400,
+                     show=show)
+
+
+INTERNAL = {"lang", "contact", "contact_kind", "number"}  # the form's own keys, or a value shown in another form
+
+
+def show(conn: sqlite3.Connection, person, words) -> list[str]:
+    """The form in progress and each form put aside, with the answers typed into it so far."""
+    state = load(conn, person.psid, person.now)
+    if state is None:
+        return []
+    items = []
+    for key, form in [("data_form", state.put_aside())] + [("data_form_aside", w) for w in reversed(state.waiting)]:
+        answers = [_answer(words, name, value) for name, value in form["data"].items()
+                   if not name.startswith("_") and name not in INTERNAL and value not in (None, "")]
+        items.append(words.t(key, form=words.t(f"form_name_{form['form']}"), answers=" · ".join(answers) or "-"))
+    return items
 
 
 def load(conn: sqlite3.Connection, psid: str, now: float) -> FormState | None:
@@ -103,6 +120,26 @@ def end(conn: sqlite3.Connection, psid: str, now: float) -> FormState | None:
                          state.waiting)
     save(conn, restored, now)
     return restored
+
+
+def _answer(words, name: str, value) -> str:
+    """An answer as the person reads it: a choice in words where it has some ("role_student"), a moment as a date."""
+    if name == "consent_at":
+        return words.when(value)
+    try:
+        return words.t(f"{name}_{value}")
+    except KeyError:
+        return str(value)[:300]
+
+
+def choose_language(conn: sqlite3.Connection, psid: str, lang: str, now: float) -> FormState | None:
+    """The person chose `lang`: the form in progress and every form put aside go on in it (their "lang")."""
+    state = load(conn, psid, now)
+    if state is not None:
+        for data in [state.data] + [w["data"] for w in state.waiting]:
+            data["lang"] = lang
+        save(conn, state, now)
+    return state
 
 
 def drop_expired(ctx) -> None:

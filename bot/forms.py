@@ -10,18 +10,24 @@ once and adds it to the runtime's registry (`bot.forms.add(FORM)`); it starts it
   `Exit(text)`: the form ends there and keeps nothing, as a declined consent does);
 - after the last step, a summary (`summary`) with "confirm", an "edit" button for each step that has an `edit`
   title (the answer is asked again, then the summary comes back), and "cancel";
-- "cancel" (tapped, or typed: CANCEL_WORDS) ends it at any step and keeps nothing; a sticker or a photo gets the
-  question asked again kindly (`texts.media`); the form's own start words typed in the middle of it, or a start
-  from its menu entry, resume it where it was (`texts.resume`);
+- "cancel" (tapped, or typed: CANCEL_WORDS, "เลิก", "ไม่สมัครแล้ว", "exit" too) ends it at any step and keeps nothing,
+  said in the language typed; a sticker or a photo gets the question asked again kindly (`texts.media`), and so
+  does a greeting or thanks alone at a step without choices ("สวัสดีครับ" is no name: `form_social_<intent>`);
+  the form's own start words typed in it, or its menu entry, resume it where it was (`texts.resume`); typed text
+  at the summary gets it again under what it waits for (`texts.waiting`);
 - a question about the event typed in the middle of it (QUESTION_HINT) is answered by whoever answers questions
   (`bot.forms.answer_questions_with`, the FAQ), in the question's language, then the step is asked again; a step
   with `questions=False` (a question for the speakers) takes everything as its answer;
-- a feature confidently asked for ("ตารางงาน") is served (`bot.forms.serve_requests_with`) in the request's
+- a feature's own words (a text handler's patterns at Priority.EXACT, another form's start words: "ตารางงาน",
+  "สมัคร") or an example of an intent's words are served at every step, also where everything typed is the
+  answer; a feature confidently asked for is served (`bot.forms.serve_requests_with`) in the request's
   language, and the form waits, kept, saying so first (`texts.paused`); its start words, `intent`, menu entry or
   buttons bring it back. An out-of-scope question is no answer; text a step cannot take gets the question again
   under what it waits for and how to leave (`texts.waiting`, or the step's `error`), in the language typed;
-- the form goes on in the language it started in; typed commands that work anywhere ("English", "my data") come
-  first (Priority.COMMAND), and other buttons go their own way: the form waits;
+- the form goes on in the language it started in, or the one the person chose since ("English" mid-form: this
+  form and every one put aside go on in it, and the pending question is asked again in it, `language_chosen`);
+  typed commands that work anywhere ("English", "my data") come first (Priority.COMMAND), and other buttons go
+  their own way: the form waits;
 - a form started while another is in progress (a question for the speakers mid-registration) puts the other
   aside, answers kept (`form_state.waiting`, a stack); when it ends (confirmed, cancelled, declined) the one put
   aside comes back, waiting, with a "carry on" button (`form_back`); starting a form that was put aside brings it
@@ -45,13 +51,15 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from . import textnorm
-from .dispatcher import Context, Handler, Priority, Result, as_list, simplify
+from .dispatcher import Context, Handler, Priority, Result, TextHandler, as_list, simplify
 from .messenger.payloads import Payload, text
 from .messenger.replies import ContactQuickReply, QuickReply, Reply, Text
-from .form_state import FormState, begin, bring_back, drop_expired, end, load, save
+from .form_state import FormState, begin, bring_back, choose_language, drop_expired, end, load, save
 
 SUMMARY = "summary"  # the step after the last: the answers, confirm, edit, cancel
-CANCEL_WORDS = re.compile(r"^(?:ยกเลิก|ไม่เอาแล้ว|พอแล้ว|หยุด|cancel|stop|quit)$", re.IGNORECASE)
+CANCEL_WORDS = re.compile(r"^(?:ยกเลิก|ยกเลิกการ(?:สมัคร|ลงทะเบียน|ถาม)|เลิก|เลิกทำ|ออก|ออกจาก(?:ฟอร์ม|การลงทะเบียน)|"
+                          r"ไม่เอาแล้ว|ไม่เอา|ไม่(?:สมัคร|ลงทะเบียน|ถาม|ทำ|ส่ง)(?:แล้ว)?|พอแล้ว|พอ|หยุด|"
+                          r"cancel|stop|quit|exit|abort|never ?mind|forget it|leave)$", re.IGNORECASE)
 SKIP_WORDS = re.compile(r"^(?:ข้าม|ไม่มี|ยังไม่มี|skip|none|no team|-)$", re.IGNORECASE)
 QUESTION_HINT = re.compile(r"\?|ไหน|อะไร|ไหม|มั้ย|เท่าไหร่|เท่าไร|กี่|อย่างไร|ยังไง|ใคร|เมื่อไหร่|ทำไม|"
                            r"\b(?:when|what|who|where|how|why|which)\b", re.IGNORECASE)
@@ -98,8 +106,9 @@ class FormTexts:
     media: str  # a sticker or a photo where an answer was expected (above the question)
     cancel: str  # the "cancel" button
     confirm: str  # the summary's "confirm" button
-    paused: str = "form_paused"  # said above a feature served mid-form: the form waits, and how to come back
+    paused: str = ""  # said above a feature served mid-form: the form waits, and how to come back (form_paused_<form>)
     waiting: str = "form_waiting"  # above the question again when typed text is no answer: what to do, how to leave
+    name: str = ""  # what the form is, to name it ("your question for the speakers"; default form_name_<form>)
 
 
 # -- a form ---------------------------------------------------------------------------------------------------------
@@ -112,6 +121,7 @@ class Form:
         self.summary, self.done = summary, done
         self.start_words, self.confirm_words = start_words, confirm_words
         self.forms: Forms | None = None  # the registry it was added to
+        self.paused_text, self.name_text = texts.paused or f"form_paused_{name}", texts.name or f"form_name_{name}"
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -190,19 +200,22 @@ class Form:
         if state.data.pop("_paused", None):  # one of its own buttons, tapped while it waited
             save(ctx.conn, state, ctx.now)
         if (tapped and tapped.action == "CANCEL") or (typed and CANCEL_WORDS.match(simplify(typed))):
-            return self.ended(ctx, Text(ctx.t(self.texts.cancelled), quick_replies=ctx.menu()))
+            with self.forms.typed_language(ctx, typed or ""):  # "cancel" in a Thai form: said in English
+                return self.ended(ctx, Text(ctx.t(self.texts.cancelled), quick_replies=ctx.menu()))
         if tapped and tapped.action == "RESUME":  # "carry on" under a form that came back (`ended`)
             return self.prompt(ctx, state, lead=ctx.t(self.texts.resume))
         if not typed and not event.payload:  # a sticker, a photo, a like
             return self.prompt(ctx, state, lead=ctx.t(self.texts.media))
         if typed and self.start_words and re.fullmatch(self.start_words, simplify(typed), re.IGNORECASE):
             return self.prompt(ctx, state, lead=ctx.t(self.texts.resume))
+        if typed and (served := self.forms.serve_own_words(ctx, self, typed)) is not None:
+            return served  # a feature's own words ("ตารางงาน", "สมัคร" in another form), at every step
         step = self.step(state.step)
         asks = bool(typed) and (step is None or step.questions) and self.forms is not None
         if asks and self.intent and ctx.reading.asks_for(self.intent):  # "how do I sign up?" in registration
             return self.prompt(ctx, state, lead=ctx.t(self.texts.resume))
-        if asks and (served := self.forms.serve(ctx, self, typed, exact=True)) is not None:
-            return served  # a feature's own words ("ตารางงาน"); other requests only when the step cannot take them
+        if typed and (served := self.forms.serve(ctx, self, typed, exact=True)) is not None:
+            return served  # an example of a feature's words; other requests only when the step cannot take them
         if asks and QUESTION_HINT.search(typed):
             answered = self.forms.answer(ctx, typed)
             if answered is not None:  # a question about the event: answer it, then ask the step again
@@ -216,6 +229,8 @@ class Form:
     def _on_step(self, ctx: Context, state: FormState, step: Step, tapped, typed: str) -> Result:
         action = step.name.upper()
         answer = (tapped.value if tapped.action == action else "") if tapped else (typed or ctx.event.payload)
+        if typed and step.choices is None and (social := self.social(ctx, state, typed)):
+            return social  # "สวัสดีครับ" is no name ("โอเค" at a step of choices is the parse's to read)
         if step.skip and ((tapped and answer == "skip") or (typed and SKIP_WORDS.match(simplify(typed)))):
             value = None
         else:
@@ -237,6 +252,14 @@ class Form:
         save(ctx.conn, state, ctx.now)
         return self.prompt(ctx, state)
 
+    def social(self, ctx: Context, state: FormState, typed: str) -> Text | None:
+        """A greeting or thanks typed alone (an example of its words): no answer; the question again, kindly."""
+        reading = ctx.reading
+        if not (reading.verdict == "answer" and reading.reason == "example" and reading.best.id in self.forms.social):
+            return None
+        with self.forms.typed_language(ctx, typed):
+            return self.prompt(ctx, state, lead=ctx.t(f"form_social_{reading.best.id}"))
+
     def waiting(self, ctx: Context, state: FormState, typed: str) -> Text:
         """Typed text that is no answer: the question again under what it waits for and how to leave."""
         with self.forms.typed_language(ctx, typed):
@@ -249,10 +272,10 @@ class Form:
             return served
         if state.form != self.name:
             aside = any(w["form"] == self.name for w in state.waiting)
-            return [Text(ctx.t(self.texts.paused)), *served] if aside else served
+            return [Text(ctx.t(self.paused_text)), *served] if aside else served
         state.data["_paused"] = True
         save(ctx.conn, state, ctx.now)
-        return [Text(ctx.t(self.texts.paused)), *served]
+        return [Text(ctx.t(self.paused_text)), *served]
 
     def _on_summary(self, ctx: Context, state: FormState, tapped, typed: str) -> Result:
         if tapped and tapped.action == "EDIT" and (step := self.step(tapped.value)) is not None and step.edit:
@@ -262,6 +285,8 @@ class Form:
         confirmed = typed and self.confirm_words is not None and self.confirm_words.match(simplify(typed))
         if (tapped and tapped.action == "CONFIRM") or confirmed:
             return self.ended(ctx, lambda: self.done(ctx, state.data))
+        if typed:  # a greeting, a link, a remark: what the summary waits for, and how to leave
+            return self.social(ctx, state, typed) or self.waiting(ctx, state, typed)
         return self.summary_message(ctx, state)
 
     def ended(self, ctx: Context, reply: Result | Callable[[], Result]) -> Result:
@@ -273,7 +298,7 @@ class Form:
         if form is None:
             return said
         carry_on = QuickReply(ctx.t("form_back_button"), form.payload.build(action="RESUME"))
-        return [*said, Text(ctx.t("form_back"), [carry_on])]
+        return [*said, Text(ctx.t("form_back_named", form=ctx.t(form.name_text)), [carry_on])]
 
 
 def _after(lead: str | None, text: str) -> str:
@@ -305,7 +330,7 @@ class Forms:
     def __init__(self, dispatcher):
         self._forms: dict[str, Form] = {}
         self._answer: Callable[[Context, str], Reply | None] | None = None
-        self._open, self._social = None, frozenset()  # who serves a feature mid-form; intents that are no request
+        self._open, self.social = None, frozenset()  # who serves a feature mid-form; intents that are no request
         dispatcher.add(FormHandler(self), Priority.FORM)
         dispatcher.before(drop_expired)
 
@@ -323,6 +348,14 @@ class Forms:
         state: FormState = ctx.match
         return self._forms[state.form].handle(ctx, state)
 
+    def language_chosen(self, ctx: Context, lang: str) -> Reply | None:
+        """The person chose `lang`: their forms go on in it; the pending question, asked in it (None: none waits)."""
+        state = choose_language(ctx.conn, ctx.user.psid, lang, ctx.now)
+        form = self.get(state.form) if state is not None else None
+        if form is None or state.data.get("_paused"):
+            return None
+        return form.prompt(ctx, state)
+
     def answer_questions_with(self, answer: Callable[[Context, str], Reply | None]) -> None:
         """Who answers a question asked in the middle of a form: `answer(ctx, text)` gives a confident answer, or None
         (then the text is taken as the step's answer)."""
@@ -331,16 +364,24 @@ class Forms:
     def serve_requests_with(self, open_feature: Callable[[Context, str], Result], social: Sequence[str] = ()) -> None:
         """Who serves a feature asked for in the middle of a form: `open_feature(ctx, intent)` gives its reply.
         `social` intents (a greeting, thanks) are no request: the form takes them as it takes other text."""
-        self._open, self._social = open_feature, frozenset(social)
+        self._open, self.social = open_feature, frozenset(social)
 
     def serve(self, ctx: Context, form: Form, typed: str, exact: bool = False) -> list | None:
         """The feature `typed` confidently asks for (`exact`: in an example's words), served, the form paused."""
         reading, wanted = ctx.reading, ctx.reading.best.id if ctx.reading.best else None
-        if self._open is None or reading.verdict != "answer" or not reading.best.is_intent or wanted in self._social \
+        if self._open is None or reading.verdict != "answer" or not reading.best.is_intent or wanted in self.social \
                 or (exact and reading.reason != "example") or wanted not in ctx.dispatcher.intents:
             return None
         with self.typed_language(ctx, typed):
             return form.pause(ctx, as_list(self._open(ctx, reading.best.id)))
+
+    def serve_own_words(self, ctx: Context, form: Form, typed: str) -> list | None:
+        """The feature whose own words (a text handler's at Priority.EXACT) `typed` is, served, the form paused."""
+        for handler in ctx.dispatcher.handlers_at(Priority.EXACT):
+            if isinstance(handler, TextHandler) and handler.regex is not None and (match := handler.check(ctx)):
+                with self.typed_language(ctx, typed):
+                    return form.pause(ctx, as_list(handler.handle(ctx, match)))
+        return None
 
     @contextmanager
     def typed_language(self, ctx: Context, typed: str):

@@ -363,13 +363,19 @@ def erase(conn: sqlite3.Connection, person) -> int:
         {"erased": ERASED, "psid": person.psid, "key": person.key(), "current": person.inbox_id}).rowcount
 
 
+def show(conn: sqlite3.Connection, person, words) -> list[str]:
+    """How many messages and taps of the person's are kept, since when."""
+    count, first = conn.execute("SELECT count(*), min(received_at) FROM inbox WHERE psid = ?", (person.psid,)).fetchone()
+    return [words.t("data_inbox", count=count, since=words.when(first))] if count else []
+
+
 def purge(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
     return conn.execute("DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE received_at < ? "
                         "AND status != 'pending' LIMIT ?)", (cutoff, -1 if limit is None else limit)).rowcount
 
 
 def declare(privacy) -> None:
-    privacy.personal("inbox", erase=erase, purge=purge)
+    privacy.personal("inbox", erase=erase, purge=purge, show=show)
     privacy.personal("incoming", database="staging",
                      why="the webhook's events for a second, until the lease holder moves them into the inbox and "
                          "deletes them (zeroed by secure_delete; erasure's scrub truncates this WAL too)")

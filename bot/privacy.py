@@ -29,6 +29,13 @@ naming the table, so a new feature cannot forget):
 names the timestamp column from which a row's age counts (rows older than the retention are deleted),
 `purge=` does anything else, as `purge(conn, cutoff, limit) -> rows`; `max_age_days=` keeps rows shorter than
 RETENTION_DAYS. A personal table without one of the two routes says why in `why=`.
+
+Showing ("my data", the PDPA's right of access): a table that keeps something about a person (one with a route to
+erase them) says what it holds for them with `show=`, as `show(conn, person, words) -> [item, ...]` (one short
+paragraph per item, in the person's language: `words.t(key, **values)`, `words.when(stamp)`), or why there is
+nothing to show in `unshown=`. `shown(...)` gathers every table's items; a table that does neither is named by
+`not_shown()` (tests/test_privacy_rights.py fails on it). A table whose owner declares it elsewhere can be given
+its `show` with `show_with(table, show)`.
 """
 from __future__ import annotations
 
@@ -81,8 +88,19 @@ class Person:
         return pseudonym(self.secret, scope, self.psid)
 
 
+@dataclass(frozen=True)
+class Words:
+    """How a table's `show` writes for the person: `t(key, **values)` a text in their language, `when(stamp)` a
+    moment as readers of their language write it."""
+
+    t: Callable[..., str]
+    when: Callable[[float | None], str]
+    lang: str = "th"
+
+
 Eraser = Callable[[sqlite3.Connection, Person], int]
 Purger = Callable[[sqlite3.Connection, float, "int | None"], int]
+Shower = Callable[[sqlite3.Connection, Person, Words], "list[str]"]
 
 
 @dataclass(frozen=True)
@@ -103,12 +121,16 @@ class PersonalData:
         self.secret = secret
         self.retention_days = retention_days
         self.tables: dict[tuple[str, str], Declaration] = {}
+        self.showers: dict[str, Shower] = {}  # table (main database) -> what it holds for a person, shown
+        self.unshown: dict[str, str] = {}  # table -> why it has nothing of a person's to show
 
     # -- declaring ----------------------------------------------------------------------------------------
     def personal(self, table: str, *, person: str | None = None, person_key: str | None = None,
                  erase: Eraser | None = None, kept_from: str | None = None, purge: Purger | None = None,
-                 max_age_days: float | None = None, why: str = "", database: str = "main") -> None:
-        """Declare a table that keeps something about people, and how it ends (see the module docstring)."""
+                 max_age_days: float | None = None, why: str = "", database: str = "main",
+                 show: Shower | None = None, unshown: str = "") -> None:
+        """Declare a table that keeps something about people, how it ends and how it is shown (see the module
+        docstring)."""
         routes = [r for r in (person, person_key, erase) if r is not None]
         if len(routes) > 1:
             raise ValueError(f"{table}: give one of person=, person_key= or erase=")
@@ -127,6 +149,10 @@ class PersonalData:
         if kept_from is not None:
             purge = _delete_older(table, kept_from)
         self._add(Declaration(table, database, True, erase, purge, max_age_days, why))
+        if show is not None:
+            self.show_with(table, show)
+        if unshown:
+            self.unshown[table] = unshown
 
     def not_personal(self, table: str, *, why: str, database: str = "main") -> None:
         """Declare a table that keeps nothing about people (say what it keeps instead)."""
@@ -149,6 +175,30 @@ class PersonalData:
                 if (name, table) not in self.tables:
                     missing.append(f"{name}.{table}")
         return missing
+
+    # -- showing ------------------------------------------------------------------------------------------
+    def show_with(self, table: str, show: Shower) -> None:
+        """Give a table's `show` (its owner's own query, in the main database)."""
+        if table in self.showers:
+            raise ValueError(f"table {table} is shown twice")
+        self.showers[table] = show
+
+    def shows_nothing(self, table: str, why: str) -> None:
+        """Say why a table has nothing of a person's to show (it is declared by its owner elsewhere)."""
+        self.unshown[table] = why
+
+    def shown(self, conn: sqlite3.Connection, psid: str, words: Words, now: float | None = None) -> list[str]:
+        """Everything every table holds for `psid`, as items in the person's language (tables in declaration order,
+        then those shown by another module)."""
+        person = Person(psid, time.time() if now is None else now, self.secret or "")
+        order = [d.table for d in self.tables.values() if d.database == "main"]
+        tables = [t for t in order if t in self.showers] + [t for t in self.showers if t not in order]
+        return [item for table in tables for item in self.showers[table](conn, person, words)]
+
+    def not_shown(self) -> list[str]:
+        """Tables that keep something about a person (they can erase them) yet neither show it nor say why not."""
+        return [d.table for d in self.tables.values()
+                if d.personal and d.erase is not None and d.table not in self.showers and d.table not in self.unshown]
 
     # -- pseudonyms ---------------------------------------------------------------------------------------
     def pseudonym(self, scope: str, person: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from bot.dispatcher import Context, MenuItem, PayloadHandler, Priority, TextHandler, simplify
+from bot.dispatcher import Context, MenuItem, PayloadHandler, Priority, Result, TextHandler, simplify
 from bot.domain.payloads import LANGUAGE
 from bot.messenger.replies import QuickReply, Text
 
@@ -17,16 +17,21 @@ NAMES_ENGLISH = r"english|อังกฤษ|อิงลิช|\beng\b"  # a la
 NAMES_THAI = r"thai|ไทย"
 
 
-def _switch_to(ctx: Context, lang: str) -> Text:
+def _switch_to(ctx: Context, lang: str, forms=None) -> Result:
+    """Switch, and in the middle of a form ask its pending question again in the language chosen (the form and every
+    one put aside go on in it), rather than the menu."""
     ctx.set_language(lang)
+    pending = forms.language_chosen(ctx, lang) if forms is not None else None
+    if pending is not None:
+        return [Text(ctx.t("language_set")), pending]
     return Text(ctx.t("language_set"), quick_replies=ctx.menu())
 
 
-def from_payload(ctx: Context) -> Text:
+def from_payload(ctx: Context, forms=None) -> Result:
     wanted = ctx.match.language
     if wanted not in ("th", "en"):
         wanted = "en" if ctx.lang == "th" else "th"  # the entry offered the other one than the replies' language
-    return _switch_to(ctx, wanted)
+    return _switch_to(ctx, wanted, forms)
 
 
 # What a person says they cannot read or understand ("อ่านภาษาอังกฤษไม่ออก", "i can't read thai") names the
@@ -52,25 +57,26 @@ def wanted_language(text: str) -> str | None:
     return None
 
 
-def by_words(ctx: Context) -> Text:
+def by_words(ctx: Context, forms=None) -> Result:
     """Asked in other words ("can you reply in english please"): switch to the language named and wanted, else
     offer both."""
     lang = wanted_language(ctx.event.text)
     if lang is not None:
-        return _switch_to(ctx, lang)
+        return _switch_to(ctx, lang, forms)
     return Text(ctx.t("language_offer"), quick_replies=[QuickReply("ภาษาไทย", LANGUAGE.build(language="th")),
                                                                 QuickReply("English", LANGUAGE.build(language="en"))])
 
 
 def register(bot) -> None:
     bot.content.require_texts("language_set", "language_offer")
-    bot.dispatcher.add(PayloadHandler(LANGUAGE, from_payload))
+    forms = bot.forms  # "English" mid-form: the pending question again, in English
+    bot.dispatcher.add(PayloadHandler(LANGUAGE, lambda ctx: from_payload(ctx, forms)))
     # Typed commands come before forms: "English" in the middle of a form is not a name.
-    bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "en"), patterns=[TO_ENGLISH], name="to_english"),
+    bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "en", forms), patterns=[TO_ENGLISH], name="to_english"),
                        Priority.COMMAND)
-    bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "th"), patterns=[TO_THAI], name="to_thai"),
+    bot.dispatcher.add(TextHandler(lambda ctx: _switch_to(ctx, "th", forms), patterns=[TO_THAI], name="to_thai"),
                        Priority.COMMAND)
     # The entry offers the other language, so it is written in that language.
     bot.dispatcher.add_menu_item(MenuItem(payload=LANGUAGE.build(language="switch"), order=90,
                                           title={"th": "🌐 English", "en": "🌐 ภาษาไทย"}))
-    bot.dispatcher.add_intent("language", by_words)
+    bot.dispatcher.add_intent("language", lambda ctx: by_words(ctx, forms))

@@ -91,7 +91,7 @@ def submit(ctx: Context, d: dict):
 FORM = Form(
     name="question", key="ASKQ",
     texts=FormTexts(resume="qa_resume", cancelled="qa_cancelled", media="qa_media", cancel="qa_cancel",
-                    confirm="qa_confirm"),
+                    confirm="qa_confirm", paused="qa_paused", name="form_name_question"),
     steps=(
         Step("session", "qa_ask_session", parse=a_session, error="qa_bad_session",
              choices=lambda ctx: [(session_title(ctx, s.session_id)[:20], s.session_id) for s in open_sessions(ctx)]),
@@ -226,8 +226,23 @@ def moderator_command(ctx: Context) -> Text:
     return Text(f"Q&A for {session_id} is closed")
 
 
+# -- "my data" (bot/privacy.py): what the tables of bot/domain/questions.py hold for a person ----------------------
+def questions_asked(conn, person, words) -> list[str]:
+    """Each question the person asked, with the name shown and where it stands."""
+    return [words.t("data_question", text=q.text[:300], name=q.shown_name or "-", status=words.t(f"data_question_{q.status}"))
+            for q in questions.every(conn) if q.asker == person.psid]
+
+
+def questions_upvoted(conn, person, words) -> list[str]:
+    """How many questions keep the person's PSID as an upvoter, to tell them of the answer."""
+    count = sum(1 for q in questions.every(conn) if q.asker != person.psid and person.psid in questions.to_tell(conn, q.id))
+    return [words.t("data_upvotes", count=count)] if count else []
+
+
 def register(bot) -> None:
     bot.forms.add(FORM)
+    bot.privacy.show_with("questions", questions_asked)
+    bot.privacy.show_with("question_upvotes", questions_upvoted)
     bot.content.require_texts("qa_none_open", "qa_ask_question", "qa_summary", "qa_sent_pending", "qa_comment_reply",
                               "qa_approved", "qa_dismissed", "qa_answered")
     bot.dispatcher.add(TextHandler(moderator_command, predicate=moderators_command(MODERATOR_COMMAND), name="qa_command"), Priority.COMMAND)

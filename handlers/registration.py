@@ -74,8 +74,16 @@ def role(text: str, ctx: Context) -> str | None:
 
 
 def topic(text: str, ctx: Context) -> str | None:
+    """A topic's number, or the topic named in words, Thai or English ("เรื่องการเรียน", "relief", part of its
+    title); None when no topic or more than one is named."""
     digits = re.sub(r"\D", "", text.translate(textnorm.THAI_DIGITS))
-    return digits if digits in TOPICS else _match(TOPIC_WORDS, text)
+    if digits in TOPICS:
+        return digits
+    simple = re.sub(r"^(?:เรื่อง|หัวข้อ|ด้าน|topic|about)\s*", "", simplify(text), flags=re.IGNORECASE)
+    named = {n for n, words in TOPIC_WORDS.items() if re.search(words, simple, re.IGNORECASE)}
+    named |= {n for n in TOPICS for lang in ("th", "en")
+              if len(simple) >= 3 and simple in ctx.content.texts.get(f"topic_{n}", lang).lower()}
+    return named.pop() if len(named) == 1 else None
 
 
 def team(text: str, ctx: Context) -> str | None:
@@ -101,7 +109,7 @@ def confirm(ctx: Context, d: dict) -> Text:
 FORM = Form(
     name="registration", key="REG",
     texts=FormTexts(resume="reg_resume", cancelled="reg_cancelled", media="reg_media", cancel="reg_cancel",
-                    confirm="reg_confirm", paused="reg_paused", waiting="reg_waiting"),
+                    confirm="reg_confirm", paused="reg_paused", waiting="reg_waiting", name="form_name_registration"),
     steps=(
         Step("consent", "reg_consent", parse=consent, cancel=False,  # "จัดที่ไหน" here is answered, then asked again
              choices=lambda ctx: [(ctx.t("reg_agree"), "yes"), (ctx.t("reg_disagree"), "no")],

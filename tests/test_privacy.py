@@ -136,14 +136,11 @@ def test_delete_my_data_leaves_no_trace_in_any_file_or_log(start_bot, content, c
     assert '"privacy.erased"' in logged and '"privacy.wal_scrubbed"' in logged  # the logs were captured
     assert [t for t in TRACES + [PSID] if t in logged] == []
 
-    # The PSID is left only as the address of the conversation (their language, Messenger's window) and on the
-    # confirmation just sent; the retention removes those too.
+    # The PSID is left only on the confirmation just sent (the retention removes it): no row about the person.
     places = {(table, column) for table, column, row in rows_holding(bot.settings.database_path, PSID)
               if not (table == "outbox" and row["created_at"] >= erasure_started - 1)}
-    assert places == {("users", "psid")}
+    assert places == set()
     with bot.db() as conn:
-        assert tuple(conn.execute("SELECT first_name, last_name, profile_status FROM users WHERE psid = ?",
-                                  (PSID,)).fetchone()) == (None, None, "erased")
         assert conn.execute("SELECT count(*) FROM votes WHERE voter IS NOT NULL").fetchone()[0] == 2  # still counted
         erased_audit = conn.execute("SELECT detail FROM audit_log WHERE action = 'handover_reply'").fetchone()[0]
         assert erased_audit == "[ลบตามคำขอ / erased on request]"

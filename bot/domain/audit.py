@@ -50,4 +50,10 @@ def recent(conn, limit: int = 100) -> list:
 
 
 def declare(privacy) -> None:
-    privacy.personal("audit_log", erase=erase_subject, kept_from="at")
+    privacy.personal("audit_log", erase=erase_subject, kept_from="at", show=show)
+
+
+def show(conn, person, words) -> list[str]:
+    """How many of the moderators' actions about the person the audit log records (a reply to them)."""
+    count = conn.execute("SELECT count(*) FROM audit_log WHERE subject = ?", (person.key(),)).fetchone()[0]
+    return [words.t("data_audit", count=count)] if count else []

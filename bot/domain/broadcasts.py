@@ -79,7 +79,8 @@ def schema(db) -> None:
 
 def declare(privacy) -> None:
     # Announcements moderators wrote (the organisation's record); who got each one is in the outbox.
-    privacy.personal("broadcasts", erase=erase_cursor, purge=forget_cursors)
+    privacy.personal("broadcasts", erase=erase_cursor, purge=forget_cursors,
+                     unshown="a fan-out's place in the list of people (a PSID), nothing about that person")
 
 
 # -- the record -------------------------------------------------------------------------------------------------

@@ -15,7 +15,12 @@ def schema(db) -> None:
 
 def declare(privacy) -> None:
     # The private reply itself is erased with the outbox (it answered one of the commenter's events).
-    privacy.personal("comment_invites", person="commenter", kept_from="at")
+    privacy.personal("comment_invites", person="commenter", kept_from="at", show=show)
+
+
+def show(conn: sqlite3.Connection, person, words) -> list[str]:
+    count = conn.execute("SELECT count(*) FROM comment_invites WHERE commenter = ?", (person.psid,)).fetchone()[0]
+    return [words.t("data_comment_invites", count=count)] if count else []
 
 
 def first_for(conn: sqlite3.Connection, post_id: str, commenter: str, comment_id: str, now: float) -> bool:

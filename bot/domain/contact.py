@@ -23,9 +23,23 @@ class Contact:
         return self.value
 
 
+_EMAIL_INSIDE = re.compile(r"[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}", re.IGNORECASE)
+_PHONE_INSIDE = re.compile(r"(?:\+?66|0)[\d\s\-().]{7,14}\d")
+
+
 def parse_contact(text: str) -> Contact | None:
-    """`Contact` for an e-mail address or a Thai mobile number (0[689]xxxxxxxx, +66 or 66 accepted), else None."""
+    """`Contact` for an e-mail address or a Thai mobile number (0[689]xxxxxxxx, +66 or 66 accepted), else None; also
+    the one inside a sentence ("อีเมลผมคือ ploy@example.com ครับ", "081 234 5678 ค่ะ"): the first e-mail address,
+    else the first number written as one."""
     text = unicodedata.normalize("NFKC", text).translate(THAI_DIGITS).strip()
+    whole = _parse(text)
+    if whole is not None:
+        return whole
+    inside = _EMAIL_INSIDE.findall(text) if "@" in text else _PHONE_INSIDE.findall(text)
+    return _parse(inside[0]) if inside else None
+
+
+def _parse(text: str) -> Contact | None:
     if "@" in text:
         email = text.lower().strip(".,;")
         return Contact("email", email) if _EMAIL.match(email) and ".." not in email else None

@@ -31,7 +31,14 @@ def schema(db) -> None:
 
 
 def declare(privacy) -> None:
-    privacy.personal("faq_misses", person_key="person_key", kept_from="at")
+    privacy.personal("faq_misses", person_key="person_key", kept_from="at", show=show)
+
+
+def show(conn: sqlite3.Connection, person, words) -> list[str]:
+    """The person's questions the bot could not answer well, word for word (the last ten)."""
+    asked = [r[0] for r in conn.execute("SELECT text FROM faq_misses WHERE person_key = ? ORDER BY id DESC LIMIT 10",
+                                        (person.key(),))]
+    return [words.t("data_faq_misses", questions=" / ".join(q[:200] for q in reversed(asked)))] if asked else []
 
 
 def record(conn: sqlite3.Connection, *, at: float, text: str, normalised: str, language: str, outcome: str,

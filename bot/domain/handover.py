@@ -5,13 +5,16 @@ app handover release`) or HANDOVER_SECONDS pass; meanwhile the bot stays quiet f
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 
+from .. import inbox
 from ..messenger import people
 from ..messenger.outbox import enqueue
 from ..messenger.replies import Outgoing, Text
 from ..store import ensure_table
+from .conversations import incoming_text
 
 HANDOVER_SECONDS = 24 * 3600
 
@@ -24,7 +27,20 @@ def schema(db) -> None:
 
 def declare(privacy) -> None:
     # The alert to moderators (their name, last message) is erased with the outbox: it came from their event.
-    privacy.personal("handover", person="psid", kept_from="requested_at")
+    privacy.personal("handover", person="psid", kept_from="requested_at", show=show)
+
+
+def show(conn: sqlite3.Connection, person, words) -> list[str]:
+    """The hand-over (asked when, waiting or ended) and what the person wrote to the staff during it (the last 20)."""
+    row = conn.execute("SELECT * FROM handover WHERE psid = ?", (person.psid,)).fetchone()
+    if row is None:
+        return []
+    end = row["released_at"] or row["until"]
+    written = [json.loads(r["event"]) for r in inbox.history(conn, person.psid, 200)
+               if row["requested_at"] <= r["received_at"] <= end and r["kind"] == "message"][:20]
+    said = " / ".join(incoming_text("message", event)[:200] for event in reversed(written))
+    state = "data_handover_waiting" if row["released_at"] is None and row["until"] > person.now else "data_handover_ended"
+    return [words.t("data_handover", since=words.when(row["requested_at"]), state=words.t(state), messages=said or "-")]
 
 
 def start(conn: sqlite3.Connection, psid: str, now: float) -> None:

@@ -116,7 +116,21 @@ def create(conn: sqlite3.Connection, question: dict[str, str], options: list[dic
 
 def declare(privacy) -> None:
     privacy.not_personal("polls", why="questions and options moderators wrote")
-    privacy.personal("votes", erase=erase_comment_links, purge=forget_voters)
+    privacy.personal("votes", erase=erase_comment_links, purge=forget_voters, show=show)
+
+
+def show(conn: sqlite3.Connection, person: Person, words) -> list[str]:
+    """The person's vote in each poll (in the chat and in live comments), found by their key in it: the votes keep no
+    PSID."""
+    items = []
+    for poll in [Poll.from_row(r) for r in conn.execute(
+            "SELECT * FROM polls WHERE id IN (SELECT poll_id FROM votes WHERE voter IS NOT NULL) ORDER BY id")]:
+        for (option,) in conn.execute("SELECT option FROM votes WHERE poll_id = ? AND voter = ? ORDER BY id",
+                                      (poll.id, person.key(voter_scope(poll.id)))):
+            label = poll.options[option - 1] if 0 < option <= len(poll.options) else {}
+            items.append(f"{poll.question.get(words.lang) or poll.question['th']} → "
+                         f"{label.get(words.lang) or label.get('th') or option}")
+    return [words.t("data_votes", votes=" / ".join(items))] if items else []
 
 
 def get(conn: sqlite3.Connection, poll_id: int) -> Poll | None:

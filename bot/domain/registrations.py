@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..csv_export import csv_document
+from .contact import parse_contact
 from ..messenger.people import Who
 
 ROLES = ("citizen", "student", "government", "private", "other")
@@ -40,7 +41,20 @@ def schema(db) -> None:
 
 
 def declare(privacy) -> None:
-    privacy.personal("registrations", person="psid", kept_from="consent_at")
+    privacy.personal("registrations", person="psid", kept_from="consent_at", show=show)
+
+
+def show(conn: sqlite3.Connection, person, words) -> list[str]:
+    """The registration, every field of it."""
+    reg = of(conn, person.psid)
+    if reg is None:
+        return []
+    contact = parse_contact(reg["contact"])
+    return [words.t("data_registered", registration=words.t(
+        "data_registration", number=reg["number"], status=words.t(f"status_{reg['status']}"), name=reg["full_name"],
+        contact=contact.display if contact else reg["contact"],
+        role=words.t(f"role_{reg['role']}"), topic=words.t(f"topic_{reg['topic']}"), team=reg["team"] or "-",
+        consented=words.when(reg["consent_at"])))]
 
 
 def of(conn: sqlite3.Connection, psid: str) -> sqlite3.Row | None:

@@ -24,7 +24,20 @@ def schema(db) -> None:
 
 
 def declare(privacy) -> None:
-    privacy.personal("subscriptions", person="psid", kept_from="created_at")
+    privacy.personal("subscriptions", person="psid", kept_from="created_at", show=show)
+
+
+def show(conn: sqlite3.Connection, person, words) -> list[str]:
+    """What the person asked to be told of: reminders of a session, a topic, everything; poll openings."""
+    rows = of(conn, person.psid)
+    if not rows:
+        return []
+    names = {"all": lambda target: words.t("data_subscription_all"),
+             "polls": lambda target: words.t("data_subscription_polls"),
+             "topic": lambda target: words.t(f"topic_{target}"),
+             "session": lambda target: target}
+    return [words.t("data_subscriptions", items=", ".join(names[r["kind"]](r["target"]) for r in rows
+                                                          if r["kind"] in names))]
 
 
 def subscribe(conn: sqlite3.Connection, psid: str, kind: str, target: str, now: float) -> None:

@@ -190,11 +190,15 @@ def any_due(conn: sqlite3.Connection, now: float) -> bool:
 
 def first_in_line(conn: sqlite3.Connection, now: float, limit: int) -> list[sqlite3.Row]:
     """Due rows that are first in line for their recipient (one message at a time per person, in order),
-    conversation before bulk, with the recipient's `last_interaction_at`."""
+    conversation before bulk, with the recipient's `last_interaction_at`. A reply to an event of someone who is no
+    longer in `users` (they asked to be forgotten in that very event) has the event's handling as its window: it
+    was queued in the transaction that handled their message."""
     return conn.execute(
         f"""
         SELECT o.id, o.recipient_key, o.psid, o.request, o.intent, o.tag, o.attempts, o.utility,
-               {people.last_interaction_sql("o.psid")} AS last_interaction_at
+               coalesce({people.last_interaction_sql("o.psid")},
+                        CASE WHEN o.intent = 'RESPONSE' AND o.source_event_id IS NOT NULL THEN o.created_at END)
+                 AS last_interaction_at
         FROM outbox o
         WHERE o.status = 'queued' AND o.next_attempt_at <= :now
           AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.recipient_key = o.recipient_key
@@ -367,4 +371,10 @@ def purge(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
 
 def declare(privacy, events: str) -> None:
     """`events`: the subquery of a person's events' ids (see `erase`)."""
-    privacy.personal("outbox", erase=lambda conn, person: erase(conn, person, events), purge=purge)
+    privacy.personal("outbox", erase=lambda conn, person: erase(conn, person, events), purge=purge, show=show)
+
+
+def show(conn: sqlite3.Connection, person, words) -> list[str]:
+    """How many messages the Page sent the person are kept."""
+    count = conn.execute("SELECT count(*) FROM outbox WHERE psid = ?", (person.psid,)).fetchone()[0]
+    return [words.t("data_outbox", count=count)] if count else []

@@ -267,11 +267,13 @@ def _name(value: object) -> str | None:
 
 # -- personal data (bot/privacy.py) ---------------------------------------------------------------------------------
 def erase(conn: sqlite3.Connection, person) -> int:
-    """The name and locale Facebook gave and the language of their last words; the row stays as the address of an
-    open conversation (its language and Messenger window decide how the confirmation is sent), and goes with the
-    retention."""
-    return conn.execute("UPDATE users SET first_name = NULL, last_name = NULL, locale = NULL, written_language = NULL, "
-                        "profile_status = 'erased' WHERE psid = ?", (person.psid,)).rowcount
+    """The whole row: the PSID, when they were first and last seen, their window, their language, the name and
+    locale Facebook gave. They leave every audience (broadcasts are walked over this table; reminders and poll
+    openings over subscriptions, erased too), and someone who writes again is a new person to the bot. Nothing
+    of it is needed afterwards: the erasure's confirmation is rendered before the transaction ends, and its
+    window is the message that asked for it (outbox.first_in_line); votes stay counted under a pseudonym kept
+    elsewhere, not under this row."""
+    return conn.execute("DELETE FROM users WHERE psid = ?", (person.psid,)).rowcount
 
 
 def purge(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
@@ -279,5 +281,17 @@ def purge(conn: sqlite3.Connection, cutoff: float, limit: int | None) -> int:
                         (cutoff, -1 if limit is None else limit)).rowcount
 
 
+def show(conn: sqlite3.Connection, person, words) -> list[str]:
+    """The name and locale Facebook gave, the language the bot writes in and whether the person chose it."""
+    row = get(conn, person.psid)
+    if row is None:
+        return []
+    user = User.from_row(row, person.psid)
+    lang = language(conn, person.psid)
+    return [words.t("data_profile", name=user.name or "-", locale=user.locale or "-",
+                    language=words.t(f"data_language_{lang}"),
+                    chosen=words.t("data_language_chosen") if user.language_source == "user" else "")]
+
+
 def declare(privacy) -> None:
-    privacy.personal("users", erase=erase, purge=purge)
+    privacy.personal("users", erase=erase, purge=purge, show=show)
