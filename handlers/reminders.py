@@ -1,17 +1,24 @@
 """Subscribing to reminders: one session, one topic, or everything.
 
 Takes: the `REMIND:SESSION:<id>` button on schedule cards, `REMIND:TOPIC:<n>` and `REMIND:ALL`, "การแจ้งเตือนของฉัน"
-/ "my reminders" (the list, with a stop button for each), `UNREMIND:...` taps, and "หยุดแจ้งเตือน" / "stop
-reminders" (stops all). The reminders themselves are sent by schedules/reminders.py.
+/ "my reminders" (the list, with a stop button for each), `UNREMIND:...` taps, "หยุดแจ้งเตือน" / "stop reminders"
+(stops all), and "stop" / "หยุดส่งข้อความ" / "unsubscribe" (reminders, poll openings and announcements: nothing but
+replies until "start" / "รับข่าว"; a form in progress takes "stop" as its cancel first). The reminders themselves
+are sent by schedules/reminders.py, announcements by bot/domain/broadcasts.py.
 """
 from __future__ import annotations
 
 from bot.dispatcher import Context, PayloadHandler, Priority, TextHandler
 from bot.domain import subscriptions
 from bot.domain.payloads import REMIND, SCHEDULE, UNREMIND
+from bot.messenger import people
 from bot.messenger.replies import QuickReply, Text
 MY_REMINDERS = r"การแจ้งเตือนของฉัน|แจ้งเตือนของฉัน|my reminders|reminders"
-STOP_REMINDERS = r"หยุดแจ้งเตือน|หยุดการแจ้งเตือน|ยกเลิกการแจ้งเตือน|ไม่ต้องเตือน|stop reminders|no more reminders|unsubscribe"
+STOP_REMINDERS = r"หยุดแจ้งเตือน|หยุดการแจ้งเตือน|ยกเลิกการแจ้งเตือน|ไม่ต้องเตือน|stop reminders|no more reminders"
+STOP_ALL = (r"stop|หยุด(?:ส่ง)?(?:ข้อความ)?|หยุดส่งข่าว|ไม่อยากได้ข้อความ(?:จาก(?:บอท|เพจ))?(?:แล้ว)?|"
+            r"ไม่ต้องส่ง(?:ข้อความ|ข่าว)?มา(?:อีก)?(?:แล้ว)?|stop (?:sending )?(?:me )?(?:messages|announcements|news)|"
+            r"unsubscribe(?: me)?(?: from everything)?|opt ?out|no more messages")
+START_ALL = r"start|รับข่าว(?:สาร)?|เริ่มรับข่าว(?:สาร)?|ส่งข่าวมาได้(?:แล้ว)?|subscribe|opt ?in|send me news"
 
 
 def subscribe(ctx: Context):
@@ -68,6 +75,18 @@ def unsubscribe(ctx: Context) -> Text:
     return Text(ctx.t("remind_stopped"), quick_replies=ctx.menu())
 
 
+def stop_everything(ctx: Context) -> Text:
+    """ "stop": no reminders, poll openings or announcements; replies to what the person writes still come."""
+    subscriptions.unsubscribe(ctx.conn, ctx.user.psid)
+    people.stop_announcements(ctx.conn, ctx.user.psid, ctx.now)
+    return Text(ctx.t("stop_all_done"), quick_replies=ctx.menu())
+
+
+def start_again(ctx: Context) -> Text:
+    people.resume_announcements(ctx.conn, ctx.user.psid)
+    return Text(ctx.t("start_all_done"), quick_replies=ctx.menu())
+
+
 def offer(ctx: Context) -> Text:
     """Asked to be reminded, in words: their reminders if they have some, else every session or the schedule."""
     if subscriptions.has_any(ctx.conn, ctx.user.psid):
@@ -83,4 +102,6 @@ def register(bot) -> None:
     bot.dispatcher.add(PayloadHandler(UNREMIND, unsubscribe))
     bot.dispatcher.add(TextHandler(my_reminders, patterns=[MY_REMINDERS], name="my_reminders"), Priority.COMMAND)
     bot.dispatcher.add(TextHandler(unsubscribe, patterns=[STOP_REMINDERS], name="stop_reminders"), Priority.COMMAND)
+    bot.dispatcher.add(TextHandler(stop_everything, patterns=[STOP_ALL], name="stop_all"))
+    bot.dispatcher.add(TextHandler(start_again, patterns=[START_ALL], name="start_all"))
     bot.dispatcher.add_intent("remind", offer)

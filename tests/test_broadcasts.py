@@ -241,3 +241,23 @@ def test_a_fan_out_interrupted_after_its_first_chunk_resumes_where_it_stopped(st
     done = wait_for_state(bot, 1)
     assert (done["audience"], done["sent"]) == (25, 25)
     assert all(len(bodies(bot, p, "ต่อจากเดิม")) == 1 for p in people)
+
+
+def test_stop_means_no_announcements_reminders_or_polls_until_start(bot):
+    """Field report: "ไม่อยากได้ข้อความจากบอทแล้ว" (I don't want messages from the bot any more) was read as a request
+    for a person, and "stop" got "You're welcome"; announcements kept coming."""
+    bot.say("8081", "สวัสดี")
+    bot.tap("8081", "🔔", "REMIND:ALL")
+    bot.say("8082", "สวัสดี")
+    assert "หยุดส่งประกาศ" in texts(bot.say("8081", "ไม่อยากได้ข้อความจากบอทแล้ว"))[0]
+    assert "No more announcements" in texts(bot.say("8083", "stop"))[0]
+    first = announce(bot, "--text", "ประกาศแรก")
+    wait_for_state(bot, first)
+    assert not bodies(bot, "8081", "ประกาศแรก") and not bodies(bot, "8083", "ประกาศแรก")
+    assert bodies(bot, "8082", "ประกาศแรก")
+    with bot.db() as conn:
+        assert conn.execute("SELECT count(*) FROM subscriptions WHERE psid = '8081'").fetchone()[0] == 0
+    assert "กลับมารับประกาศ" in texts(bot.say("8081", "รับข่าว"))[0]
+    second = announce(bot, "--text", "ประกาศที่สอง")
+    wait_for_state(bot, second)
+    assert bodies(bot, "8081", "ประกาศที่สอง") and not bodies(bot, "8083", "ประกาศที่สอง")

@@ -50,6 +50,7 @@ def main(pseudonym_key: str | None) -> list[Migration]:
         Migration("025 opinion maps as last computed", opinion_results.schema),
         Migration("026 users: the language of the words they last typed", people.written_language_column),
         Migration("027 forms in progress: the forms put aside under another", form_state.waiting_column),
+        Migration("028 users: announcements stopped (\"stop\")", people.announcements_column),
     ]
 
 

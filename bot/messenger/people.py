@@ -125,6 +125,23 @@ def written_language_column(db) -> None:
         db["users"].add_column("written_language", str)
 
 
+def announcements_column(db) -> None:
+    """Migration: when a person said "stop" to announcements (`stop_announcements`), NULL while they get them."""
+    if "announcements_off_at" not in db["users"].columns_dict:
+        db["users"].add_column("announcements_off_at", float)
+
+
+def stop_announcements(conn: sqlite3.Connection, psid: str, now: float) -> None:
+    """The person said "stop": no broadcast reaches them (their replies still do) until they say "start"."""
+    conn.execute("UPDATE users SET announcements_off_at = ? WHERE psid = ?", (now, psid))
+
+
+def resume_announcements(conn: sqlite3.Connection, psid: str) -> bool:
+    """The person said "start": broadcasts reach them again. False when they had not stopped them."""
+    return conn.execute("UPDATE users SET announcements_off_at = NULL WHERE psid = ? AND announcements_off_at IS NOT "
+                        "NULL", (psid,)).rowcount > 0
+
+
 def reads_sql(alias: str = "users") -> str:
     """The language a person reads, as an SQL expression about the `users` row `alias`: the one they chose; else
     the language of the words they last typed (someone whose Facebook locale is Thai but who writes English gets
@@ -174,7 +191,7 @@ def audience(conn: sqlite3.Connection, who: Who, registered: Who, after: str, li
     return conn.execute(
         f"SELECT u.psid, {reads_sql('u')} AS language, u.last_interaction_at, "
         f"{registered.among('u')} AS registered FROM users u WHERE u.unreachable IS NULL "
-        f"AND {who.among('u')} AND u.psid > :after ORDER BY u.psid LIMIT :limit",
+        f"AND u.announcements_off_at IS NULL AND {who.among('u')} AND u.psid > :after ORDER BY u.psid LIMIT :limit",
         {**who.params, **registered.params, "after": after, "limit": limit}).fetchall()
 
 
@@ -196,7 +213,8 @@ def reach(conn: sqlite3.Connection, who: Who, registered: Who, since: float, lan
         f"coalesce(sum(coalesce(last_interaction_at, 0) <= :since AND registered), 0), "
         f"coalesce(sum(coalesce(last_interaction_at, 0) <= :since AND registered AND language IN ({marks})), 0) "
         f"FROM (SELECT {reads_sql('u')} AS language, u.last_interaction_at, "
-        f"{registered.among('u')} AS registered FROM users u WHERE u.unreachable IS NULL AND {who.among('u')})",
+        f"{registered.among('u')} AS registered FROM users u WHERE u.unreachable IS NULL "
+        f"AND u.announcements_off_at IS NULL AND {who.among('u')})",
         params).fetchone()
     refused = conn.execute(f"SELECT count(*) FROM users u WHERE u.unreachable IS NOT NULL AND {who.among('u')}",
                            who.params).fetchone()[0]
