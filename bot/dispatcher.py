@@ -210,6 +210,9 @@ _EDGE_JUNK = regex.compile(r"^[^\p{L}\p{M}\p{N}]+|[^\p{L}\p{M}\p{N}]+$")
 
 
 _STRETCHED = re.compile(r"(.)\1{2,}")
+# Emoji presentation selectors, the zero-width joiner and the keycap mark are marks to Unicode, so the edges would
+# keep them ("▶️ Carry on" simplified to "\ufe0f carry on", which nobody types): they go wherever they are.
+_EMOJI_JOINERS = str.maketrans("", "", "\ufe0e\ufe0f\u200d\u20e3")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -218,7 +221,7 @@ def simplify(text: str) -> str:
     emoji and punctuation trimmed at the edges, trailing polite particles dropped.
 
     Cached: every text handler asks for it, so one message would otherwise be simplified twenty times."""
-    text = _STRETCHED.sub(r"\1", " ".join(text.split()).lower())
+    text = _STRETCHED.sub(r"\1", " ".join(text.translate(_EMOJI_JOINERS).split()).lower())
     text = _EDGE_JUNK.sub("", text)
     previous = None
     while previous != text:

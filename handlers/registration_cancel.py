@@ -9,7 +9,9 @@ reply. Field report: "cancel my registration" offered to erase all of the person
 """
 from __future__ import annotations
 
-from bot.dispatcher import Context, PayloadHandler, TextHandler
+import re
+
+from bot.dispatcher import Context, PayloadHandler, Priority, TextHandler
 from bot.domain import registrations
 from bot.domain.payloads import UNREGISTER
 from bot.messenger import people
@@ -18,6 +20,7 @@ from bot.messenger.replies import Outgoing, QuickReply, Text
 CANCEL_WORDS = (r"(?:ขอ)?ยกเลิก(?:การ)?(?:ลงทะเบียน|สมัคร)|ไม่สะดวก(?:ไป|เข้าร่วม)แล้ว|สละสิทธิ์|"
                 r"cancel (?:my )?(?:registration|sign ?up)|unregister|withdraw (?:my )?registration|"
                 r"i can'?t (?:come|make it|join) any ?more")
+CANCEL_RE = re.compile(CANCEL_WORDS, re.IGNORECASE)
 
 
 def ask(ctx: Context) -> Text:
@@ -46,5 +49,9 @@ def decide(ctx: Context) -> list:
 def register(bot) -> None:
     bot.content.require_texts("unregister_none", "unregister_confirm", "unregister_yes", "unregister_keep",
                               "unregister_kept", "unregister_done", "unregister_promoted")
+    # Said by someone registered, it is about the registration even in the middle of a form (editing it: "cancel"
+    # there would only end the editing, and the bot said "cancelled" while the registration stayed).
+    bot.dispatcher.add(TextHandler(ask, predicate=lambda text, ctx: bool(CANCEL_RE.fullmatch(text)) and registrations.of(
+        ctx.conn, ctx.user.psid) is not None, name="unregister_registered"), Priority.COMMAND)
     bot.dispatcher.add(TextHandler(ask, patterns=[CANCEL_WORDS], name="unregister_words"))
     bot.dispatcher.add(PayloadHandler(UNREGISTER, decide))

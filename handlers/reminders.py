@@ -83,8 +83,8 @@ def stop_everything(ctx: Context) -> Text:
 
 
 def start_again(ctx: Context) -> Text:
-    people.resume_announcements(ctx.conn, ctx.user.psid)
-    return Text(ctx.t("start_all_done"), quick_replies=ctx.menu())
+    resumed = people.resume_announcements(ctx.conn, ctx.user.psid)
+    return Text(ctx.t("start_all_done" if resumed else "start_all_already"), quick_replies=ctx.menu())
 
 
 def offer(ctx: Context) -> Text:

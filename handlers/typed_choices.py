@@ -26,6 +26,13 @@ ALIASES = (
         r"ไม่เห็นด้วย|ไม่ใช่|ไม่|disagree|i disagree|don'?t agree|no|nope|👎", re.IGNORECASE)),
     (re.compile(r"OPINION:VOTE:\d+:0"), re.compile(
         r"ไม่แน่ใจ|ไม่รู้|ข้าม|เฉยๆ|pass|skip|not sure|unsure|dunno|idk|🤷", re.IGNORECASE)),
+    (re.compile(r"OPINION:STOP:\d+"), re.compile(r"stop|หยุด|พอ|พอก่อน|พอแล้ว|เลิก|enough|that'?s enough", re.IGNORECASE)),
+    # "Cancel registration OGP4-000001?": "ยกเลิก" there is the answer, not a request to erase everything.
+    (re.compile(r"UNREGISTER:yes"), re.compile(
+        r"ยกเลิก|ยกเลิกเลย|ใช่|ตกลง|ยืนยัน|โอเค|yes|ok|okay|sure|cancel|cancel it|confirm", re.IGNORECASE)),
+    (re.compile(r"UNREGISTER:keep"), re.compile(r"ไม่|ไม่ยกเลิก|ไม่ใช่|เก็บไว้|no|nope|keep|keep it|don'?t", re.IGNORECASE)),
+    (re.compile(r"DATA:DELETE:yes"), re.compile(r"ลบ|ลบเลย|ใช่|ยืนยัน|yes|delete|delete it|confirm", re.IGNORECASE)),
+    (re.compile(r"DATA:DELETE:no"), re.compile(r"ไม่|ไม่ลบ|ยกเลิก|no|nope|keep|cancel|don'?t", re.IGNORECASE)),
 )
 
 
@@ -50,10 +57,15 @@ def take_typed_choice(ctx: Context) -> None:
     if event.kind != "message" or event.payload or not event.has_text or len(event.text) > 80:
         return
     # The menu's entries are left out: their titles are the features' own words, which their handlers already
-    # take ("Ask a question" is the FAQ's topics in the menu, "ask a question" the speakers' form when typed).
+    # take ("Ask a question" is the FAQ's topics in the menu, "ask a question" the speakers' form when typed). The
+    # buttons answered are those of the newest message that has some besides the menu: an announcement or a reply
+    # with only the menu may come in between a statement and the person's typed answer.
     menu = {item.payload for item in ctx.dispatcher.menu_items}
-    choices = [(title, payload) for title, payload in outbox.last_choices(ctx.conn, ctx.user.psid, ctx.now - CHOICE_SECONDS)
-               if payload not in menu]
+    choices: list[tuple[str, str]] = []
+    for sent in outbox.recent_choices(ctx.conn, ctx.user.psid, ctx.now - CHOICE_SECONDS):
+        choices = [(title, payload) for title, payload in sent if payload not in menu]
+        if choices:
+            break
     payload = chosen(event.text, choices) if choices else None
     if payload:
         ctx.event = dataclasses.replace(event, payload=payload)

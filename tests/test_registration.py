@@ -283,6 +283,19 @@ def test_cancelling_a_registration_keeps_other_data_and_gives_the_place_to_the_w
     assert registration(chat, "7043")["status"] == "registered"
 
 
+def test_cancel_typed_under_the_question_cancels_the_registration_and_never_offers_to_erase_everything(chat):
+    """Field report: "ยกเลิก" typed under "Cancel registration OGP4-000001?" brought up the delete-all-my-data
+    question; "ยกเลิกการลงทะเบียน" typed while editing the registration said "cancelled" and kept it."""
+    fill_in(chat, "7044")
+    chat.tap("7044", "✅ ยืนยัน", "REG:CONFIRM")
+    chat.say("7044", "ลงทะเบียน")  # registering again: the registration's summary, to edit
+    asked = texts(chat.say("7044", "ยกเลิกการลงทะเบียน"))[0]
+    assert "OGP4-000001" in asked and registration(chat, "7044") is not None
+    answer = texts(chat.say("7044", "ยกเลิก"))[0]
+    assert "ลบข้อมูลทั้งหมด" not in answer and "แล้ว" in answer
+    assert registration(chat, "7044") is None
+
+
 # -- entry points --------------------------------------------------------------------------------------------
 def test_an_m_me_link_with_ref_register_starts_the_form(chat):
     chat.webhook.send(simulator.referral("7050", "register"))

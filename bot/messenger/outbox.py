@@ -302,18 +302,20 @@ def batch_rows(conn: sqlite3.Connection, batch: str):
         "o.sent_as FROM outbox o WHERE o.batch = ? ORDER BY o.id", (batch,))
 
 
-def last_choices(conn: sqlite3.Connection, psid: str, since: float) -> list[tuple[str, str]]:
-    """(title, payload) of the quick replies under the last message queued for `psid` after `since` (none when
-    that message had none, or there is no such message). Reads `outbox_psid` (psid, id): one row."""
-    row = conn.execute("SELECT request, created_at FROM outbox WHERE psid = ? AND recipient_key = psid "
-                       "ORDER BY id DESC LIMIT 1", (psid,)).fetchone()
-    if row is None or row["created_at"] < since:
-        return []
-    try:
-        quick = (json.loads(row["request"]).get("message") or {}).get("quick_replies") or []
-    except (ValueError, AttributeError):  # an erased request
-        return []
-    return [(q.get("title", ""), q.get("payload", "")) for q in quick if q.get("content_type") == "text"]
+def recent_choices(conn: sqlite3.Connection, psid: str, since: float, messages: int = 5) -> list[list[tuple[str, str]]]:
+    """(title, payload) of the quick replies under each of the last `messages` messages queued for `psid` after
+    `since`, newest first (an empty list for a message without any). Reads `outbox_psid` (psid, id)."""
+    found = []
+    for row in conn.execute("SELECT request, created_at FROM outbox WHERE psid = ? AND recipient_key = psid "
+                            "ORDER BY id DESC LIMIT ?", (psid, messages)):
+        if row["created_at"] < since:
+            break
+        try:
+            quick = (json.loads(row["request"]).get("message") or {}).get("quick_replies") or []
+        except (ValueError, AttributeError):  # an erased request
+            quick = []
+        found.append([(q.get("title", ""), q.get("payload", "")) for q in quick if q.get("content_type") == "text"])
+    return found
 
 
 def batch_reasons(conn: sqlite3.Connection, batch: str, by_status: bool = False) -> list[tuple]:
