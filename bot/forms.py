@@ -30,7 +30,7 @@ once and adds it to the runtime's registry (`bot.forms.add(FORM)`); it starts it
   their own way: the form waits;
 - a form started while another is in progress (a question for the speakers mid-registration) puts the other
   aside, answers kept (`form_state.waiting`, a stack); when it ends (confirmed, cancelled, declined) the one put
-  aside comes back, waiting, with a "carry on" button (`form_back`); starting a form that was put aside brings it
+  aside comes back, waiting, with a "carry on" button (`form_back_named`); starting a form that was put aside brings it
   back and puts the current one aside: nothing typed into a form is lost to another;
 - where each person is lives in the database (`form_state`, owned here), written in the transaction of the event
   that moved the form on, so a redelivered event cannot move it twice; a form left for IDLE_SECONDS is dropped

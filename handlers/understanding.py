@@ -86,7 +86,7 @@ def not_what_i_asked(ctx: Context) -> Text:
 
 
 def register(bot) -> None:
-    bot.content.require_texts("intent_unavailable", "not_this_sorry", "form_paused", "form_waiting")
+    bot.content.require_texts("intent_unavailable", "not_this_sorry", "form_waiting")
     # A feature asked for in the middle of a form is served (the form waits); a greeting or thanks is no request.
     bot.forms.serve_requests_with(lambda ctx, intent: open_intent(ctx, intent, asked=True), social=("greeting", "thanks"))
     bot.dispatcher.add(TextHandler(open_understood, predicate=understood_intent, name="understood_intent"),
